@@ -1,0 +1,71 @@
+//! Who is calling, and what their grants allow.
+
+use entity::Role;
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+/// One grant: a role over a unit's subtree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub scope_unit_id: Uuid,
+}
+
+/// An authenticated user with the grants loaded for this request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub username: String,
+    pub grants: Vec<Grant>,
+}
+
+impl Caller {
+    /// Units whose subtrees this caller may read (every role reads within its scope).
+    pub fn read_scopes(&self) -> Vec<Uuid> {
+        let mut scopes: Vec<Uuid> = self.grants.iter().map(|g| g.scope_unit_id).collect();
+        scopes.sort();
+        scopes.dedup();
+        scopes
+    }
+
+    /// Units whose subtrees this caller may act on with one of `roles`.
+    pub fn scopes_for(&self, roles: &[Role]) -> Vec<Uuid> {
+        self.grants
+            .iter()
+            .filter(|g| roles.contains(&g.role))
+            .map(|g| g.scope_unit_id)
+            .collect()
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    /// Refuses unless the caller holds one of `roles` somewhere.
+    pub fn require_any(&self, roles: &[Role]) -> AppResult<()> {
+        if self.grants.iter().any(|g| roles.contains(&g.role)) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden("your roles do not allow this"))
+        }
+    }
+}
+
+/// The caller as seen by a resolver: authenticated or not.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    Anonymous,
+    /// A bearer token was presented but is not valid (expired, forged, user inactive).
+    Invalid,
+    User(Caller),
+}
+
+impl Auth {
+    pub fn caller(&self) -> AppResult<&Caller> {
+        match self {
+            Self::User(c) => Ok(c),
+            Self::Anonymous | Self::Invalid => Err(AppError::Unauthenticated),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Passwords, tokens and the caller's identity.
+
+pub mod caller;
+pub mod password;
+pub mod token;
+
+pub use caller::{Auth, Caller, Grant};

@@ -1,0 +1,211 @@
+//! The `qcdc` command: serve, migrate, seed, print the schema, manage accounts.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sea_orm_migration::MigratorTrait;
+
+use crate::{
+    config::Config,
+    db,
+    domain::{units, users},
+    seed, startup, telemetry,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "qcdc",
+    version,
+    about = "GraphQL API for the grassroots-democracy (QCDC) programme"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (the default): migrate, seed an empty database, listen on QCDC_LISTEN.
+    Serve,
+    /// Apply or roll back migrations.
+    Migrate {
+        #[arg(value_enum, default_value_t = MigrateAction::Up)]
+        action: MigrateAction,
+    },
+    /// Load the reference data (Plan 24-KH/BCĐ and its documents, units, indicators); idempotent.
+    Seed,
+    /// Print the GraphQL schema (SDL) to standard output.
+    Schema,
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MigrateAction {
+    Up,
+    Down,
+    Fresh,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account with one grant. The password is read from QCDC_PASSWORD or standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, value_enum)]
+        role: CliRole,
+        /// Code of the unit whose subtree the role covers (e.g. ST, ST.D01).
+        #[arg(long)]
+        scope: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CliRole {
+    Admin,
+    Steering,
+    UnitManager,
+    Reporter,
+    Viewer,
+}
+
+impl From<CliRole> for entity::Role {
+    fn from(r: CliRole) -> Self {
+        match r {
+            CliRole::Admin => Self::Admin,
+            CliRole::Steering => Self::Steering,
+            CliRole::UnitManager => Self::UnitManager,
+            CliRole::Reporter => Self::Reporter,
+            CliRole::Viewer => Self::Viewer,
+        }
+    }
+}
+
+/// Parses arguments, runs the command and turns failures into a message and exit code 1.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", crate::graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(err) => {
+            eprintln!("qcdc: configuration error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("qcdc: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command.unwrap_or(Command::Serve), config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("qcdc: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate { action } => {
+            let conn = db::connect(&config.database_url).await?;
+            match action {
+                MigrateAction::Up => migration::Migrator::up(&conn, None).await?,
+                MigrateAction::Down => migration::Migrator::down(&conn, None).await?,
+                MigrateAction::Fresh => migration::Migrator::fresh(&conn).await?,
+            }
+            println!("migrations done");
+            Ok(())
+        }
+        Command::Seed => {
+            let conn = db::connect(&config.database_url).await?;
+            db::migrate(&conn).await?;
+            let report = seed::seed_reference(&conn, seed::file::SOC_TRANG_2024).await?;
+            println!("seed: {} records created ({report:?})", report.created());
+            Ok(())
+        }
+        Command::Schema => Ok(()),
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    display_name,
+                    role,
+                    scope,
+                },
+        } => {
+            let conn = db::connect(&config.database_url).await?;
+            db::migrate(&conn).await?;
+            let password = read_password()?;
+            let scope_unit = units::by_code(&conn, &scope)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message()))?
+                .ok_or_else(|| {
+                    anyhow::anyhow!("no unit with code `{scope}` (run `qcdc seed` first?)")
+                })?;
+            let account = users::create(
+                &conn,
+                &username,
+                display_name.as_deref().unwrap_or(&username),
+                &password,
+                &[(role.into(), scope_unit.id)],
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+            println!("created user `{}` ({})", account.username, account.id);
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("QCDC_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("password (then Enter):");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let (app, prepared) = startup::Application::build(&config).await?;
+    if let Some(report) = &prepared.seeded {
+        tracing::info!(
+            created = report.created(),
+            "loaded reference data into an empty database"
+        );
+    }
+    if prepared.demo_accounts || !config.is_production() {
+        println!(
+            "Demo accounts (development mode, password `{}`):",
+            seed::DEMO_PASSWORD
+        );
+        for (username, _, role, scope) in seed::DEMO_ACCOUNTS {
+            println!("  {username:<9} {:<13} scope {scope}", role.as_str());
+        }
+    }
+    let addr = app.local_addr()?;
+    println!("qcdc listening on http://{addr}/graphql");
+    tracing::info!(%addr, "listening");
+    app.run_until(startup::shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}

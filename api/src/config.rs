@@ -1,0 +1,196 @@
+//! Settings from the environment, validated once at start.
+
+use std::{net::SocketAddr, time::Duration};
+
+/// Deployment mode: development seeds demo accounts and allows introspection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub environment: Environment,
+    pub jwt_secret: Vec<u8>,
+    pub token_ttl: Duration,
+    pub log_format: LogFormat,
+    /// Seed reference data (and demo accounts outside production) into an empty database.
+    pub seed_on_start: bool,
+}
+
+/// A setting that cannot be used, with the variable to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+/// Development-only key, so a fresh clone starts without configuration. Production refuses it.
+const DEVELOPMENT_JWT_SECRET: &str = "qcdc-development-only-secret-do-not-use-in-production";
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/qcdc.db?mode=rwc";
+const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads `QCDC_*` variables from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let environment = match get("QCDC_ENV").as_deref().map(str::to_ascii_lowercase) {
+            None => Environment::Development,
+            Some(v) if v == "development" || v == "dev" => Environment::Development,
+            Some(v) if v == "production" || v == "prod" => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "QCDC_ENV",
+                    message: format!("expected `development` or `production`, got `{other}`"),
+                });
+            }
+        };
+
+        let listen = get("QCDC_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .map_err(|e| ConfigError {
+                variable: "QCDC_LISTEN",
+                message: format!("expected host:port, {e}"),
+            })?;
+
+        let jwt_secret = match get("QCDC_JWT_SECRET") {
+            Some(secret) if secret.len() >= MIN_SECRET_BYTES => secret.into_bytes(),
+            Some(_) => {
+                return Err(ConfigError {
+                    variable: "QCDC_JWT_SECRET",
+                    message: format!("must be at least {MIN_SECRET_BYTES} bytes"),
+                });
+            }
+            None if environment == Environment::Production => {
+                return Err(ConfigError {
+                    variable: "QCDC_JWT_SECRET",
+                    message: "required when QCDC_ENV=production".into(),
+                });
+            }
+            None => DEVELOPMENT_JWT_SECRET.as_bytes().to_vec(),
+        };
+
+        let token_ttl_minutes: u64 = match get("QCDC_TOKEN_TTL_MINUTES") {
+            None => 60,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|m| (1..=24 * 60).contains(m))
+                .ok_or_else(|| ConfigError {
+                    variable: "QCDC_TOKEN_TTL_MINUTES",
+                    message: format!("expected minutes between 1 and 1440, got `{v}`"),
+                })?,
+        };
+
+        let log_format = match get("QCDC_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: "QCDC_LOG_FORMAT",
+                    message: format!("expected `text` or `json`, got `{other}`"),
+                });
+            }
+        };
+
+        let database_url = get("QCDC_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(ConfigError {
+                variable: "QCDC_DATABASE_URL",
+                message: "expected a sqlite:// or postgres:// URL".into(),
+            });
+        }
+
+        Ok(Self {
+            database_url,
+            listen,
+            environment,
+            jwt_secret,
+            token_ttl: Duration::from_secs(token_ttl_minutes * 60),
+            log_format,
+            seed_on_start: true,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_localhost() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert!(c.database_url.starts_with("sqlite://data/"));
+        assert_eq!(c.environment, Environment::Development);
+    }
+
+    #[test]
+    fn production_requires_an_explicit_key() {
+        let err = config(&[("QCDC_ENV", "production")]).unwrap_err();
+        assert_eq!(err.variable, "QCDC_JWT_SECRET");
+        let short = config(&[("QCDC_ENV", "production"), ("QCDC_JWT_SECRET", "short")]);
+        assert!(short.is_err());
+        let ok = config(&[
+            ("QCDC_ENV", "production"),
+            ("QCDC_JWT_SECRET", &"k".repeat(40)),
+        ]);
+        assert!(ok.unwrap().is_production());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        assert_eq!(
+            config(&[("QCDC_LISTEN", "nope")]).unwrap_err().variable,
+            "QCDC_LISTEN"
+        );
+        assert_eq!(
+            config(&[("QCDC_ENV", "staging")]).unwrap_err().variable,
+            "QCDC_ENV"
+        );
+        assert_eq!(
+            config(&[("QCDC_TOKEN_TTL_MINUTES", "0")])
+                .unwrap_err()
+                .variable,
+            "QCDC_TOKEN_TTL_MINUTES"
+        );
+        assert_eq!(
+            config(&[("QCDC_DATABASE_URL", "mysql://x")])
+                .unwrap_err()
+                .variable,
+            "QCDC_DATABASE_URL"
+        );
+    }
+}

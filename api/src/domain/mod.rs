@@ -1,0 +1,48 @@
+//! Business rules per aggregate: scope checks, validation, queries and transactions.
+//! Nothing here knows about GraphQL.
+
+pub mod indicators;
+pub mod legal;
+pub mod legal_number;
+pub mod page;
+pub mod plans;
+pub mod reports;
+pub mod scope;
+pub mod tasks;
+pub mod units;
+pub mod users;
+
+use sea_orm::{
+    ColumnTrait, Condition,
+    sea_query::{Expr, ExprTrait, LikeExpr},
+};
+
+use crate::{
+    error::{AppError, AppResult},
+    text,
+};
+
+/// Longest search string accepted.
+const MAX_SEARCH_LENGTH: usize = 200;
+
+/// Every term of `query` must occur in the folded `column` (case- and diacritic-insensitive).
+pub fn search_condition(
+    column: impl ColumnTrait,
+    field: &str,
+    query: &str,
+) -> AppResult<Condition> {
+    if query.chars().count() > MAX_SEARCH_LENGTH {
+        return Err(AppError::bad_input(
+            field,
+            format!("search text is limited to {MAX_SEARCH_LENGTH} characters"),
+        ));
+    }
+    let mut all = Condition::all();
+    for term in text::search_terms(query) {
+        all = all.add(
+            Expr::col(column.as_column_ref())
+                .like(LikeExpr::new(text::like_pattern(&term)).escape('\\')),
+        );
+    }
+    Ok(all)
+}

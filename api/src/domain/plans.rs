@@ -1,0 +1,165 @@
+//! Plans (kế hoạch) and their recipients.
+
+use chrono::NaiveDate;
+use entity::{PlanStatus, plan, plan_recipient};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::{
+    page::{self, Keyed, Page, PageArgs},
+    scope, search_condition,
+};
+use crate::{auth::Caller, error::AppResult};
+
+impl Keyed for plan::Model {
+    fn sort_key(&self) -> &str {
+        &self.sort_key
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// Filters of the `plans` list.
+#[derive(Clone, Debug, Default)]
+pub struct PlanFilter {
+    /// Plans issued in, addressed to, or assigned within this unit's subtree.
+    pub unit: Option<Uuid>,
+    pub statuses: Option<Vec<PlanStatus>>,
+    /// Plans whose period overlaps this year.
+    pub year: Option<i32>,
+    /// Plans derived from this plan.
+    pub parent: Option<Uuid>,
+    pub search: Option<String>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &PlanFilter,
+    args: &PageArgs,
+    count: bool,
+) -> AppResult<Page<plan::Model>> {
+    let mut cond = Condition::all().add(scope::plans_touching(&caller.read_scopes()));
+    if let Some(unit) = filter.unit {
+        cond = cond.add(scope::plans_touching(&[unit]));
+    }
+    if let Some(statuses) = &filter.statuses {
+        cond = cond.add(plan::Column::Status.is_in(statuses.iter().copied()));
+    }
+    if let Some(year) = filter.year {
+        let (start, end) = year_bounds(year)?;
+        cond = cond
+            .add(plan::Column::PeriodStart.lte(end))
+            .add(plan::Column::PeriodEnd.gte(start));
+    }
+    if let Some(parent) = filter.parent {
+        cond = cond.add(plan::Column::ParentPlanId.eq(parent));
+    }
+    if let Some(q) = &filter.search {
+        cond = cond.add(search_condition(
+            plan::Column::SearchText,
+            "filter.search",
+            q,
+        )?);
+    }
+    page::fetch(
+        db,
+        plan::Entity::find().filter(cond),
+        plan::Column::SortKey,
+        plan::Column::Id,
+        args,
+        count,
+    )
+    .await
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<plan::Model>> {
+    Ok(plan::Entity::find_by_id(id)
+        .filter(scope::plans_touching(&caller.read_scopes()))
+        .one(db)
+        .await?)
+}
+
+/// Recipients of a plan the caller sees, in a stable order.
+pub async fn recipients(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+) -> AppResult<Vec<plan_recipient::Model>> {
+    Ok(plan_recipient::Entity::find()
+        .filter(plan_recipient::Column::PlanId.eq(plan_id))
+        .order_by_asc(plan_recipient::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Where a recipient stands with its derived plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DerivationStatus {
+    /// Not derived yet and not yet due.
+    Pending,
+    /// A derived plan exists and was issued.
+    Issued,
+    /// No issued derived plan, and the due date has passed.
+    Overdue,
+}
+
+/// Derivation status from the derived plan's state and today's date.
+pub fn derivation_status(
+    derive_by: Option<NaiveDate>,
+    derived: Option<&plan::Model>,
+    today: NaiveDate,
+) -> DerivationStatus {
+    match derived {
+        Some(p) if p.status != PlanStatus::Draft => DerivationStatus::Issued,
+        _ if derive_by.is_some_and(|due| due < today) => DerivationStatus::Overdue,
+        _ => DerivationStatus::Pending,
+    }
+}
+
+pub fn year_bounds(year: i32) -> AppResult<(NaiveDate, NaiveDate)> {
+    let bad = || crate::error::AppError::bad_input("filter.year", "not a valid year");
+    Ok((
+        NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(bad)?,
+        NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(bad)?,
+    ))
+}
+
+/// Sort key: earliest period first, then by number.
+pub fn sort_key(period_start: NaiveDate, number: Option<&str>, title: &str) -> String {
+    format!(
+        "{} {}",
+        period_start.format("%Y%m%d"),
+        crate::text::collation_key(number.unwrap_or(title))
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn derivation_is_overdue_only_after_the_due_date() {
+        let due = Some(d("2024-03-31"));
+        assert_eq!(
+            derivation_status(due, None, d("2024-03-31")),
+            DerivationStatus::Pending
+        );
+        assert_eq!(
+            derivation_status(due, None, d("2024-04-01")),
+            DerivationStatus::Overdue
+        );
+        assert_eq!(
+            derivation_status(None, None, d("2030-01-01")),
+            DerivationStatus::Pending
+        );
+    }
+}

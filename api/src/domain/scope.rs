@@ -1,0 +1,98 @@
+//! Read scope as SQL: every list and lookup is filtered here, so no query path forgets it.
+//!
+//! A grant covers its scope unit's subtree (through the `unit_closure` table). Beyond that a
+//! caller sees the ancestors of its scope units (the path to the province) and the records
+//! addressed to its units (a provincial plan its district must derive from).
+
+use entity::{assignment, plan, plan_recipient, report, task, unit, unit_closure};
+use sea_orm::{
+    ColumnTrait, Condition,
+    sea_query::{Query, SelectStatement},
+};
+use uuid::Uuid;
+
+/// Ids of every unit in the subtrees of `roots` (roots included).
+pub fn subtree(roots: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(unit_closure::Column::DescendantId)
+        .from(unit_closure::Entity)
+        .and_where(unit_closure::Column::AncestorId.is_in(roots.iter().copied()))
+        .to_owned()
+}
+
+/// Ids of every ancestor of `units` (the units included).
+pub fn ancestors(units: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(unit_closure::Column::AncestorId)
+        .from(unit_closure::Entity)
+        .and_where(unit_closure::Column::DescendantId.is_in(units.iter().copied()))
+        .to_owned()
+}
+
+/// Units the caller may look up: its subtrees and their ancestors.
+pub fn visible_units(scopes: &[Uuid]) -> Condition {
+    Condition::any()
+        .add(unit::Column::Id.in_subquery(subtree(scopes)))
+        .add(unit::Column::Id.in_subquery(ancestors(scopes)))
+}
+
+/// Plans issued in, addressed to, or with tasks assigned to the units of `roots`' subtrees.
+pub fn plans_touching(roots: &[Uuid]) -> Condition {
+    let recipients = Query::select()
+        .column(plan_recipient::Column::PlanId)
+        .from(plan_recipient::Entity)
+        .and_where(plan_recipient::Column::UnitId.in_subquery(subtree(roots)))
+        .to_owned();
+    let assigned_tasks = Query::select()
+        .column(assignment::Column::TaskId)
+        .from(assignment::Entity)
+        .and_where(assignment::Column::UnitId.in_subquery(subtree(roots)))
+        .to_owned();
+    let assigned = Query::select()
+        .column(task::Column::PlanId)
+        .from(task::Entity)
+        .and_where(task::Column::Id.in_subquery(assigned_tasks))
+        .to_owned();
+    Condition::any()
+        .add(plan::Column::IssuingUnitId.in_subquery(subtree(roots)))
+        .add(plan::Column::Id.in_subquery(recipients))
+        .add(plan::Column::Id.in_subquery(assigned))
+}
+
+/// Ids of the plans [`plans_touching`] selects.
+pub fn plan_ids_touching(roots: &[Uuid]) -> SelectStatement {
+    Query::select()
+        .column(plan::Column::Id)
+        .from(plan::Entity)
+        .cond_where(plans_touching(roots))
+        .to_owned()
+}
+
+/// Tasks of the plans the caller sees.
+pub fn visible_tasks(scopes: &[Uuid]) -> Condition {
+    Condition::all().add(task::Column::PlanId.in_subquery(plan_ids_touching(scopes)))
+}
+
+/// Tasks of plans issued in `roots`' subtrees or assigned to units there.
+pub fn tasks_of_units(roots: &[Uuid]) -> Condition {
+    let issued_plans = Query::select()
+        .column(plan::Column::Id)
+        .from(plan::Entity)
+        .and_where(plan::Column::IssuingUnitId.in_subquery(subtree(roots)))
+        .to_owned();
+    let assigned = Query::select()
+        .column(assignment::Column::TaskId)
+        .from(assignment::Entity)
+        .and_where(assignment::Column::UnitId.in_subquery(subtree(roots)))
+        .to_owned();
+    Condition::any()
+        .add(task::Column::PlanId.in_subquery(issued_plans))
+        .add(task::Column::Id.in_subquery(assigned))
+}
+
+/// Reports sent by, or addressed to, the units of `roots`' subtrees.
+pub fn reports_of_units(roots: &[Uuid]) -> Condition {
+    Condition::any()
+        .add(report::Column::UnitId.in_subquery(subtree(roots)))
+        .add(report::Column::RecipientUnitId.in_subquery(subtree(roots)))
+}

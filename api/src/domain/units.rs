@@ -1,0 +1,210 @@
+//! Organisational units: the tree every scope is measured on.
+
+use entity::{Provenance, UnitKind, unit, unit_closure};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{
+    page::{self, Keyed, Page, PageArgs},
+    scope, search_condition,
+};
+use crate::{auth::Caller, error::AppResult};
+
+impl Keyed for unit::Model {
+    fn sort_key(&self) -> &str {
+        &self.sort_key
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// Filters of the `units` list.
+#[derive(Clone, Debug, Default)]
+pub struct UnitFilter {
+    /// Only the subtree of this unit (itself included).
+    pub within: Option<Uuid>,
+    /// Only direct children of this unit.
+    pub parent: Option<Uuid>,
+    pub kinds: Option<Vec<UnitKind>>,
+    pub search: Option<String>,
+    pub provenance: Option<Provenance>,
+}
+
+/// Units the caller may see that match `filter`, in Vietnamese alphabetical order.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &UnitFilter,
+    args: &PageArgs,
+    count: bool,
+) -> AppResult<Page<unit::Model>> {
+    let mut cond = Condition::all().add(scope::visible_units(&caller.read_scopes()));
+    if let Some(root) = filter.within {
+        cond = cond.add(unit::Column::Id.in_subquery(scope::subtree(&[root])));
+    }
+    if let Some(parent) = filter.parent {
+        cond = cond.add(unit::Column::ParentId.eq(parent));
+    }
+    if let Some(kinds) = &filter.kinds {
+        cond = cond.add(unit::Column::Kind.is_in(kinds.iter().copied()));
+    }
+    if let Some(p) = filter.provenance {
+        cond = cond.add(unit::Column::Provenance.eq(p));
+    }
+    if let Some(q) = &filter.search {
+        cond = cond.add(search_condition(
+            unit::Column::SearchText,
+            "filter.search",
+            q,
+        )?);
+    }
+    page::fetch(
+        db,
+        unit::Entity::find().filter(cond),
+        unit::Column::SortKey,
+        unit::Column::Id,
+        args,
+        count,
+    )
+    .await
+}
+
+/// A unit the caller may see, or `None`.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<unit::Model>> {
+    Ok(unit::Entity::find_by_id(id)
+        .filter(scope::visible_units(&caller.read_scopes()))
+        .one(db)
+        .await?)
+}
+
+/// A unit by code, regardless of scope (for seeding and administration).
+pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> AppResult<Option<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::Code.eq(code))
+        .one(db)
+        .await?)
+}
+
+/// Ancestors of `id` from the root down, excluding the unit itself.
+pub async fn ancestors(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<unit::Model>> {
+    let rows = unit_closure::Entity::find()
+        .filter(unit_closure::Column::DescendantId.eq(id))
+        .filter(unit_closure::Column::Depth.gt(0))
+        .order_by_desc(unit_closure::Column::Depth)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.ancestor_id).collect();
+    let mut units = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    units.sort_by_key(|u| ids.iter().position(|a| *a == u.id));
+    Ok(units)
+}
+
+/// Whether every unit of `units` lies in one of the subtrees of `roots`.
+pub async fn all_within(
+    db: &impl ConnectionTrait,
+    roots: &[Uuid],
+    units: &[Uuid],
+) -> AppResult<bool> {
+    if units.is_empty() {
+        return Ok(true);
+    }
+    let found = unit_closure::Entity::find()
+        .select_only()
+        .column(unit_closure::Column::DescendantId)
+        .filter(unit_closure::Column::AncestorId.is_in(roots.iter().copied()))
+        .filter(unit_closure::Column::DescendantId.is_in(units.iter().copied()))
+        .distinct()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?;
+    Ok(units.iter().all(|u| found.contains(u)))
+}
+
+/// A unit to create.
+#[derive(Clone, Debug)]
+pub struct NewUnit {
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: UnitKind,
+    pub grassroots_type: Option<entity::GrassrootsType>,
+    pub parent_id: Option<Uuid>,
+    pub valid_from: Option<chrono::NaiveDate>,
+    pub valid_to: Option<chrono::NaiveDate>,
+    pub provenance: Provenance,
+    pub note: Option<String>,
+}
+
+/// Inserts a unit and its closure rows (itself at depth 0, then every ancestor of its parent).
+/// Callers run it inside a transaction with the rest of their change.
+pub async fn create(db: &impl ConnectionTrait, new: NewUnit) -> AppResult<unit::Model> {
+    use crate::text;
+    use sea_orm::{ActiveModelTrait, Set};
+
+    let name = text::clean(&new.name);
+    let short_name = new.short_name.as_deref().map(text::clean);
+    let search_text = text::fold(&format!(
+        "{} {} {}",
+        new.code,
+        name,
+        short_name.as_deref().unwrap_or_default()
+    ));
+    let now = chrono::Utc::now();
+    let id = Uuid::now_v7();
+    let model = unit::ActiveModel {
+        id: Set(id),
+        code: Set(new.code.trim().to_owned()),
+        sort_key: Set(text::collation_key(&name)),
+        name: Set(name),
+        short_name: Set(short_name),
+        kind: Set(new.kind),
+        grassroots_type: Set(new.grassroots_type),
+        parent_id: Set(new.parent_id),
+        successor_id: Set(None),
+        valid_from: Set(new.valid_from),
+        valid_to: Set(new.valid_to),
+        provenance: Set(new.provenance),
+        note: Set(new.note.as_deref().map(text::clean)),
+        search_text: Set(search_text),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?;
+
+    let mut closure = vec![unit_closure::ActiveModel {
+        ancestor_id: Set(id),
+        descendant_id: Set(id),
+        depth: Set(0),
+    }];
+    if let Some(parent) = new.parent_id {
+        let above = unit_closure::Entity::find()
+            .filter(unit_closure::Column::DescendantId.eq(parent))
+            .all(db)
+            .await?;
+        if above.is_empty() {
+            return Err(crate::error::AppError::bad_input(
+                "parentId",
+                "parent unit not found",
+            ));
+        }
+        closure.extend(above.into_iter().map(|row| unit_closure::ActiveModel {
+            ancestor_id: Set(row.ancestor_id),
+            descendant_id: Set(id),
+            depth: Set(row.depth + 1),
+        }));
+    }
+    unit_closure::Entity::insert_many(closure).exec(db).await?;
+    Ok(model)
+}

@@ -1,0 +1,163 @@
+//! People's accounts: login, the caller's grants, account creation.
+
+use chrono::{DateTime, Utc};
+use entity::{Role, role_grant, user};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Caller, Grant, password, token::TokenKeys},
+    error::{AppError, AppResult},
+};
+
+/// What a successful login returns.
+pub struct Session {
+    pub access_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Longest username or password accepted, so hashing cost stays bounded.
+const MAX_CREDENTIAL_LENGTH: usize = 256;
+
+/// Checks credentials and issues an access token. Unknown users, inactive users and wrong
+/// passwords get the same answer after the same work.
+pub async fn login(
+    db: &impl ConnectionTrait,
+    keys: &TokenKeys,
+    username: &str,
+    password_text: &str,
+) -> AppResult<Session> {
+    if username.len() > MAX_CREDENTIAL_LENGTH || password_text.len() > MAX_CREDENTIAL_LENGTH {
+        return Err(AppError::bad_input("password", "credentials are too long"));
+    }
+    let account = user::Entity::find()
+        .filter(user::Column::Username.eq(normalise_username(username)))
+        .one(db)
+        .await?;
+    let stored = account.as_ref().map(|u| u.password_hash.clone());
+    let verified = password::verify(password_text.to_owned(), stored).await?;
+    match account {
+        Some(u) if verified && u.active => {
+            let issued = keys.issue(u.id).map_err(AppError::internal)?;
+            Ok(Session {
+                access_token: issued.token,
+                expires_at: issued.expires_at,
+            })
+        }
+        _ => Err(AppError::Unauthenticated),
+    }
+}
+
+/// The active user behind a token, with the grants in force now.
+pub async fn load_caller(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Option<Caller>> {
+    let Some(account) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    if !account.active {
+        return Ok(None);
+    }
+    let grants = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .order_by_asc(role_grant::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| Grant {
+            role: g.role,
+            scope_unit_id: g.scope_unit_id,
+        })
+        .collect();
+    Ok(Some(Caller {
+        user_id: account.id,
+        username: account.username,
+        grants,
+    }))
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(id).one(db).await?)
+}
+
+/// Grants of a user as stored (with their ids).
+pub async fn grants_of(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Vec<role_grant::Model>> {
+    Ok(role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .order_by_asc(role_grant::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Usernames compare case-insensitively and without surrounding space.
+pub fn normalise_username(username: &str) -> String {
+    crate::text::clean(username).to_lowercase()
+}
+
+/// Creates an account with grants, for operators (CLI) and seeding. Refuses duplicates.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    username: &str,
+    display_name: &str,
+    password_text: &str,
+    grants: &[(Role, Uuid)],
+) -> AppResult<user::Model> {
+    let username = normalise_username(username);
+    if username.is_empty() || username.len() > 64 {
+        return Err(AppError::bad_input(
+            "username",
+            "username must have 1 to 64 characters",
+        ));
+    }
+    password::check_policy(&username, password_text)?;
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(&username))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "user `{username}` already exists"
+        )));
+    }
+    let hash = password::hash(password_text.to_owned()).await?;
+    let now = Utc::now();
+    let account = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        username: Set(username),
+        display_name: Set(crate::text::clean(display_name)),
+        password_hash: Set(hash),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?;
+    for (role, scope) in grants {
+        role_grant::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(Some(account.id)),
+            api_client_id: Set(None),
+            role: Set(*role),
+            scope_unit_id: Set(*scope),
+            created_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(account)
+}
+
+pub async fn get_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(normalise_username(username)))
+        .one(db)
+        .await?)
+}

@@ -1,0 +1,96 @@
+//! The one error type of the API. Each variant documents what the client sees.
+//!
+//! `AppError` deliberately does not implement `Display`: async-graphql converts any `Display`
+//! type into an error carrying its raw text, so `?` on a database error inside a resolver would
+//! leak it. Without `Display`, the only way into a GraphQL error is the mapping below.
+
+/// Every failure a domain service or resolver can report.
+#[derive(Debug, Clone)]
+pub enum AppError {
+    /// No valid credentials: `UNAUTHENTICATED`.
+    Unauthenticated,
+    /// Authenticated, but the caller's roles or scope do not allow this: `FORBIDDEN`.
+    Forbidden(String),
+    /// The record does not exist or is outside the caller's scope: `NOT_FOUND`.
+    NotFound(&'static str),
+    /// The input is invalid; `field` names the offending argument: `BAD_USER_INPUT`.
+    BadInput { field: String, message: String },
+    /// A stale version or a duplicate: `CONFLICT`.
+    Conflict(String),
+    /// Anything else. Logged with details; the client only sees `INTERNAL`.
+    Internal(std::sync::Arc<anyhow::Error>),
+}
+
+impl AppError {
+    pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(std::sync::Arc::new(err.into()))
+    }
+
+    /// What the client reads in `message`.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated => "authentication required".into(),
+            Self::Forbidden(m) | Self::Conflict(m) => m.clone(),
+            Self::NotFound(what) => format!("{what} not found"),
+            Self::BadInput { message, .. } => message.clone(),
+            Self::Internal(_) => "internal error".into(),
+        }
+    }
+
+    /// The stable code clients switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Internal(std::sync::Arc::new(err.into()))
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        if let AppError::Internal(source) = &err {
+            // Database text and internals stay in the log.
+            tracing::error!(error = ?source, "internal error");
+        }
+        let mut gql = async_graphql::Error::new(err.message());
+        let mut ext = async_graphql::ErrorExtensionValues::default();
+        ext.set("code", err.code());
+        if let AppError::BadInput { field, .. } = &err {
+            ext.set("field", field.as_str());
+        }
+        gql.extensions = Some(ext);
+        gql
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

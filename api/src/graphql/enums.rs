@@ -1,0 +1,321 @@
+//! GraphQL mirrors of the stored enumerations. The API owns its enums (entities carry no API
+//! concerns); the macro keeps both sides in step and fails to compile when they drift.
+
+macro_rules! api_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident => $stored:ident {
+            $( $(#[$vmeta:meta])* $variant:ident ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant ),+
+        }
+
+        impl From<entity::$stored> for $name {
+            fn from(value: entity::$stored) -> Self {
+                match value {
+                    $( entity::$stored::$variant => Self::$variant ),+
+                }
+            }
+        }
+
+        impl From<$name> for entity::$stored {
+            fn from(value: $name) -> Self {
+                match value {
+                    $( $name::$variant => entity::$stored::$variant ),+
+                }
+            }
+        }
+    };
+}
+
+api_enum! {
+    /// Kind of organisational unit (loại đơn vị).
+    UnitKind => UnitKind {
+        /// Province (tỉnh, thành phố trực thuộc trung ương).
+        Province,
+        /// District-level unit (huyện, thị xã, thành phố thuộc tỉnh); abolished from 2025-07-01.
+        District,
+        /// Commune-level unit (xã, phường, thị trấn).
+        Commune,
+        /// Party committee (cấp ủy, đảng ủy).
+        PartyCommittee,
+        /// Board of a party committee (ban của cấp ủy, e.g. Ban Dân vận).
+        PartyBoard,
+        /// Steering committee (ban chỉ đạo).
+        SteeringCommittee,
+        /// People's Council (Hội đồng nhân dân).
+        PeoplesCouncil,
+        /// People's Committee (Ủy ban nhân dân).
+        PeoplesCommittee,
+        /// Vietnam Fatherland Front committee (Ủy ban Mặt trận Tổ quốc).
+        FatherlandFront,
+        /// Socio-political organisation (tổ chức chính trị - xã hội).
+        SocioPoliticalOrganisation,
+        /// State agency (cơ quan nhà nước, sở, ngành).
+        Agency,
+        /// Public-service unit (đơn vị sự nghiệp công lập).
+        PublicServiceUnit,
+        /// Enterprise (doanh nghiệp).
+        Enterprise,
+        /// Central body (cơ quan trung ương).
+        CentralBody,
+        /// Any other organisation.
+        Other,
+    }
+}
+
+api_enum! {
+    /// Grassroots type as the Law on Grassroots Democracy (10/2022/QH15) defines them.
+    GrassrootsType => GrassrootsType {
+        /// Commune level (xã, phường, thị trấn).
+        Commune,
+        /// Agency or public-service unit (cơ quan, đơn vị).
+        AgencyOrPublicServiceUnit,
+        /// Enterprise (doanh nghiệp).
+        Enterprise,
+        /// Other organisation employing workers (tổ chức có sử dụng lao động).
+        OtherEmployer,
+    }
+}
+
+api_enum! {
+    /// Where a seeded fact comes from, so nothing assumed passes for the article's word.
+    Provenance => Provenance {
+        /// Stated by the source article on Plan 24-KH/BCĐ.
+        Article,
+        /// From secondary sources or general knowledge, not the article.
+        Research,
+        /// A placeholder chosen for the seed (dates, sub-task breakdowns); to be confirmed.
+        Assumed,
+        /// Entered by a user through the API.
+        User,
+    }
+}
+
+api_enum! {
+    /// Numbering family of a document number (số, ký hiệu).
+    DocumentFamily => DocumentFamily {
+        /// Party document: `số-LOẠI/CƠQUAN` (e.g. `30-CT/TW`).
+        Party,
+        /// Law or National Assembly resolution: `số/năm/QHk`.
+        StateLegislative,
+        /// Legal normative document: `số/năm/LOẠI-CƠQUAN` (e.g. `59/2023/NĐ-CP`).
+        StateNormative,
+        /// Administrative document: `số/LOẠI-CƠQUAN` (e.g. `33/CT-TTg`).
+        StateAdministrative,
+        /// Official letter without a type code: `số/CƠQUAN-ĐƠNVỊ`.
+        StateOfficialLetter,
+        /// Fatherland Front document (e.g. `01/ĐA-MTTW-BTT`).
+        Front,
+        /// A number the grammar does not recognise; kept as written.
+        Unknown,
+    }
+}
+
+api_enum! {
+    /// Type of a legal document (loại văn bản).
+    DocumentType => DocumentType {
+        /// Luật.
+        Law,
+        /// Nghị định.
+        Decree,
+        /// Thông tư.
+        Circular,
+        /// Nghị quyết.
+        Resolution,
+        /// Quyết định.
+        Decision,
+        /// Chỉ thị.
+        Directive,
+        /// Kết luận.
+        Conclusion,
+        /// Quy định.
+        Regulation,
+        /// Quy chế.
+        Rules,
+        /// Hướng dẫn.
+        Guidance,
+        /// Kế hoạch.
+        Plan,
+        /// Chương trình.
+        Programme,
+        /// Đề án.
+        Scheme,
+        /// Báo cáo.
+        Report,
+        /// Thông báo.
+        Notice,
+        /// Công văn.
+        OfficialLetter,
+        /// Any other type.
+        Other,
+    }
+}
+
+api_enum! {
+    /// Legal status of a document.
+    DocumentStatus => DocumentStatus {
+        /// In force (còn hiệu lực).
+        InForce,
+        /// In force with amendments.
+        Amended,
+        /// Replaced by another document.
+        Superseded,
+        /// Repealed (bãi bỏ).
+        Repealed,
+        /// Not known.
+        Unknown,
+    }
+}
+
+api_enum! {
+    /// How one document relates to another.
+    DocumentRelationKind => DocumentRelationKind {
+        /// Amends (sửa đổi, bổ sung) the other document.
+        Amends,
+        /// Replaces (thay thế) it.
+        Replaces,
+        /// Repeals (bãi bỏ) it.
+        Repeals,
+        /// Details (quy định chi tiết) it.
+        Details,
+        /// Implements (triển khai, thực hiện) it.
+        Implements,
+    }
+}
+
+api_enum! {
+    /// Life cycle of a plan.
+    PlanStatus => PlanStatus {
+        /// Being drafted; visible to its authors.
+        Draft,
+        /// Issued with a number and date.
+        Issued,
+        /// Closed after the period's final review.
+        Closed,
+    }
+}
+
+api_enum! {
+    /// Status of a task. Overdue is not a status: see `Task.isOverdue`.
+    TaskStatus => TaskStatus {
+        /// Nothing reported yet.
+        NotStarted,
+        /// Work reported, not finished.
+        InProgress,
+        /// Finished.
+        Done,
+        /// Dropped.
+        Cancelled,
+    }
+}
+
+api_enum! {
+    /// Role of a unit in a task.
+    AssignmentRole => AssignmentRole {
+        /// Lead unit (đơn vị chủ trì); one per task.
+        Lead,
+        /// Coordinating unit (đơn vị phối hợp).
+        Coordinate,
+    }
+}
+
+api_enum! {
+    /// Status of an assignment.
+    AssignmentStatus => AssignmentStatus {
+        /// Assigned, not yet acknowledged.
+        Assigned,
+        /// Acknowledged by the unit.
+        Acknowledged,
+        /// Work in progress.
+        InProgress,
+        /// Completed.
+        Done,
+        /// Cancelled.
+        Cancelled,
+    }
+}
+
+api_enum! {
+    /// Kind of report.
+    ReportKind => ReportKind {
+        /// Periodic progress report.
+        Periodic,
+        /// Six-month preliminary review (sơ kết).
+        PreliminaryReview,
+        /// Annual review (tổng kết).
+        AnnualReview,
+        /// Inspection results (kiểm tra).
+        Inspection,
+        /// Supervision results (giám sát).
+        Supervision,
+        /// Ad hoc report (đột xuất).
+        AdHoc,
+    }
+}
+
+api_enum! {
+    /// Workflow status of a report.
+    ReportStatus => ReportStatus {
+        /// Being written.
+        Draft,
+        /// Sent for review.
+        Submitted,
+        /// Approved; never changes again.
+        Approved,
+        /// Returned with a comment for correction.
+        Returned,
+    }
+}
+
+api_enum! {
+    /// What an indicator counts.
+    Measure => Measure {
+        /// A count of things.
+        Count,
+        /// Person-times (lượt người).
+        PersonTimes,
+        /// Distinct persons.
+        Persons,
+        /// A percentage.
+        Percent,
+        /// An amount in Vietnamese đồng.
+        Vnd,
+    }
+}
+
+api_enum! {
+    /// How an indicator's values combine up the unit tree.
+    Aggregation => Aggregation {
+        /// Values add up.
+        Sum,
+        /// Recomputed from the summed numerator and denominator, never averaged.
+        Ratio,
+        /// The largest value.
+        Max,
+        /// The smallest value.
+        Min,
+    }
+}
+
+api_enum! {
+    /// A role a grant gives over a unit's subtree.
+    Role => Role {
+        /// Everything, including users, grants and API clients.
+        Admin,
+        /// Issue and close plans, assign tasks, approve or return reports.
+        Steering,
+        /// Derive plans and assign within scope, approve reports of units below.
+        UnitManager,
+        /// Write and submit reports and progress of units in scope.
+        Reporter,
+        /// Read within scope.
+        Viewer,
+        /// Partner system: read, submit reports and progress.
+        Partner,
+    }
+}

@@ -1,0 +1,217 @@
+//! Legal documents and the references tasks make to them.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::NaiveDate;
+use entity::{legal_document as db, task_legal_reference};
+
+use super::{
+    ContextExt,
+    connection::{connection, page_args, wants_total},
+    enums::{DocumentFamily, DocumentStatus, DocumentType, Provenance},
+    id::{self, NodeType},
+    loaders::failed,
+    task::Task,
+    unit::{self, Unit},
+};
+use crate::{domain::legal, error::AppResult};
+
+/// A legal document (văn bản): directive, law, decree, resolution, conclusion, regulation,
+/// scheme, plan or official letter. The number is kept as written and parsed into its parts.
+pub struct LegalDocument(pub db::Model);
+
+connection!(
+    LegalDocumentConnection,
+    LegalDocumentEdge,
+    LegalDocument,
+    "A page of legal documents.",
+    "A legal document in a page, with its cursor."
+);
+
+/// A legal document (văn bản): directive, law, decree, resolution, conclusion, regulation,
+/// scheme, plan or official letter. The number is kept as written and parsed into its parts.
+#[Object]
+impl LegalDocument {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeType::LegalDocument, self.0.id)
+    }
+    /// Number and symbol as written in the source (số, ký hiệu), e.g. `59/2023/NĐ-CP`.
+    async fn number(&self) -> &str {
+        &self.0.number
+    }
+    /// The number normalised to its family's canonical punctuation and case.
+    async fn number_canonical(&self) -> &str {
+        &self.0.number_canonical
+    }
+    /// Numbering family the number belongs to.
+    async fn family(&self) -> DocumentFamily {
+        self.0.family.into()
+    }
+    /// Sequence number within the issuer's series.
+    async fn sequence(&self) -> Option<i32> {
+        self.0.seq
+    }
+    /// Year written in the number (normative and legislative documents only).
+    async fn number_year(&self) -> Option<i32> {
+        self.0.year
+    }
+    /// Type code of the number (`NĐ`, `CT`, `QĐi`…), when it has one.
+    async fn type_code(&self) -> Option<&str> {
+        self.0.type_code.as_deref()
+    }
+    /// Issuer codes of the number (`TW`, `CP`, `MTTW BTT`…): hints, not identities.
+    async fn issuer_codes(&self) -> Vec<&str> {
+        self.0.issuer_codes.split_whitespace().collect()
+    }
+    /// Warnings raised while parsing the number (e.g. Party punctuation on a State issuer).
+    async fn parse_warnings(&self) -> Vec<String> {
+        serde_json::from_str(&self.0.parse_warnings).unwrap_or_default()
+    }
+    /// Type of document.
+    async fn document_type(&self) -> DocumentType {
+        self.0.document_type.into()
+    }
+    /// Issuing body as the source names it (e.g. "Bộ Chính trị").
+    async fn issuer(&self) -> &str {
+        &self.0.issuer
+    }
+    /// The issuing body, when it is one of our units.
+    async fn issuer_unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, self.0.issuer_unit_id).await
+    }
+    /// Date of issue, when known.
+    async fn issued_on(&self) -> Option<NaiveDate> {
+        self.0.issued_on
+    }
+    /// Subject (trích yếu), when known.
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    /// Term of the issuing party committee, when stated (e.g. "khóa XIII").
+    async fn party_term(&self) -> Option<&str> {
+        self.0.party_term.as_deref()
+    }
+    /// Legal status.
+    async fn status(&self) -> DocumentStatus {
+        self.0.status.into()
+    }
+    /// Where this record comes from.
+    async fn provenance(&self) -> Provenance {
+        self.0.provenance.into()
+    }
+    /// What in this record is not from the source, or other remarks.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// Tasks (among those the caller sees) that cite this document.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn citing_tasks(&self, ctx: &Context<'_>) -> AppResult<Vec<Task>> {
+        let ids = legal::citing_task_ids(ctx.db(), ctx.caller()?, self.0.id).await?;
+        let mut found = ctx.loaders().tasks.load_many(ids).await.map_err(failed)?;
+        let mut tasks: Vec<_> = found.drain().map(|(_, t)| t).collect();
+        tasks.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        Ok(tasks.into_iter().map(Task).collect())
+    }
+}
+
+/// A task's citation of a legal document, with what the citation requires.
+pub struct LegalReference(pub task_legal_reference::Model);
+
+/// A task's citation of a legal document, with what the citation requires.
+#[Object]
+impl LegalReference {
+    /// What the task must do under this document (quán triệt, triển khai…).
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// Article or clause cited, when narrower than the whole document (e.g. "Điều 11").
+    async fn provision(&self) -> Option<&str> {
+        self.0.provision.as_deref()
+    }
+    /// The cited document.
+    async fn document(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
+        Ok(ctx
+            .loaders()
+            .documents
+            .load_one(self.0.document_id)
+            .await
+            .map_err(failed)?
+            .map(LegalDocument))
+    }
+    /// The citing task.
+    async fn task(&self, ctx: &Context<'_>) -> AppResult<Option<Task>> {
+        Ok(ctx
+            .loaders()
+            .tasks
+            .load_one(self.0.task_id)
+            .await
+            .map_err(failed)?
+            .map(Task))
+    }
+}
+
+/// Filters for `legalDocuments`.
+#[derive(InputObject, Default)]
+pub struct LegalDocumentFilter {
+    /// Words of the number, type, title or issuer; case and diacritics are ignored, so
+    /// "59/2023", "nd-cp" and "nghi dinh 59" all find 59/2023/NĐ-CP.
+    pub search: Option<String>,
+    /// Only these types.
+    pub types: Option<Vec<DocumentType>>,
+    /// Words of the issuing body's name or codes ("Bộ Chính trị", "TU", "ubnd").
+    pub issuer: Option<String>,
+    /// Year of issue, or the year written in the number.
+    pub year: Option<i32>,
+    /// Only records of this provenance.
+    pub provenance: Option<Provenance>,
+}
+
+#[derive(Default)]
+pub struct LegalQuery;
+
+#[Object]
+impl LegalQuery {
+    /// Legal documents, newest first (undated last). Reference data: every signed-in user reads it.
+    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
+    async fn legal_documents(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+        #[graphql(desc = "Conditions every returned document meets.")] filter: Option<
+            LegalDocumentFilter,
+        >,
+    ) -> AppResult<LegalDocumentConnection> {
+        let caller = ctx.caller()?;
+        let f = filter.unwrap_or_default();
+        let filter = legal::DocumentFilter {
+            search: f.search,
+            types: f.types.map(|ts| ts.into_iter().map(Into::into).collect()),
+            issuer: f.issuer,
+            year: f.year,
+            provenance: f.provenance.map(Into::into),
+        };
+        let page = legal::list(
+            ctx.db(),
+            caller,
+            &filter,
+            &page_args(first, after, last, before),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(LegalDocumentConnection::from_page(page, LegalDocument))
+    }
+
+    /// One legal document by id.
+    async fn legal_document(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the document.")] id: ID,
+    ) -> AppResult<Option<LegalDocument>> {
+        let caller = ctx.caller()?;
+        let uuid = id::decode("id", NodeType::LegalDocument, &id)?;
+        Ok(legal::get(ctx.db(), caller, uuid).await?.map(LegalDocument))
+    }
+}

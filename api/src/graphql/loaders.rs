@@ -1,0 +1,154 @@
+//! Per-request DataLoaders: nested fields batch their lookups into one query per relation and
+//! level, and no cached row outlives the request (or reaches another caller).
+
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{assignment, indicator, legal_document, plan, task, task_legal_reference, unit};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::domain::page::Keyed;
+
+/// Loads rows of `E` by primary key.
+pub struct ById<E> {
+    db: DatabaseConnection,
+    entity: PhantomData<E>,
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Model: Keyed + Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = Arc<sea_orm::DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
+        let Some(pk) = E::PrimaryKey::iter().next() else {
+            return Ok(HashMap::new());
+        };
+        let rows = E::find()
+            .filter(pk.into_column().is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|r| (Keyed::id(&r), r)).collect())
+    }
+}
+
+/// Loads the rows of `E` whose `column` equals each key, ordered by `order`.
+pub struct ByGroup<E: EntityTrait> {
+    db: DatabaseConnection,
+    column: E::Column,
+    order: E::Column,
+    key_of: fn(&E::Model) -> Uuid,
+}
+
+impl<E> Loader<Uuid> for ByGroup<E>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Column: Send + Sync,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<sea_orm::DbErr>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, Self::Error> {
+        let rows = E::find()
+            .filter(self.column.is_in(keys.iter().copied()))
+            .order_by_asc(self.order)
+            .all(&self.db)
+            .await
+            .map_err(Arc::new)?;
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        for row in rows {
+            grouped.entry((self.key_of)(&row)).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// The loaders of one request.
+pub struct Loaders {
+    pub units: DataLoader<ById<unit::Entity>>,
+    pub documents: DataLoader<ById<legal_document::Entity>>,
+    pub plans: DataLoader<ById<plan::Entity>>,
+    pub tasks: DataLoader<ById<task::Entity>>,
+    pub indicators: DataLoader<ById<indicator::Entity>>,
+    pub task_children: DataLoader<ByGroup<task::Entity>>,
+    pub task_assignments: DataLoader<ByGroup<assignment::Entity>>,
+    pub task_references: DataLoader<ByGroup<task_legal_reference::Entity>>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>>
+        where
+            E: EntityTrait + Send + Sync + 'static,
+            E::Model: Keyed + Clone + Send + Sync + 'static,
+        {
+            DataLoader::new(
+                ById {
+                    db: db.clone(),
+                    entity: PhantomData,
+                },
+                tokio::spawn,
+            )
+        }
+        fn by_group<E>(
+            db: &DatabaseConnection,
+            column: E::Column,
+            order: E::Column,
+            key_of: fn(&E::Model) -> Uuid,
+        ) -> DataLoader<ByGroup<E>>
+        where
+            E: EntityTrait + Send + Sync + 'static,
+            E::Column: Send + Sync,
+            E::Model: Clone + Send + Sync + 'static,
+        {
+            DataLoader::new(
+                ByGroup {
+                    db: db.clone(),
+                    column,
+                    order,
+                    key_of,
+                },
+                tokio::spawn,
+            )
+        }
+        Self {
+            units: by_id(db),
+            documents: by_id(db),
+            plans: by_id(db),
+            tasks: by_id(db),
+            indicators: by_id(db),
+            task_children: by_group(
+                db,
+                task::Column::ParentId,
+                task::Column::SortKey,
+                |t: &task::Model| t.parent_id.unwrap_or_default(),
+            ),
+            task_assignments: by_group(
+                db,
+                assignment::Column::TaskId,
+                assignment::Column::Id,
+                |a: &assignment::Model| a.task_id,
+            ),
+            task_references: by_group(
+                db,
+                task_legal_reference::Column::TaskId,
+                task_legal_reference::Column::Id,
+                |r: &task_legal_reference::Model| r.task_id,
+            ),
+        }
+    }
+}
+
+/// Turns a loader failure into the API's internal error.
+pub fn failed(err: Arc<sea_orm::DbErr>) -> crate::error::AppError {
+    crate::error::AppError::internal(anyhow::anyhow!("loader: {err}"))
+}

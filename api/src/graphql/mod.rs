@@ -1,0 +1,108 @@
+//! The GraphQL schema: object types and thin resolvers over `domain`.
+
+pub mod connection;
+pub mod enums;
+pub mod id;
+pub mod indicator;
+pub mod legal;
+pub mod loaders;
+pub mod node;
+pub mod plan;
+pub mod report;
+pub mod task;
+pub mod unit;
+pub mod user;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{Auth, Caller, token::TokenKeys},
+    error::{AppError, AppResult},
+};
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Every query of the API.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    node::NodeQuery,
+    user::UserQuery,
+    unit::UnitQuery,
+    legal::LegalQuery,
+    plan::PlanQuery,
+    task::TaskQuery,
+    report::ReportQuery,
+    indicator::IndicatorQuery,
+);
+
+/// Every mutation of the API.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(user::AuthMutation);
+
+/// Limits that stop hostile documents after parsing (DESIGN §7): the parser itself is guarded
+/// in `http::guard` before the document gets here.
+pub const MAX_DEPTH: usize = 12;
+pub const MAX_COMPLEXITY: usize = 10_000;
+pub const MAX_RECURSIVE_DEPTH: usize = 24;
+pub const MAX_DIRECTIVES: usize = 8;
+
+/// Builds the schema with its limits. Production hides introspection.
+pub fn build_schema(db: DatabaseConnection, keys: TokenKeys, production: bool) -> AppSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .data(keys)
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
+    .limit_directives(MAX_DIRECTIVES)
+    .disable_suggestions();
+    if production {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    let schema = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish();
+    schema.sdl()
+}
+
+/// What resolvers read from the request context.
+pub trait ContextExt {
+    fn db(&self) -> &DatabaseConnection;
+    fn caller(&self) -> AppResult<&Caller>;
+    fn loaders(&self) -> &loaders::Loaders;
+    fn today(&self) -> chrono::NaiveDate;
+}
+
+impl ContextExt for Context<'_> {
+    fn db(&self) -> &DatabaseConnection {
+        self.data_unchecked::<DatabaseConnection>()
+    }
+
+    fn caller(&self) -> AppResult<&Caller> {
+        match self.data_opt::<Auth>() {
+            Some(auth) => auth.caller(),
+            None => Err(AppError::Unauthenticated),
+        }
+    }
+
+    fn loaders(&self) -> &loaders::Loaders {
+        self.data_unchecked::<loaders::Loaders>()
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().date_naive()
+    }
+}

@@ -1,0 +1,68 @@
+//! The `Node` interface: any object with a global id can be fetched again by it.
+
+use async_graphql::{Context, ID, Interface, Object};
+
+use super::{
+    ContextExt,
+    id::{self, NodeType},
+    indicator::Indicator,
+    legal::LegalDocument,
+    plan::Plan,
+    report::Report,
+    task::Task,
+    unit::Unit,
+};
+use crate::{
+    domain::{indicators, legal, plans, reports, tasks, units},
+    error::AppResult,
+};
+
+/// An object with a global id, fetchable through `node(id:)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
+pub enum Node {
+    Unit(Unit),
+    LegalDocument(LegalDocument),
+    Plan(Plan),
+    Task(Task),
+    Report(Report),
+    Indicator(Indicator),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global id; null when it does not exist or the caller may not see it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of any object.")] id: ID,
+    ) -> AppResult<Option<Node>> {
+        let caller = ctx.caller()?;
+        let db = ctx.db();
+        let (kind, uuid) = id::decode_any("id", &id)?;
+        Ok(match kind {
+            NodeType::Unit => units::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Unit(Unit(m))),
+            NodeType::LegalDocument => legal::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::LegalDocument(LegalDocument(m))),
+            NodeType::Plan => plans::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Plan(Plan(m))),
+            NodeType::Task => tasks::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Task(Task(m))),
+            NodeType::Report => reports::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Report(Report(m))),
+            NodeType::Indicator => indicators::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Indicator(Indicator(m))),
+            NodeType::Assignment | NodeType::ReportSchedule | NodeType::User => None,
+        })
+    }
+}

@@ -1,0 +1,337 @@
+//! Plans, their recipients and report schedules.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object};
+use chrono::NaiveDate;
+use entity::{plan as db, plan_recipient, report_obligation, report_schedule};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::{
+    ContextExt,
+    connection::{connection, page_args, wants_total},
+    enums::{PlanStatus, Provenance, ReportKind},
+    id::{self, NodeType},
+    legal::LegalDocument,
+    loaders::failed,
+    task::{Task, TaskConnection, TaskFilter},
+    unit::{self, Unit},
+};
+use crate::{
+    domain::{plans, tasks},
+    error::AppResult,
+};
+
+/// A plan (kế hoạch) of a unit for a period, e.g. Plan 24-KH/BCĐ of the Sóc Trăng steering
+/// committee for 2024. Its tasks form a tree whose top level is the plan's key contents.
+pub struct Plan(pub db::Model);
+
+connection!(
+    PlanConnection,
+    PlanEdge,
+    Plan,
+    "A page of plans.",
+    "A plan in a page, with its cursor."
+);
+
+/// A plan (kế hoạch) of a unit for a period, e.g. Plan 24-KH/BCĐ of the Sóc Trăng steering
+/// committee for 2024. Its tasks form a tree whose top level is the plan's key contents.
+#[Object]
+impl Plan {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeType::Plan, self.0.id)
+    }
+    /// Number and symbol once issued (e.g. `24-KH/BCĐ`); null while a draft.
+    async fn number(&self) -> Option<&str> {
+        self.0.number.as_deref()
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Date of issue; null while a draft.
+    async fn issued_on(&self) -> Option<NaiveDate> {
+        self.0.issued_on
+    }
+    /// Life-cycle status.
+    async fn status(&self) -> PlanStatus {
+        self.0.status.into()
+    }
+    /// First day of the period the plan covers.
+    async fn period_start(&self) -> NaiveDate {
+        self.0.period_start
+    }
+    /// Last day of the period the plan covers.
+    async fn period_end(&self) -> NaiveDate {
+        self.0.period_end
+    }
+    /// Motto, when the plan states one.
+    async fn motto(&self) -> Option<&str> {
+        self.0.motto.as_deref()
+    }
+    /// Where this record comes from.
+    async fn provenance(&self) -> Provenance {
+        self.0.provenance.into()
+    }
+    /// What in this record is not from the source, or other remarks.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// Unit that issues the plan (e.g. the provincial steering committee).
+    async fn issuing_unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.issuing_unit_id)).await
+    }
+    /// Standing body that follows and aggregates the plan (e.g. Ban Dân vận Tỉnh ủy).
+    async fn standing_unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, self.0.standing_unit_id).await
+    }
+    /// The plan this one was derived from.
+    async fn parent_plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
+        let Some(parent) = self.0.parent_plan_id else {
+            return Ok(None);
+        };
+        Ok(plans::get(ctx.db(), ctx.caller()?, parent).await?.map(Plan))
+    }
+    /// The plan's own document, when registered.
+    async fn document(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
+        let Some(doc) = self.0.document_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .documents
+            .load_one(doc)
+            .await
+            .map_err(failed)?
+            .map(LegalDocument))
+    }
+    /// Units that must derive their own plan from this one, with where each stands.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn recipients(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanRecipient>> {
+        ctx.caller()?;
+        Ok(plans::recipients(ctx.db(), self.0.id)
+            .await?
+            .into_iter()
+            .map(PlanRecipient)
+            .collect())
+    }
+    /// Tasks of this plan in tree order (each parent before its children).
+    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
+    async fn tasks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+        #[graphql(desc = "Conditions every returned task meets; `plan` is ignored here.")]
+        filter: Option<TaskFilter>,
+    ) -> AppResult<TaskConnection> {
+        let mut filter = filter.unwrap_or_default().into_domain()?;
+        filter.plan = Some(self.0.id);
+        let page = tasks::list(
+            ctx.db(),
+            ctx.caller()?,
+            &filter,
+            ctx.today(),
+            &page_args(first, after, last, before),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(TaskConnection::from_page(page, Task))
+    }
+    /// Reports the plan expects: which units report what, for which period, by when.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn report_schedules(&self, ctx: &Context<'_>) -> AppResult<Vec<ReportSchedule>> {
+        ctx.caller()?;
+        let rows = report_schedule::Entity::find()
+            .filter(report_schedule::Column::PlanId.eq(self.0.id))
+            .order_by_asc(report_schedule::Column::DueOn)
+            .order_by_asc(report_schedule::Column::Id)
+            .all(ctx.db())
+            .await
+            .map_err(crate::error::AppError::from)?;
+        Ok(rows.into_iter().map(ReportSchedule).collect())
+    }
+}
+
+/// Where a recipient stands with its derived plan.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum DerivationStatus {
+    /// No issued derived plan yet, and not yet due.
+    Pending,
+    /// A derived plan has been issued.
+    Issued,
+    /// No issued derived plan, and the due date has passed.
+    Overdue,
+}
+
+impl From<plans::DerivationStatus> for DerivationStatus {
+    fn from(s: plans::DerivationStatus) -> Self {
+        match s {
+            plans::DerivationStatus::Pending => Self::Pending,
+            plans::DerivationStatus::Issued => Self::Issued,
+            plans::DerivationStatus::Overdue => Self::Overdue,
+        }
+    }
+}
+
+/// A unit that must derive its own plan from a parent plan by a date.
+pub struct PlanRecipient(pub plan_recipient::Model);
+
+/// A unit that must derive its own plan from a parent plan by a date.
+#[Object]
+impl PlanRecipient {
+    /// The recipient unit.
+    async fn unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.unit_id)).await
+    }
+    /// Date by which the derived plan is due.
+    async fn derive_by(&self) -> Option<NaiveDate> {
+        self.0.derive_by
+    }
+    /// Where this record comes from.
+    async fn provenance(&self) -> Provenance {
+        self.0.provenance.into()
+    }
+    /// What in this record is not from the source, or other remarks.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// The derived plan, once one exists and the caller may see it.
+    async fn derived_plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
+        let Some(id) = self.0.derived_plan_id else {
+            return Ok(None);
+        };
+        Ok(plans::get(ctx.db(), ctx.caller()?, id).await?.map(Plan))
+    }
+    /// Pending, issued or overdue, as of today.
+    async fn derivation_status(&self, ctx: &Context<'_>) -> AppResult<DerivationStatus> {
+        let derived = match self.0.derived_plan_id {
+            Some(id) => ctx.loaders().plans.load_one(id).await.map_err(failed)?,
+            None => None,
+        };
+        Ok(plans::derivation_status(self.0.derive_by, derived.as_ref(), ctx.today()).into())
+    }
+}
+
+/// What a plan expects units to report, for which period, by when.
+pub struct ReportSchedule(pub report_schedule::Model);
+
+/// What a plan expects units to report, for which period, by when.
+#[Object]
+impl ReportSchedule {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeType::ReportSchedule, self.0.id)
+    }
+    /// Kind of report expected.
+    async fn kind(&self) -> ReportKind {
+        self.0.kind.into()
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// First day of the reported period.
+    async fn period_start(&self) -> NaiveDate {
+        self.0.period_start
+    }
+    /// Last day of the reported period (data cut-off).
+    async fn period_end(&self) -> NaiveDate {
+        self.0.period_end
+    }
+    /// Date reports are due.
+    async fn due_on(&self) -> NaiveDate {
+        self.0.due_on
+    }
+    /// Where this record comes from.
+    async fn provenance(&self) -> Provenance {
+        self.0.provenance.into()
+    }
+    /// Unit the reports go to.
+    async fn recipient_unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, self.0.recipient_unit_id).await
+    }
+    /// Units expected to report (one obligation each).
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn reporting_units(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
+        ctx.caller()?;
+        let ids: Vec<uuid::Uuid> = report_obligation::Entity::find()
+            .filter(report_obligation::Column::ScheduleId.eq(self.0.id))
+            .all(ctx.db())
+            .await
+            .map_err(crate::error::AppError::from)?
+            .into_iter()
+            .map(|o| o.unit_id)
+            .collect();
+        let mut found = ctx.loaders().units.load_many(ids).await.map_err(failed)?;
+        let mut units: Vec<_> = found.drain().map(|(_, u)| u).collect();
+        units.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+        Ok(units.into_iter().map(Unit).collect())
+    }
+}
+
+/// Filters for `plans`.
+#[derive(InputObject, Default)]
+pub struct PlanFilter {
+    /// Plans issued in, addressed to, or assigned within this unit's subtree.
+    pub unit: Option<ID>,
+    /// Only these statuses.
+    pub statuses: Option<Vec<PlanStatus>>,
+    /// Plans whose period overlaps this year.
+    pub year: Option<i32>,
+    /// Plans derived from this plan.
+    pub parent: Option<ID>,
+    /// Words of the number, title or motto; case and diacritics are ignored.
+    pub search: Option<String>,
+}
+
+#[derive(Default)]
+pub struct PlanQuery;
+
+#[Object]
+impl PlanQuery {
+    /// Plans the caller sees: issued in its scope, addressed to it, or with tasks assigned to it.
+    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
+    async fn plans(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+        #[graphql(desc = "Conditions every returned plan meets.")] filter: Option<PlanFilter>,
+    ) -> AppResult<PlanConnection> {
+        let caller = ctx.caller()?;
+        let f = filter.unwrap_or_default();
+        let filter = plans::PlanFilter {
+            unit: id::decode_opt("filter.unit", NodeType::Unit, f.unit.as_ref())?,
+            statuses: f
+                .statuses
+                .map(|ss| ss.into_iter().map(Into::into).collect()),
+            year: f.year,
+            parent: id::decode_opt("filter.parent", NodeType::Plan, f.parent.as_ref())?,
+            search: f.search,
+        };
+        let page = plans::list(
+            ctx.db(),
+            caller,
+            &filter,
+            &page_args(first, after, last, before),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(PlanConnection::from_page(page, Plan))
+    }
+
+    /// One plan by id; null when it does not exist or the caller may not see it.
+    async fn plan(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the plan.")] id: ID,
+    ) -> AppResult<Option<Plan>> {
+        let caller = ctx.caller()?;
+        let uuid = id::decode("id", NodeType::Plan, &id)?;
+        Ok(plans::get(ctx.db(), caller, uuid).await?.map(Plan))
+    }
+}

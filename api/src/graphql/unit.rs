@@ -1,0 +1,199 @@
+//! Units: the organisational tree.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::NaiveDate;
+use entity::unit as db;
+
+use super::{
+    ContextExt,
+    connection::{connection, page_args, wants_total},
+    enums::{GrassrootsType, Provenance, UnitKind},
+    id::{self, NodeType},
+    loaders::failed,
+};
+use crate::{domain::units, error::AppResult};
+
+/// An organisational unit (đơn vị): province, district, party committee, steering committee,
+/// People's Committee, Fatherland Front, agency, enterprise… Units form a tree; a grant on a
+/// unit covers its whole subtree. Units are never deleted: closed ones keep `validTo`.
+pub struct Unit(pub db::Model);
+
+connection!(
+    UnitConnection,
+    UnitEdge,
+    Unit,
+    "A page of units.",
+    "A unit in a page, with its cursor."
+);
+
+/// An organisational unit (đơn vị): province, district, party committee, steering committee,
+/// People's Committee, Fatherland Front, agency, enterprise… Units form a tree; a grant on a
+/// unit covers its whole subtree. Units are never deleted: closed ones keep `validTo`.
+#[Object]
+impl Unit {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeType::Unit, self.0.id)
+    }
+    /// Stable code, e.g. `ST.D01.BCD`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// Full Vietnamese name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Short name, when one is in use.
+    async fn short_name(&self) -> Option<&str> {
+        self.0.short_name.as_deref()
+    }
+    /// Kind of unit.
+    async fn kind(&self) -> UnitKind {
+        self.0.kind.into()
+    }
+    /// Grassroots type under the Law on Grassroots Democracy, where one applies.
+    async fn grassroots_type(&self) -> Option<GrassrootsType> {
+        self.0.grassroots_type.map(Into::into)
+    }
+    /// First day the unit exists, when known.
+    async fn valid_from(&self) -> Option<NaiveDate> {
+        self.0.valid_from
+    }
+    /// Day the unit ceased to exist (exclusive), when it has.
+    async fn valid_to(&self) -> Option<NaiveDate> {
+        self.0.valid_to
+    }
+    /// Where this record comes from.
+    async fn provenance(&self) -> Provenance {
+        self.0.provenance.into()
+    }
+    /// What in this record is not from the source, or other remarks.
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    /// Parent unit; null at the root.
+    async fn parent(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        load(ctx, self.0.parent_id).await
+    }
+    /// The unit that took over when this one was merged or replaced.
+    async fn successor(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        load(ctx, self.0.successor_id).await
+    }
+    /// Ancestors from the root down to the parent.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn ancestors(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
+        ctx.caller()?;
+        Ok(units::ancestors(ctx.db(), self.0.id)
+            .await?
+            .into_iter()
+            .map(Unit)
+            .collect())
+    }
+    /// Direct children the caller may see, in Vietnamese alphabetical order.
+    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+    ) -> AppResult<UnitConnection> {
+        let filter = units::UnitFilter {
+            parent: Some(self.0.id),
+            ..Default::default()
+        };
+        let page = units::list(
+            ctx.db(),
+            ctx.caller()?,
+            &filter,
+            &page_args(first, after, last, before),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(UnitConnection::from_page(page, Unit))
+    }
+}
+
+/// Loads a unit referenced by a record the caller already sees.
+pub async fn load(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<Unit>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(ctx
+        .loaders()
+        .units
+        .load_one(id)
+        .await
+        .map_err(failed)?
+        .map(Unit))
+}
+
+/// Filters for `units`.
+#[derive(InputObject, Default)]
+pub struct UnitFilter {
+    /// Only this unit and the units below it.
+    pub within: Option<ID>,
+    /// Only the direct children of this unit.
+    pub parent: Option<ID>,
+    /// Only these kinds.
+    pub kinds: Option<Vec<UnitKind>>,
+    /// Words of the name or code; case and diacritics are ignored ("soc trang" finds "Sóc Trăng").
+    pub search: Option<String>,
+    /// Only records of this provenance.
+    pub provenance: Option<Provenance>,
+}
+
+impl UnitFilter {
+    fn into_domain(self) -> AppResult<units::UnitFilter> {
+        Ok(units::UnitFilter {
+            within: id::decode_opt("filter.within", NodeType::Unit, self.within.as_ref())?,
+            parent: id::decode_opt("filter.parent", NodeType::Unit, self.parent.as_ref())?,
+            kinds: self
+                .kinds
+                .map(|ks| ks.into_iter().map(Into::into).collect()),
+            search: self.search,
+            provenance: self.provenance.map(Into::into),
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct UnitQuery;
+
+#[Object]
+impl UnitQuery {
+    /// Units the caller may see (its scopes' subtrees and their ancestors), in Vietnamese
+    /// alphabetical order.
+    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+        #[graphql(desc = "Conditions every returned unit meets.")] filter: Option<UnitFilter>,
+    ) -> AppResult<UnitConnection> {
+        let caller = ctx.caller()?;
+        let filter = filter.unwrap_or_default().into_domain()?;
+        let page = units::list(
+            ctx.db(),
+            caller,
+            &filter,
+            &page_args(first, after, last, before),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(UnitConnection::from_page(page, Unit))
+    }
+
+    /// One unit by id; null when it does not exist or is outside the caller's scope.
+    async fn unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the unit.")] id: ID,
+    ) -> AppResult<Option<Unit>> {
+        let caller = ctx.caller()?;
+        let uuid = id::decode("id", NodeType::Unit, &id)?;
+        Ok(units::get(ctx.db(), caller, uuid).await?.map(Unit))
+    }
+}

@@ -1,0 +1,122 @@
+//! The `/graphql` endpoint: POST with `application/json` executes one operation; GET serves
+//! GraphiQL and executes nothing, so no mutation can ride on a link or a form (CSRF).
+
+use async_graphql::http::GraphiQLSource;
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::guard;
+use crate::{auth::Auth, domain::users, graphql::loaders::Loaders, startup::AppState};
+
+/// The GraphiQL page.
+pub async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+/// A refusal before execution, in the GraphQL error shape.
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })),
+    )
+        .into_response()
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Who the bearer token speaks for; a token that fails any check is `Invalid`, never anonymous.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Auth::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(user_id) = token.and_then(|t| state.keys.verify(t)) else {
+        return Ok(Auth::Invalid);
+    };
+    match users::load_caller(&state.db, user_id).await {
+        Ok(Some(caller)) => Ok(Auth::User(caller)),
+        Ok(None) => Ok(Auth::Invalid),
+        Err(err) => {
+            let gql: async_graphql::Error = err.into();
+            Err(refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                &gql.message,
+            ))
+        }
+    }
+}
+
+/// Executes one GraphQL operation.
+pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !is_json(&headers) {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send operations as POST with Content-Type: application/json",
+        );
+    }
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "body is not valid JSON",
+            );
+        }
+    };
+    if value.is_array() {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "batched operations are not accepted; send one operation per request",
+        );
+    }
+    let Some(query) = value.get("query").and_then(|q| q.as_str()) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "`query` must be a string",
+        );
+    };
+    if let Err(refusal) = guard::check(query) {
+        let message = match refusal {
+            guard::Refusal::TooDeep => "document nested too deeply",
+            guard::Refusal::TooManyAliases => "document uses too many aliases",
+        };
+        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
+    }
+    let request: async_graphql::Request = match serde_json::from_value(value) {
+        Ok(r) => r,
+        Err(_) => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "body must be {query, variables?, operationName?}",
+            );
+        }
+    };
+    let auth = match authenticate(&state, &headers).await {
+        Ok(auth) => auth,
+        Err(response) => return response,
+    };
+    let request = request.data(auth).data(Loaders::new(&state.db));
+    let response = state.schema.execute(request).await;
+    axum::Json(response).into_response()
+}

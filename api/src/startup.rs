@@ -1,0 +1,127 @@
+//! Builds the whole application from a config, so `serve` and the tests share one path.
+
+use std::net::SocketAddr;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::{
+    auth::token::TokenKeys,
+    config::Config,
+    db,
+    graphql::{self, AppSchema},
+    http, seed,
+};
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub schema: AppSchema,
+    pub keys: TokenKeys,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    pub state: AppState,
+}
+
+/// What preparing the database did, for the start-up banner.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub seeded: Option<seed::SeedReport>,
+    pub demo_accounts: bool,
+}
+
+/// Migrates, and on an empty database loads the reference data (and, outside production, the
+/// demo accounts).
+pub async fn prepare_database(
+    config: &Config,
+    conn: &DatabaseConnection,
+) -> anyhow::Result<Prepared> {
+    db::migrate(conn).await?;
+    let mut prepared = Prepared::default();
+    if config.seed_on_start && is_empty(conn).await? {
+        prepared.seeded = Some(seed::seed_reference(conn, seed::file::SOC_TRANG_2024).await?);
+    }
+    if config.seed_on_start && !config.is_production() {
+        prepared.demo_accounts = seed::seed_demo_accounts(conn).await?;
+    }
+    Ok(prepared)
+}
+
+async fn is_empty(conn: &DatabaseConnection) -> anyhow::Result<bool> {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    Ok(entity::unit::Entity::find().count(conn).await? == 0)
+}
+
+impl Application {
+    /// Connects, prepares the database and binds the listener (port 0 picks a free port).
+    pub async fn build(config: &Config) -> anyhow::Result<(Self, Prepared)> {
+        let conn = db::connect(&config.database_url).await?;
+        let prepared = prepare_database(config, &conn).await?;
+        let app = Self::with_connection(config, conn).await?;
+        Ok((app, prepared))
+    }
+
+    /// Binds a server over an existing, prepared connection.
+    pub async fn with_connection(
+        config: &Config,
+        conn: DatabaseConnection,
+    ) -> anyhow::Result<Self> {
+        let keys = TokenKeys::new(&config.jwt_secret, config.token_ttl);
+        let schema = graphql::build_schema(conn.clone(), keys.clone(), config.is_production());
+        let state = AppState {
+            db: conn,
+            schema,
+            keys,
+        };
+        let listener = TcpListener::bind(config.listen).await?;
+        Ok(Self {
+            listener,
+            router: http::router(state.clone()),
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting and drains in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; draining in-flight requests");
+}

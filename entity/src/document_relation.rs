@@ -1,0 +1,40 @@
+//! `document_relations`: one legal document amends, replaces, repeals, details or
+//! implements another.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::DocumentRelationKind;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "document_relations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub from_document_id: Uuid,
+    pub to_document_id: Uuid,
+    pub kind: DocumentRelationKind,
+    pub effective_on: Option<Date>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::legal_document::Entity",
+        from = "Column::FromDocumentId",
+        to = "super::legal_document::Column::Id",
+        on_delete = "Cascade"
+    )]
+    FromDocument,
+    #[sea_orm(
+        belongs_to = "super::legal_document::Entity",
+        from = "Column::ToDocumentId",
+        to = "super::legal_document::Column::Id",
+        on_delete = "Cascade"
+    )]
+    ToDocument,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

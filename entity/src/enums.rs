@@ -1,0 +1,330 @@
+//! Enumerations stored as `VARCHAR(32)` strings in SCREAMING_SNAKE_CASE.
+//!
+//! Each enum is declared through `stored_enum!`, which writes the sea-orm
+//! `DeriveActiveEnum` mapping and `as_str` from one list, so they cannot drift apart.
+//! Serde uses `rename_all = "SCREAMING_SNAKE_CASE"`: name each variant so that its
+//! SCREAMING_SNAKE_CASE form is its stored value (`PersonTimes` ↔ `PERSON_TIMES`).
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Declares a string-backed enumeration: one `Variant = "STORED_VALUE"` per line.
+macro_rules! stored_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $value:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                #[sea_orm(string_value = $value)]
+                $variant,
+            )+
+        }
+
+        impl $name {
+            /// The string stored in the database (and used on the wire), e.g. `"DRAFT"`.
+            pub fn as_str(&self) -> &'static str {
+                match self {
+                    $( Self::$variant => $value, )+
+                }
+            }
+        }
+    };
+}
+
+stored_enum! {
+    /// Kind of organisational unit (loại đơn vị).
+    UnitKind {
+        /// Province (tỉnh, thành phố trực thuộc trung ương).
+        Province = "PROVINCE",
+        /// District-level unit (huyện, thị xã, thành phố thuộc tỉnh).
+        District = "DISTRICT",
+        /// Commune-level unit (xã, phường, thị trấn).
+        Commune = "COMMUNE",
+        /// Party committee (cấp ủy, đảng bộ).
+        PartyCommittee = "PARTY_COMMITTEE",
+        /// Party commission or board (ban của cấp ủy, e.g. Ban Dân vận).
+        PartyBoard = "PARTY_BOARD",
+        /// Steering committee (ban chỉ đạo).
+        SteeringCommittee = "STEERING_COMMITTEE",
+        /// People's Council (Hội đồng nhân dân).
+        PeoplesCouncil = "PEOPLES_COUNCIL",
+        /// People's Committee (Ủy ban nhân dân).
+        PeoplesCommittee = "PEOPLES_COMMITTEE",
+        /// Fatherland Front (Mặt trận Tổ quốc).
+        FatherlandFront = "FATHERLAND_FRONT",
+        /// Socio-political organisation (tổ chức chính trị - xã hội).
+        SocioPoliticalOrganisation = "SOCIO_POLITICAL_ORGANISATION",
+        /// State agency (cơ quan).
+        Agency = "AGENCY",
+        /// Public-service unit (đơn vị sự nghiệp công lập).
+        PublicServiceUnit = "PUBLIC_SERVICE_UNIT",
+        /// Enterprise (doanh nghiệp).
+        Enterprise = "ENTERPRISE",
+        /// Central body (cơ quan trung ương).
+        CentralBody = "CENTRAL_BODY",
+        /// Anything else.
+        Other = "OTHER",
+    }
+}
+
+stored_enum! {
+    /// Grassroots type as the Law on Grassroots Democracy defines it (loại hình cơ sở).
+    GrassrootsType {
+        /// Commune level (cấp xã).
+        Commune = "COMMUNE",
+        /// Agency or public-service unit (cơ quan, đơn vị sự nghiệp công lập).
+        AgencyOrPublicServiceUnit = "AGENCY_OR_PUBLIC_SERVICE_UNIT",
+        /// Enterprise (doanh nghiệp).
+        Enterprise = "ENTERPRISE",
+        /// Other organisation employing workers (tổ chức khác có sử dụng lao động).
+        OtherEmployer = "OTHER_EMPLOYER",
+    }
+}
+
+stored_enum! {
+    /// Where a stored fact comes from (nguồn gốc dữ liệu).
+    Provenance {
+        /// The source article says it.
+        Article = "ARTICLE",
+        /// Secondary source or general knowledge.
+        Research = "RESEARCH",
+        /// Placeholder chosen for the seed.
+        Assumed = "ASSUMED",
+        /// Entered through the API.
+        User = "USER",
+    }
+}
+
+stored_enum! {
+    /// Family of a legal document, from its number-and-symbol (hệ thống văn bản).
+    DocumentFamily {
+        /// Party document (văn bản của Đảng).
+        Party = "PARTY",
+        /// Law or code passed by the National Assembly (luật, bộ luật).
+        StateLegislative = "STATE_LEGISLATIVE",
+        /// Other state legal normative document (văn bản quy phạm pháp luật).
+        StateNormative = "STATE_NORMATIVE",
+        /// State administrative document (văn bản hành chính).
+        StateAdministrative = "STATE_ADMINISTRATIVE",
+        /// State official letter (công văn).
+        StateOfficialLetter = "STATE_OFFICIAL_LETTER",
+        /// Fatherland Front document (văn bản của Mặt trận).
+        Front = "FRONT",
+        /// Could not be determined.
+        Unknown = "UNKNOWN",
+    }
+}
+
+stored_enum! {
+    /// Type of a legal document (loại văn bản).
+    DocumentType {
+        /// Law (luật).
+        Law = "LAW",
+        /// Decree (nghị định).
+        Decree = "DECREE",
+        /// Circular (thông tư).
+        Circular = "CIRCULAR",
+        /// Resolution (nghị quyết).
+        Resolution = "RESOLUTION",
+        /// Decision (quyết định).
+        Decision = "DECISION",
+        /// Directive (chỉ thị).
+        Directive = "DIRECTIVE",
+        /// Conclusion (kết luận).
+        Conclusion = "CONCLUSION",
+        /// Regulation (quy định).
+        Regulation = "REGULATION",
+        /// Rules (quy chế).
+        Rules = "RULES",
+        /// Guidance (hướng dẫn).
+        Guidance = "GUIDANCE",
+        /// Plan (kế hoạch).
+        Plan = "PLAN",
+        /// Programme (chương trình).
+        Programme = "PROGRAMME",
+        /// Scheme (đề án).
+        Scheme = "SCHEME",
+        /// Report (báo cáo).
+        Report = "REPORT",
+        /// Notice (thông báo).
+        Notice = "NOTICE",
+        /// Official letter (công văn).
+        OfficialLetter = "OFFICIAL_LETTER",
+        /// Anything else.
+        Other = "OTHER",
+    }
+}
+
+stored_enum! {
+    /// Legal status of a document (tình trạng hiệu lực).
+    DocumentStatus {
+        /// In force (còn hiệu lực).
+        InForce = "IN_FORCE",
+        /// In force, amended by a later document (được sửa đổi, bổ sung).
+        Amended = "AMENDED",
+        /// Superseded by a successor document (được thay thế).
+        Superseded = "SUPERSEDED",
+        /// Repealed (bị bãi bỏ).
+        Repealed = "REPEALED",
+        /// Not known.
+        Unknown = "UNKNOWN",
+    }
+}
+
+stored_enum! {
+    /// How one legal document relates to another (from → to).
+    DocumentRelationKind {
+        /// Amends (sửa đổi, bổ sung).
+        Amends = "AMENDS",
+        /// Replaces (thay thế).
+        Replaces = "REPLACES",
+        /// Repeals (bãi bỏ).
+        Repeals = "REPEALS",
+        /// Details (quy định chi tiết).
+        Details = "DETAILS",
+        /// Implements (hướng dẫn, triển khai thực hiện).
+        Implements = "IMPLEMENTS",
+    }
+}
+
+stored_enum! {
+    /// Status of a plan (trạng thái kế hoạch).
+    PlanStatus {
+        /// Being drafted (dự thảo).
+        Draft = "DRAFT",
+        /// Issued (ban hành).
+        Issued = "ISSUED",
+        /// Closed (kết thúc).
+        Closed = "CLOSED",
+    }
+}
+
+stored_enum! {
+    /// Status of a task; "overdue" is derived, not stored.
+    TaskStatus {
+        /// Not started (chưa triển khai).
+        NotStarted = "NOT_STARTED",
+        /// In progress (đang thực hiện).
+        InProgress = "IN_PROGRESS",
+        /// Done (hoàn thành).
+        Done = "DONE",
+        /// Cancelled (hủy bỏ).
+        Cancelled = "CANCELLED",
+    }
+}
+
+stored_enum! {
+    /// Role of a unit in an assignment.
+    AssignmentRole {
+        /// Lead unit (đơn vị chủ trì).
+        Lead = "LEAD",
+        /// Coordinating unit (đơn vị phối hợp).
+        Coordinate = "COORDINATE",
+    }
+}
+
+stored_enum! {
+    /// Status of an assignment (task given to a unit).
+    AssignmentStatus {
+        /// Assigned, not yet acknowledged (đã giao).
+        Assigned = "ASSIGNED",
+        /// Acknowledged by the unit (đã tiếp nhận).
+        Acknowledged = "ACKNOWLEDGED",
+        /// In progress (đang thực hiện).
+        InProgress = "IN_PROGRESS",
+        /// Done (hoàn thành).
+        Done = "DONE",
+        /// Cancelled (hủy bỏ).
+        Cancelled = "CANCELLED",
+    }
+}
+
+stored_enum! {
+    /// Kind of report (loại báo cáo).
+    ReportKind {
+        /// Periodic progress report (báo cáo định kỳ).
+        Periodic = "PERIODIC",
+        /// Preliminary (e.g. six-month) review (sơ kết).
+        PreliminaryReview = "PRELIMINARY_REVIEW",
+        /// Annual or final review (tổng kết).
+        AnnualReview = "ANNUAL_REVIEW",
+        /// Inspection results (kiểm tra).
+        Inspection = "INSPECTION",
+        /// Supervision results (giám sát).
+        Supervision = "SUPERVISION",
+        /// Ad hoc report (báo cáo đột xuất).
+        AdHoc = "AD_HOC",
+    }
+}
+
+stored_enum! {
+    /// Workflow status of a report.
+    ReportStatus {
+        /// Being written (dự thảo).
+        Draft = "DRAFT",
+        /// Submitted for approval (đã gửi).
+        Submitted = "SUBMITTED",
+        /// Approved; immutable from then on (đã duyệt).
+        Approved = "APPROVED",
+        /// Returned with a comment (trả lại).
+        Returned = "RETURNED",
+    }
+}
+
+stored_enum! {
+    /// Unit of measure of an indicator (đơn vị tính).
+    Measure {
+        /// A count of things (số lượng).
+        Count = "COUNT",
+        /// Person-times (lượt người).
+        PersonTimes = "PERSON_TIMES",
+        /// Distinct persons (người).
+        Persons = "PERSONS",
+        /// Percentage (tỷ lệ %).
+        Percent = "PERCENT",
+        /// Vietnamese dong (đồng).
+        Vnd = "VND",
+    }
+}
+
+stored_enum! {
+    /// How an indicator aggregates up the unit tree.
+    Aggregation {
+        /// Values add up.
+        Sum = "SUM",
+        /// Recomputed from the summed numerator and denominator, never averaged.
+        Ratio = "RATIO",
+        /// Largest value.
+        Max = "MAX",
+        /// Smallest value.
+        Min = "MIN",
+    }
+}
+
+stored_enum! {
+    /// Role of a grant; the grant covers its scope unit's subtree (vai trò).
+    Role {
+        /// Everything, including users, grants and API clients.
+        Admin = "ADMIN",
+        /// Issue and close plans, assign tasks, approve or return reports.
+        Steering = "STEERING",
+        /// Derive plans, assign and approve reports of units below.
+        UnitManager = "UNIT_MANAGER",
+        /// Write and submit reports and progress.
+        Reporter = "REPORTER",
+        /// Read only.
+        Viewer = "VIEWER",
+        /// Partner system (API client): read, submit reports and progress.
+        Partner = "PARTNER",
+    }
+}

@@ -1,0 +1,29 @@
+//! sea-orm entities of qcdc: one module per table, plus the stored enumerations.
+//!
+//! Tables, columns, relations and nothing else: no business rules, no API concerns.
+//! The schema itself is created by the `migration` crate; see `docs/data-model.md`.
+
+pub mod enums;
+pub mod prelude;
+
+pub mod api_client;
+pub mod assignment;
+pub mod audit_event;
+pub mod document_relation;
+pub mod indicator;
+pub mod indicator_value;
+pub mod legal_document;
+pub mod plan;
+pub mod plan_recipient;
+pub mod report;
+pub mod report_obligation;
+pub mod report_schedule;
+pub mod report_task_progress;
+pub mod role_grant;
+pub mod task;
+pub mod task_legal_reference;
+pub mod unit;
+pub mod unit_closure;
+pub mod user;
+
+pub use enums::*;

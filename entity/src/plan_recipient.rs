@@ -1,0 +1,56 @@
+//! `plan_recipients`: units that must derive their own plan from a plan, by a date.
+
+use sea_orm::entity::prelude::*;
+
+use crate::enums::Provenance;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "plan_recipients")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub plan_id: Uuid,
+    pub unit_id: Uuid,
+    /// Date by which the unit must issue its derived plan.
+    pub derive_by: Option<Date>,
+    /// The plan the unit derived, once it exists.
+    pub derived_plan_id: Option<Uuid>,
+    pub provenance: Provenance,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub note: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::plan::Entity",
+        from = "Column::PlanId",
+        to = "super::plan::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Plan,
+    #[sea_orm(
+        belongs_to = "super::unit::Entity",
+        from = "Column::UnitId",
+        to = "super::unit::Column::Id"
+    )]
+    Unit,
+    #[sea_orm(
+        belongs_to = "super::plan::Entity",
+        from = "Column::DerivedPlanId",
+        to = "super::plan::Column::Id",
+        on_delete = "SetNull"
+    )]
+    DerivedPlan,
+}
+
+impl Related<super::unit::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Unit.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,20 @@
+//! Database schema of qcdc: one migration set for SQLite and PostgreSQL.
+//!
+//! Run with `Migrator::up(&db, None)`; `Migrator::down(&db, None)` removes everything.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_schema;
+
+/// Every migration of qcdc, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_schema::Migration)]
+    }
+}
+
+#[cfg(test)]
+mod tests;

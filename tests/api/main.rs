@@ -1,0 +1,15 @@
+//! Black-box tests: each starts the real server on port 0 against a fresh database and speaks
+//! HTTP/GraphQL to it. Every scenario that touches the database runs on SQLite and on
+//! PostgreSQL (when `QCDC_TEST_POSTGRES_URL` is set; with `CI=true` it must be).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod support;
+
+mod auth;
+mod migrations;
+mod reading;
+mod safety;
+mod schema;
+mod scope;
+mod search;

@@ -1,0 +1,259 @@
+//! Safe server defaults: limits, CSRF-proof transport, health checks, shutdown.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{Backend, TestApp, error_code};
+
+async fn post_raw(app: &TestApp, content_type: &str, body: String) -> (u16, Value) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body = res.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_rules_stop_csrf_batches_and_oversized_bodies() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let login = r#"mutation { login(username: "admin", password: "qcdc-demo") { accessToken } }"#;
+
+    // Mutations never run from a form or a text/plain body…
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ] {
+        let (status, body) = post_raw(&app, ct, json!({ "query": login }).to_string()).await;
+        assert_eq!(status, 415, "{ct}");
+        assert!(body["data"].is_null());
+    }
+    // …nor over GET, which only serves GraphiQL.
+    let res = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", login)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("graphiql") || page.contains("GraphiQL"));
+    assert!(!page.contains("accessToken\":\"ey"));
+
+    // Batches are refused.
+    let batch = json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]).to_string();
+    let (status, body) = post_raw(&app, "application/json", batch).await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), Some("BAD_REQUEST"));
+
+    // Bodies over 1 MiB get 413.
+    let padding = "x".repeat(1024 * 1024 + 10);
+    let big = json!({ "query": "{ __typename }", "variables": { "pad": padding } }).to_string();
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+
+    // Not JSON at all.
+    let (status, _) = post_raw(&app, "application/json", "{nope".into()).await;
+    assert_eq!(status, 400);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_documents_are_refused_at_once() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app.login("viewer").await;
+
+    // 10,000 aliases: refused before parsing, in well under a second.
+    let aliases: String = (0..10_000).map(|i| format!("a{i}: __typename ")).collect();
+    let started = Instant::now();
+    let (status, body) = post_raw(
+        &app,
+        "application/json",
+        json!({ "query": format!("{{ {aliases} }}") }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(error_code(&body), Some("BAD_REQUEST"));
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // Nesting that would overflow the parser's stack: refused, and the server lives on.
+    let deep = format!(
+        "{{ units(filter: {}) {{ totalCount }} }}",
+        "[".repeat(3000) + &"]".repeat(3000)
+    );
+    let (status, _) = post_raw(
+        &app,
+        "application/json",
+        json!({ "query": deep }).to_string(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let alive = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(alive.status().as_u16(), 200);
+
+    // Depth beyond the limit is an error, not an answer.
+    let mut nested = String::from("code");
+    for _ in 0..14 {
+        nested = format!("parent {{ {nested} }}");
+    }
+    let body = app
+        .gql(
+            Some(&token),
+            &format!("{{ units(first: 1) {{ edges {{ node {{ {nested} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    assert!(
+        body["errors"].is_array() && body["data"].is_null(),
+        "{body}"
+    );
+
+    // Too complex (a wide page of wide pages) is refused too.
+    let body = app
+        .gql(
+            Some(&token),
+            "{ a: plans(first: 100) { edges { node { tasks(first: 100) { edges { node { children { children { code title } } legalReferences { document { number title issuer } } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_array(), "{body}");
+
+    // No "Did you mean …" hints for probing the schema.
+    let body = app.gql(Some(&token), "{ plan { numbr } }", json!({})).await;
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(!message.contains("Did you mean"), "{message}");
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_is_off_in_production_and_on_in_development() {
+    let dev = TestApp::spawn(Backend::Sqlite).await;
+    let body = dev
+        .gql(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "QueryRoot");
+    dev.finish().await;
+
+    let prod = TestApp::spawn_with(Backend::Sqlite, |mut c| {
+        c.environment = qcdc::config::Environment::Production;
+        c
+    })
+    .await;
+    let body = prod
+        .gql(None, "{ __schema { queryType { name } } }", json!({}))
+        .await;
+    assert!(
+        body["errors"].is_array() || body["data"]["__schema"].is_null(),
+        "{body}"
+    );
+    prod.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_readiness() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    assert!(ready.headers().contains_key("x-request-id"));
+
+    // With the database gone, the process is still up but no longer ready.
+    app.db.clone().close().await.unwrap();
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 503);
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+}
+
+/// The real binary: serves, then on SIGTERM stops accepting, finishes and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_shuts_down_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qcdc"))
+        .arg("serve")
+        .env("QCDC_LISTEN", "127.0.0.1:0")
+        .env(
+            "QCDC_DATABASE_URL",
+            format!("sqlite://{}/q.db?mode=rwc", dir.path().display()),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut url = None;
+    let mut banner = Vec::new();
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(120)) {
+        if let Some(rest) = line.strip_prefix("qcdc listening on ") {
+            url = Some(rest.to_owned());
+            break;
+        }
+        banner.push(line);
+    }
+    let url = url.expect("server announced its address");
+    assert!(
+        banner.iter().any(|l| l.contains("reporter")),
+        "demo accounts printed: {banner:?}"
+    );
+
+    let client = reqwest::Client::new();
+    let body: Value = client
+        .post(&url)
+        .json(&json!({ "query": r#"mutation { login(username: "viewer", password: "qcdc-demo") { accessToken } }"# }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(
+        client
+            .post(&url)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .is_err()
+    );
+}

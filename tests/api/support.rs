@@ -1,0 +1,244 @@
+//! Test helpers: a server per test, a fresh database per test, GraphQL in one call.
+
+use std::time::Duration;
+
+use qcdc::{
+    config::{Config, Environment, LogFormat},
+    startup::Application,
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// Which database a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a scenario `async fn name(app: &TestApp)` once on SQLite and once on PostgreSQL.
+macro_rules! on_both_databases {
+    ($($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = crate::support::TestApp::spawn(crate::support::Backend::Sqlite).await;
+                    super::$scenario(&app).await;
+                    app.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    let Some(app) = crate::support::TestApp::spawn_if_postgres().await else {
+                        return;
+                    };
+                    super::$scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+        )+
+    };
+}
+
+pub const TEST_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// A running server and a connection to its database.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    postgres_db: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL admin URL, or `None` when PostgreSQL tests are off. In CI a missing URL is a
+/// failure, never a silent skip.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("QCDC_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!("CI=true but QCDC_TEST_POSTGRES_URL is not set: PostgreSQL tests must run");
+            }
+            eprintln!("QCDC_TEST_POSTGRES_URL not set: skipping the PostgreSQL run");
+            None
+        }
+    }
+}
+
+/// Creates an empty, uniquely named database on the server of `admin_url`; returns its URL.
+pub async fn fresh_postgres_database(admin_url: &str) -> (String, String) {
+    let name = format!("qcdc_test_{}", uuid::Uuid::now_v7().simple());
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .expect("URL with a database path");
+    (format!("{base}/{name}"), name)
+}
+
+pub async fn drop_postgres_database(admin_url: &str, name: &str) {
+    if let Ok(admin) = Database::connect(admin_url).await {
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .await;
+        admin.close().await.ok();
+    }
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config {
+        database_url,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        environment: Environment::Development,
+        jwt_secret: TEST_SECRET.as_bytes().to_vec(),
+        token_ttl: Duration::from_secs(15 * 60),
+        log_format: LogFormat::Text,
+        seed_on_start: true,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => Self::spawn_with(Backend::Sqlite, |c| c).await,
+            Backend::Postgres => Self::spawn_if_postgres().await.expect("PostgreSQL URL"),
+        }
+    }
+
+    pub async fn spawn_if_postgres() -> Option<Self> {
+        postgres_url()?;
+        Some(Self::spawn_with(Backend::Postgres, |c| c).await)
+    }
+
+    /// Starts a server on a fresh database, letting the test adjust the config first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(Config) -> Config) -> Self {
+        if std::env::var("TEST_LOG").is_ok() {
+            qcdc::telemetry::init(LogFormat::Text);
+        }
+        let (url, dir, postgres_db) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}/qcdc.db?mode=rwc", dir.path().display());
+                (url, Some(dir), None)
+            }
+            Backend::Postgres => {
+                let admin = postgres_url().expect("PostgreSQL URL");
+                let (url, name) = fresh_postgres_database(&admin).await;
+                (url, None, Some((admin, name)))
+            }
+        };
+        let config = adjust(test_config(url));
+        let (app, _prepared) = Application::build(&config).await.expect("build app");
+        let addr = app.local_addr().unwrap();
+        let db = app.state.db.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            db,
+            shutdown: Some(tx),
+            server: Some(server),
+            postgres_db,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server and drops the PostgreSQL database.
+    pub async fn finish(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+        }
+        self.db.clone().close().await.ok();
+        if let Some((admin, name)) = self.postgres_db.take() {
+            drop_postgres_database(&admin, &name).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends one GraphQL operation and returns the response body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        assert!(
+            res.status().is_success(),
+            "HTTP {} for {query}",
+            res.status()
+        );
+        res.json().await.expect("JSON body")
+    }
+
+    /// Like [`gql`](Self::gql) but fails the test on any GraphQL error.
+    pub async fn data(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.gql(Some(token), query, variables).await;
+        assert!(body.get("errors").is_none(), "errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Logs in a demo account and returns its access token.
+    pub async fn login(&self, username: &str) -> String {
+        let body = self
+            .gql(
+                None,
+                "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken expiresAt } }",
+                json!({ "u": username, "p": qcdc::seed::DEMO_PASSWORD }),
+            )
+            .await;
+        body["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("login {username} failed: {body:#}"))
+            .to_owned()
+    }
+
+    /// The global id of the unit with `code`, as the API encodes it.
+    pub async fn unit_id(&self, code: &str) -> async_graphql::ID {
+        let unit = qcdc::domain::units::by_code(&self.db, code)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("unit {code}"));
+        qcdc::graphql::id::encode(qcdc::graphql::id::NodeType::Unit, unit.id)
+    }
+}
+
+/// The `extensions.code` of the first error, if any.
+pub fn error_code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+/// The nodes of a connection at `path` (e.g. `["plans"]`).
+pub fn nodes<'a>(data: &'a Value, path: &[&str]) -> Vec<&'a Value> {
+    let mut v = data;
+    for p in path {
+        v = &v[*p];
+    }
+    v["edges"]
+        .as_array()
+        .map(|edges| edges.iter().map(|e| &e["node"]).collect())
+        .unwrap_or_default()
+}
