@@ -264,6 +264,27 @@ fn push_digit_run(out: &mut String, digits: &str) {
     }
 }
 
+/// Like [`clean`] but keeps line breaks, for long texts (report sections, descriptions):
+/// NFC, legacy `Ð` mapped, `\r\n` folded to `\n`, trailing spaces trimmed.
+pub fn clean_multiline(s: &str) -> String {
+    let normalized: String = s
+        .nfc()
+        .map(|c| match c {
+            '\u{00D0}' => '\u{0110}',
+            '\u{00F0}' => '\u{0111}',
+            other => other,
+        })
+        .collect();
+    normalized
+        .replace("\r\n", "\n")
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

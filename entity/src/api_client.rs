@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "api_clients")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -13,6 +13,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", unique)]
     pub client_id: String,
     #[sea_orm(column_type = "Text")]
+    #[serde(skip)]
     pub secret_hash: String,
     pub active: bool,
     pub created_at: DateTimeUtc,

@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "audit_events")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -24,6 +24,11 @@ pub struct Model {
     pub after: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub request_id: Option<String>,
+    /// Unit the changed record belongs to, so scoped readers see only their part of the log.
+    pub unit_id: Option<Uuid>,
+    /// Newest first.
+    #[sea_orm(column_type = "Text")]
+    pub sort_key: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,7 +4,7 @@ use sea_orm::entity::prelude::*;
 
 use crate::enums::{DocumentFamily, DocumentStatus, DocumentType, Provenance};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "legal_documents")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -8,6 +8,7 @@ pub mod prelude;
 
 pub mod api_client;
 pub mod assignment;
+pub mod assignment_update;
 pub mod audit_event;
 pub mod document_relation;
 pub mod indicator;

@@ -2,6 +2,7 @@
 
 pub use super::api_client::Entity as ApiClient;
 pub use super::assignment::Entity as Assignment;
+pub use super::assignment_update::Entity as AssignmentUpdate;
 pub use super::audit_event::Entity as AuditEvent;
 pub use super::document_relation::Entity as DocumentRelation;
 pub use super::indicator::Entity as Indicator;

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -13,6 +13,7 @@ pub struct Model {
     pub display_name: String,
     /// PHC string (argon2).
     #[sea_orm(column_type = "Text")]
+    #[serde(skip)]
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTimeUtc,

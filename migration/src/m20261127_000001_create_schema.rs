@@ -257,6 +257,7 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
         .unique(&["dedupe_key"])
         .index(&["document_type"])
         .index(&["year"])
+        .index(&["issued_on"])
         .index(&["sort_key", "id"]),
         TableDef::new(
             "document_relations",
@@ -311,6 +312,7 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
         .index(&["issuing_unit_id"])
         .index(&["parent_plan_id"])
         .index(&["status"])
+        .index(&["period_start", "period_end"])
         .index(&["sort_key", "id"]),
         TableDef::new(
             "plan_recipients",
@@ -520,9 +522,11 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
                 .foreign_key(&mut fk_restrict("reports", "author_id", "users")),
         )
         .index(&["unit_id"])
+        .index(&["recipient_unit_id"])
         .index(&["plan_id"])
         .index(&["schedule_id"])
         .index(&["status"])
+        .index(&["period_start", "period_end"])
         .index(&["sort_key", "id"]),
         TableDef::new(
             "report_task_progress",
@@ -604,6 +608,24 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
         .index(&["api_client_id"])
         .index(&["scope_unit_id"]),
         TableDef::new(
+            "assignment_updates",
+            Table::create()
+                .col(pk_uuid("id"))
+                .col(uuid("assignment_id"))
+                .col(uuid_null("author_id"))
+                .col(enumeration("status"))
+                .col(percentage("progress"))
+                .col(text_null("note"))
+                .col(created_at())
+                .foreign_key(&mut fk_cascade(
+                    "assignment_updates",
+                    "assignment_id",
+                    "assignments",
+                ))
+                .foreign_key(&mut fk_restrict("assignment_updates", "author_id", "users")),
+        )
+        .index(&["assignment_id"]),
+        TableDef::new(
             "audit_events",
             Table::create()
                 .col(pk_uuid("id"))
@@ -616,7 +638,10 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
                 .col(text_null("before"))
                 .col(text_null("after"))
                 .col(text_null("request_id"))
+                .col(uuid_null("unit_id"))
+                .col(sort_key(backend))
                 .foreign_key(&mut fk_restrict("audit_events", "actor_user_id", "users"))
+                .foreign_key(&mut fk_restrict("audit_events", "unit_id", "units"))
                 .foreign_key(&mut fk_restrict(
                     "audit_events",
                     "actor_client_id",
@@ -624,6 +649,8 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
                 )),
         )
         .index(&["entity_type", "entity_id"])
-        .index(&["at"]),
+        .index(&["unit_id"])
+        .index(&["at"])
+        .index(&["sort_key", "id"]),
     ]
 }

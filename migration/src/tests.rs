@@ -105,7 +105,7 @@ async fn assert_sort_keys_collate_c(db: &DatabaseConnection) {
         ))
         .await
         .unwrap();
-    assert_eq!(rows.len(), 6, "tables with a sort_key");
+    assert_eq!(rows.len(), 7, "tables with a sort_key");
     for row in rows {
         let table: String = row.try_get("", "t").unwrap();
         let collation: String = row.try_get("", "c").unwrap();
@@ -336,7 +336,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         task,
         task(district_plan.id, "7", None, Some(top_task.id))
     );
-    roundtrip!(
+    let assigned = roundtrip!(
         db,
         assignment,
         entity::assignment::Model {
@@ -351,6 +351,19 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             created_at: at(1),
             updated_at: at(2),
             version: 1,
+        }
+    );
+    roundtrip!(
+        db,
+        assignment_update,
+        entity::assignment_update::Model {
+            id: Uuid::now_v7(),
+            assignment_id: assigned.id,
+            author_id: None,
+            status: AssignmentStatus::InProgress,
+            progress: 30,
+            note: text("đã triển khai"),
+            created_at: at(3),
         }
     );
     roundtrip!(
@@ -529,6 +542,8 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             before: text("{}"),
             after: text("{\"status\":\"RETURNED\"}"),
             request_id: text("req-1"),
+            unit_id: Some(district.id),
+            sort_key: "9".to_owned(),
         }
     );
 }

@@ -143,3 +143,110 @@ async fn production_mode_has_no_demo_accounts() {
     assert!(users.is_none());
     app.finish().await;
 }
+
+/// Operators create the first account of a production deployment from the command line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_creates_an_account_that_can_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/cli.db?mode=rwc", dir.path().display());
+    let run = |args: &[&str], password: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_qcdc"))
+            .args(args)
+            .env("QCDC_DATABASE_URL", &url)
+            .env("QCDC_ENV", "production")
+            .env("QCDC_JWT_SECRET", crate::support::TEST_SECRET)
+            .env("QCDC_PASSWORD", password)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["seed"], "").status.success());
+    let weak = run(
+        &[
+            "user",
+            "create",
+            "--username",
+            "chief",
+            "--role",
+            "admin",
+            "--scope",
+            "ST",
+        ],
+        "short",
+    );
+    assert!(!weak.status.success(), "a short password is refused");
+    let nowhere = run(
+        &[
+            "user",
+            "create",
+            "--username",
+            "chief",
+            "--role",
+            "admin",
+            "--scope",
+            "XX",
+        ],
+        "long enough passphrase",
+    );
+    assert!(!nowhere.status.success(), "an unknown scope is refused");
+    let ok = run(
+        &[
+            "user",
+            "create",
+            "--username",
+            "chief",
+            "--role",
+            "admin",
+            "--scope",
+            "ST",
+        ],
+        "long enough passphrase",
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let again = run(
+        &[
+            "user",
+            "create",
+            "--username",
+            "chief",
+            "--role",
+            "admin",
+            "--scope",
+            "ST",
+        ],
+        "long enough passphrase",
+    );
+    assert!(!again.status.success(), "a duplicate is refused");
+
+    let app = TestApp::spawn_with(crate::support::Backend::Sqlite, |mut c| {
+        c.database_url = url.clone();
+        c.environment = qcdc::config::Environment::Production;
+        c
+    })
+    .await;
+    let body = app
+        .gql(
+            None,
+            r#"mutation { login(username: "chief", password: "long enough passphrase") { accessToken } }"#,
+            json!({}),
+        )
+        .await;
+    let token = body["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = app
+        .data(
+            &token,
+            "{ me { username grants { role scopeUnit { code } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(me["me"]["grants"][0]["role"], "ADMIN");
+    assert_eq!(me["me"]["grants"][0]["scopeUnit"]["code"], "ST");
+    app.finish().await;
+}

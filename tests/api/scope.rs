@@ -18,6 +18,7 @@ on_both_databases!(
     a_district_reporter_sees_nothing_of_another_district,
     the_province_sees_every_district,
     a_manager_is_confined_to_its_district,
+    node_resolves_every_kind_within_scope,
 );
 
 /// What one district has of its own: a derived plan, one task assigned inside it, one report.
@@ -267,4 +268,67 @@ async fn a_manager_is_confined_to_its_district(app: &TestApp) {
     assert!(theirs["plan"].is_null() && theirs["task"].is_null() && theirs["report"].is_null());
     let mine = app.data(&token, LOOK, vars(&own)).await;
     assert!(!mine["plan"].is_null() && !mine["task"].is_null() && !mine["report"].is_null());
+}
+
+async fn node_resolves_every_kind_within_scope(app: &TestApp) {
+    let other = district_work(app, "ST.D02").await;
+    let token = app.login("reporter").await;
+    let data = app
+        .data(
+            &token,
+            r#"{ me { id }
+                 plans(first: 1) { edges { node { id
+                   reportSchedules { id title }
+                   tasks(first: 1, filter: { topLevel: true }) { edges { node { id assignments { id role } } } } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let plan = &data["plans"]["edges"][0]["node"];
+    let task = &plan["tasks"]["edges"][0]["node"];
+    let ids = [
+        data["me"]["id"].clone(),
+        plan["id"].clone(),
+        plan["reportSchedules"][0]["id"].clone(),
+        task["id"].clone(),
+        task["assignments"][0]["id"].clone(),
+    ];
+    for id in ids {
+        let body = app
+            .data(
+                &token,
+                "query($id: ID!) { node(id: $id) { __typename id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(body["node"]["id"], id, "node({id}) resolves");
+    }
+
+    // Other people's accounts and other districts' records stay out of reach.
+    let admin = qcdc::domain::users::get_by_username(&app.db, "admin")
+        .await
+        .unwrap()
+        .unwrap();
+    for id in [
+        json!(encode(NodeType::User, admin.id)),
+        json!(other.task),
+        json!(other.plan),
+    ] {
+        let body = app
+            .data(
+                &token,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert!(body["node"].is_null(), "{id} leaked");
+    }
+    let admin_token = app.login("admin").await;
+    let body = app
+        .data(
+            &admin_token,
+            "query($id: ID!) { node(id: $id) { ... on User { username } } }",
+            json!({ "id": encode(NodeType::User, admin.id) }),
+        )
+        .await;
+    assert_eq!(body["node"]["username"], "admin");
 }

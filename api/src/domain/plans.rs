@@ -100,10 +100,12 @@ pub async fn recipients(
 /// Where a recipient stands with its derived plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DerivationStatus {
-    /// Not derived yet and not yet due.
+    /// No issued derived plan yet, and not yet due.
     Pending,
-    /// A derived plan exists and was issued.
-    Issued,
+    /// Derived plan issued on or before the due date.
+    IssuedOnTime,
+    /// Derived plan issued after the due date.
+    IssuedLate,
     /// No issued derived plan, and the due date has passed.
     Overdue,
 }
@@ -115,7 +117,10 @@ pub fn derivation_status(
     today: NaiveDate,
 ) -> DerivationStatus {
     match derived {
-        Some(p) if p.status != PlanStatus::Draft => DerivationStatus::Issued,
+        Some(p) if p.status != PlanStatus::Draft => match (p.issued_on, derive_by) {
+            (Some(issued), Some(due)) if issued > due => DerivationStatus::IssuedLate,
+            _ => DerivationStatus::IssuedOnTime,
+        },
         _ if derive_by.is_some_and(|due| due < today) => DerivationStatus::Overdue,
         _ => DerivationStatus::Pending,
     }
@@ -136,6 +141,22 @@ pub fn sort_key(period_start: NaiveDate, number: Option<&str>, title: &str) -> S
         period_start.format("%Y%m%d"),
         crate::text::collation_key(number.unwrap_or(title))
     )
+}
+
+/// A report schedule of a plan the caller sees, or `None`.
+pub async fn get_schedule(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<entity::report_schedule::Model>> {
+    use entity::report_schedule;
+    Ok(report_schedule::Entity::find_by_id(id)
+        .filter(
+            report_schedule::Column::PlanId
+                .in_subquery(scope::plan_ids_touching(&caller.read_scopes())),
+        )
+        .one(db)
+        .await?)
 }
 
 #[cfg(test)]

@@ -142,6 +142,25 @@ pub fn sort_key(plan_sort_key: &str, positions: &[i32]) -> String {
     format!("{plan_sort_key}|{}", path.join("."))
 }
 
+/// An assignment of a task the caller sees, or `None`.
+pub async fn get_assignment(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<entity::assignment::Model>> {
+    use entity::assignment;
+    use sea_orm::sea_query::Query;
+    let visible = Query::select()
+        .column(task::Column::Id)
+        .from(task::Entity)
+        .cond_where(scope::visible_tasks(&caller.read_scopes()))
+        .to_owned();
+    Ok(assignment::Entity::find_by_id(id)
+        .filter(assignment::Column::TaskId.in_subquery(visible))
+        .one(db)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

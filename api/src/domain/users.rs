@@ -161,3 +161,15 @@ pub async fn get_by_username(
         .one(db)
         .await?)
 }
+
+/// A user the caller may look at: itself, or anyone for an administrator.
+pub async fn get_visible(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<user::Model>> {
+    if caller.user_id != id && !caller.has_role(Role::Admin) {
+        return Ok(None);
+    }
+    get(db, id).await
+}

@@ -7,13 +7,14 @@ use super::{
     id::{self, NodeType},
     indicator::Indicator,
     legal::LegalDocument,
-    plan::Plan,
+    plan::{Plan, ReportSchedule},
     report::Report,
-    task::Task,
+    task::{Assignment, Task},
     unit::Unit,
+    user::User,
 };
 use crate::{
-    domain::{indicators, legal, plans, reports, tasks, units},
+    domain::{indicators, legal, plans, reports, tasks, units, users},
     error::AppResult,
 };
 
@@ -27,6 +28,9 @@ pub enum Node {
     Task(Task),
     Report(Report),
     Indicator(Indicator),
+    Assignment(Assignment),
+    ReportSchedule(ReportSchedule),
+    User(User),
 }
 
 #[derive(Default)]
@@ -62,7 +66,15 @@ impl NodeQuery {
             NodeType::Indicator => indicators::get(db, caller, uuid)
                 .await?
                 .map(|m| Node::Indicator(Indicator(m))),
-            NodeType::Assignment | NodeType::ReportSchedule | NodeType::User => None,
+            NodeType::Assignment => tasks::get_assignment(db, caller, uuid)
+                .await?
+                .map(|m| Node::Assignment(Assignment(m))),
+            NodeType::ReportSchedule => plans::get_schedule(db, caller, uuid)
+                .await?
+                .map(|m| Node::ReportSchedule(ReportSchedule(m))),
+            NodeType::User => users::get_visible(db, caller, uuid)
+                .await?
+                .map(|m| Node::User(User(m))),
         })
     }
 }

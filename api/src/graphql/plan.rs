@@ -159,8 +159,10 @@ impl Plan {
 pub enum DerivationStatus {
     /// No issued derived plan yet, and not yet due.
     Pending,
-    /// A derived plan has been issued.
-    Issued,
+    /// The derived plan was issued on or before the due date.
+    IssuedOnTime,
+    /// The derived plan was issued after the due date.
+    IssuedLate,
     /// No issued derived plan, and the due date has passed.
     Overdue,
 }
@@ -169,7 +171,8 @@ impl From<plans::DerivationStatus> for DerivationStatus {
     fn from(s: plans::DerivationStatus) -> Self {
         match s {
             plans::DerivationStatus::Pending => Self::Pending,
-            plans::DerivationStatus::Issued => Self::Issued,
+            plans::DerivationStatus::IssuedOnTime => Self::IssuedOnTime,
+            plans::DerivationStatus::IssuedLate => Self::IssuedLate,
             plans::DerivationStatus::Overdue => Self::Overdue,
         }
     }
@@ -204,7 +207,7 @@ impl PlanRecipient {
         };
         Ok(plans::get(ctx.db(), ctx.caller()?, id).await?.map(Plan))
     }
-    /// Pending, issued or overdue, as of today.
+    /// Pending, issued on time, issued late or overdue, as of today.
     async fn derivation_status(&self, ctx: &Context<'_>) -> AppResult<DerivationStatus> {
         let derived = match self.0.derived_plan_id {
             Some(id) => ctx.loaders().plans.load_one(id).await.map_err(failed)?,

@@ -23,7 +23,7 @@ pub struct User(pub db::Model);
 #[Object]
 impl User {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         id::encode(NodeType::User, self.0.id)
     }
     /// Login name (lower case).
