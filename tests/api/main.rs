@@ -7,9 +7,12 @@
 mod support;
 
 mod auth;
+mod authorization;
+mod cycle;
 mod migrations;
 mod reading;
 mod safety;
 mod schema;
 mod scope;
 mod search;
+mod validation;

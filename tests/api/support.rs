@@ -242,3 +242,85 @@ pub fn nodes<'a>(data: &'a Value, path: &[&str]) -> Vec<&'a Value> {
         .map(|edges| edges.iter().map(|e| &e["node"]).collect())
         .unwrap_or_default()
 }
+
+impl TestApp {
+    /// A writer for setting up fixtures directly through the domain services.
+    pub fn writer(&self) -> qcdc::domain::write::Writer {
+        qcdc::domain::write::Writer::new(self.db.clone())
+    }
+
+    /// An administrator acting for fixtures (so fixture reports are nobody else's own).
+    pub async fn fixture_actor(&self) -> qcdc::domain::audit::Actor {
+        let user = match qcdc::domain::users::get_by_username(&self.db, "fixture")
+            .await
+            .unwrap()
+        {
+            Some(u) => u,
+            None => {
+                let province = qcdc::domain::units::by_code(&self.db, "ST")
+                    .await
+                    .unwrap()
+                    .unwrap();
+                qcdc::domain::users::create(
+                    &self.db,
+                    "fixture",
+                    "Fixture",
+                    "fixture-password",
+                    &[(entity::Role::Admin, province.id)],
+                )
+                .await
+                .unwrap()
+            }
+        };
+        let caller = qcdc::domain::users::load_caller(&self.db, user.id)
+            .await
+            .unwrap()
+            .unwrap();
+        qcdc::domain::audit::Actor {
+            caller,
+            request_id: None,
+        }
+    }
+
+    /// Creates an account with one grant and returns its access token.
+    pub async fn user_with(&self, username: &str, role: entity::Role, scope: &str) -> String {
+        let unit = qcdc::domain::units::by_code(&self.db, scope)
+            .await
+            .unwrap()
+            .unwrap();
+        qcdc::domain::users::create(
+            &self.db,
+            username,
+            username,
+            "a-long-password",
+            &[(role, unit.id)],
+        )
+        .await
+        .unwrap();
+        let body = self
+            .gql(
+                None,
+                "mutation($u: String!) { login(username: $u, password: \"a-long-password\") { accessToken } }",
+                json!({ "u": username }),
+            )
+            .await;
+        body["data"]["login"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The uuid of the unit with `code`.
+    pub async fn unit_uuid(&self, code: &str) -> uuid::Uuid {
+        qcdc::domain::units::by_code(&self.db, code)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+}
+
+/// Encodes a uuid as the API's global id of `kind`.
+pub fn gid(kind: qcdc::graphql::id::NodeType, id: uuid::Uuid) -> String {
+    qcdc::graphql::id::encode(kind, id).0
+}

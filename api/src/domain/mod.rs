@@ -1,16 +1,24 @@
 //! Business rules per aggregate: scope checks, validation, queries and transactions.
 //! Nothing here knows about GraphQL.
 
+pub mod assignments;
+pub mod audit;
+pub mod authz;
+pub mod derivation;
 pub mod indicators;
 pub mod legal;
 pub mod legal_number;
 pub mod page;
+pub mod planning;
 pub mod plans;
+pub mod reporting;
 pub mod reports;
+pub mod rollups;
 pub mod scope;
 pub mod tasks;
 pub mod units;
 pub mod users;
+pub mod write;
 
 use sea_orm::{
     ColumnTrait, Condition,

@@ -18,10 +18,12 @@ pub enum NodeType {
     ReportSchedule,
     Indicator,
     User,
+    Obligation,
+    AuditEvent,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 9] = [
+    const ALL: [NodeType; 11] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -31,6 +33,8 @@ impl NodeType {
         Self::ReportSchedule,
         Self::Indicator,
         Self::User,
+        Self::Obligation,
+        Self::AuditEvent,
     ];
 
     fn name(self) -> &'static str {
@@ -44,6 +48,8 @@ impl NodeType {
             Self::ReportSchedule => "ReportSchedule",
             Self::Indicator => "Indicator",
             Self::User => "User",
+            Self::Obligation => "Obligation",
+            Self::AuditEvent => "AuditEvent",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The GraphQL schema: object types and thin resolvers over `domain`.
 
+pub mod audit;
 pub mod connection;
 pub mod enums;
 pub mod id;
@@ -8,18 +9,27 @@ pub mod legal;
 pub mod loaders;
 pub mod node;
 pub mod plan;
+pub mod planning;
 pub mod report;
+pub mod reporting;
+pub mod rollups;
 pub mod task;
 pub mod unit;
 pub mod user;
+pub mod work;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{Auth, Caller, token::TokenKeys},
+    domain::{audit::Actor, write::Writer},
     error::{AppError, AppResult},
 };
+
+/// The request id the HTTP layer assigned, for audit events and error reports.
+#[derive(Clone, Debug, Default)]
+pub struct RequestId(pub Option<String>);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -34,11 +44,18 @@ pub struct QueryRoot(
     task::TaskQuery,
     report::ReportQuery,
     indicator::IndicatorQuery,
+    rollups::RollupQuery,
+    audit::AuditQuery,
 );
 
 /// Every mutation of the API.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(user::AuthMutation);
+pub struct MutationRoot(
+    user::AuthMutation,
+    planning::PlanningMutation,
+    work::WorkMutation,
+    reporting::ReportingMutation,
+);
 
 /// Limits that stop hostile documents after parsing (DESIGN §7): the parser itself is guarded
 /// in `http::guard` before the document gets here.
@@ -54,6 +71,7 @@ pub fn build_schema(db: DatabaseConnection, keys: TokenKeys, production: bool) -
         MutationRoot::default(),
         EmptySubscription,
     )
+    .data(Writer::new(db.clone()))
     .data(db)
     .data(keys)
     .limit_depth(MAX_DEPTH)
@@ -83,6 +101,9 @@ pub trait ContextExt {
     fn db(&self) -> &DatabaseConnection;
     fn caller(&self) -> AppResult<&Caller>;
     fn loaders(&self) -> &loaders::Loaders;
+    fn writer(&self) -> &Writer;
+    /// The caller as the author of a change, with the request it came in.
+    fn actor(&self) -> AppResult<Actor>;
     fn today(&self) -> chrono::NaiveDate;
 }
 
@@ -100,6 +121,17 @@ impl ContextExt for Context<'_> {
 
     fn loaders(&self) -> &loaders::Loaders {
         self.data_unchecked::<loaders::Loaders>()
+    }
+
+    fn writer(&self) -> &Writer {
+        self.data_unchecked::<Writer>()
+    }
+
+    fn actor(&self) -> AppResult<Actor> {
+        Ok(Actor {
+            caller: self.caller()?.clone(),
+            request_id: self.data_opt::<RequestId>().and_then(|r| r.0.clone()),
+        })
     }
 
     fn today(&self) -> chrono::NaiveDate {

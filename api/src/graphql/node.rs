@@ -72,6 +72,7 @@ impl NodeQuery {
             NodeType::ReportSchedule => plans::get_schedule(db, caller, uuid)
                 .await?
                 .map(|m| Node::ReportSchedule(ReportSchedule(m))),
+            NodeType::Obligation | NodeType::AuditEvent => None,
             NodeType::User => users::get_visible(db, caller, uuid)
                 .await?
                 .map(|m| Node::User(User(m))),

@@ -56,6 +56,10 @@ impl Plan {
     async fn status(&self) -> PlanStatus {
         self.0.status.into()
     }
+    /// Version for optimistic concurrency: send it back with any edit.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// First day of the period the plan covers.
     async fn period_start(&self) -> NaiveDate {
         self.0.period_start
@@ -138,6 +142,17 @@ impl Plan {
         )
         .await?;
         Ok(TaskConnection::from_page(page, Task))
+    }
+    /// For each top-level content × recipient: derived tasks exist? reported on?
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn coverage(&self, ctx: &Context<'_>) -> AppResult<Vec<super::planning::CoverageCell>> {
+        let cells =
+            crate::domain::derivation::coverage(ctx.db(), ctx.caller()?, self.0.id, ctx.today())
+                .await?;
+        Ok(cells
+            .into_iter()
+            .map(super::planning::CoverageCell)
+            .collect())
     }
     /// Reports the plan expects: which units report what, for which period, by when.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
@@ -255,6 +270,22 @@ impl ReportSchedule {
     async fn recipient_unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
         unit::load(ctx, self.0.recipient_unit_id).await
     }
+    /// Version for optimistic concurrency.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The expected reports, one per reporting unit, with the report written for each.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn obligations(&self, ctx: &Context<'_>) -> AppResult<Vec<Obligation>> {
+        ctx.caller()?;
+        let rows = report_obligation::Entity::find()
+            .filter(report_obligation::Column::ScheduleId.eq(self.0.id))
+            .order_by_asc(report_obligation::Column::Id)
+            .all(ctx.db())
+            .await
+            .map_err(crate::error::AppError::from)?;
+        Ok(rows.into_iter().map(Obligation).collect())
+    }
     /// Units expected to report (one obligation each).
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn reporting_units(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
@@ -336,5 +367,36 @@ impl PlanQuery {
         let caller = ctx.caller()?;
         let uuid = id::decode("id", NodeType::Plan, &id)?;
         Ok(plans::get(ctx.db(), caller, uuid).await?.map(Plan))
+    }
+}
+
+/// One expected report: a unit must report for a schedule.
+pub struct Obligation(pub report_obligation::Model);
+
+/// One expected report: a unit must report for a schedule.
+#[Object]
+impl Obligation {
+    /// Opaque id of the obligation, for `createReport`.
+    async fn id(&self) -> ID {
+        id::encode(NodeType::Obligation, self.0.id)
+    }
+    /// The unit that must report.
+    async fn unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.unit_id)).await
+    }
+    /// The newest revision of the report written for this obligation, if the caller sees it.
+    async fn report(&self, ctx: &Context<'_>) -> AppResult<Option<super::report::Report>> {
+        use entity::report;
+        let caller = ctx.caller()?;
+        let newest = report::Entity::find()
+            .filter(report::Column::ObligationId.eq(self.0.id))
+            .filter(crate::domain::scope::reports_of_units(
+                &caller.read_scopes(),
+            ))
+            .order_by_desc(report::Column::Revision)
+            .one(ctx.db())
+            .await
+            .map_err(crate::error::AppError::from)?;
+        Ok(newest.map(super::report::Report))
     }
 }

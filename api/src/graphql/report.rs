@@ -99,6 +99,19 @@ impl Report {
     async fn first_submitted_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_submitted_at
     }
+    /// True when the report was first submitted after its schedule's due date.
+    async fn is_late(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        let Some(schedule) = self.0.schedule_id else {
+            return Ok(false);
+        };
+        use sea_orm::EntityTrait;
+        let due = entity::report_schedule::Entity::find_by_id(schedule)
+            .one(ctx.db())
+            .await
+            .map_err(crate::error::AppError::from)?
+            .map(|s| s.due_on);
+        Ok(crate::domain::reporting::is_late(&self.0, due))
+    }
     /// When the report was approved.
     async fn approved_at(&self) -> Option<DateTime<Utc>> {
         self.0.approved_at

@@ -62,11 +62,18 @@ impl Task {
     async fn due_on(&self) -> Option<NaiveDate> {
         self.0.due_on
     }
-    /// Status, derived from the assignments.
+    /// Version for optimistic concurrency: send it back with any edit.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Status, derived from the assignments: cancelled assignments do not count; DONE when
+    /// every other assignment is done; IN_PROGRESS once any has progress or has started;
+    /// NOT_STARTED otherwise (also with no assignment); CANCELLED when all are cancelled.
     async fn status(&self) -> TaskStatus {
         self.0.status.into()
     }
-    /// Progress in percent (0–100), derived from the assignments.
+    /// Progress in percent (0–100): the lead unit's progress, or the mean over the
+    /// assignments when there is no lead; 100 only when the task is done.
     async fn progress(&self) -> i32 {
         i32::from(self.0.progress)
     }
@@ -181,6 +188,20 @@ impl Assignment {
     /// Progress reported by the unit, in percent.
     async fn progress(&self) -> i32 {
         i32::from(self.0.progress)
+    }
+    /// Version for optimistic concurrency: send it back with any step.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// The unit's progress log, oldest first (append-only).
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn updates(&self, ctx: &Context<'_>) -> AppResult<Vec<super::work::AssignmentUpdate>> {
+        ctx.caller()?;
+        Ok(crate::domain::assignments::updates(ctx.db(), self.0.id)
+            .await?
+            .into_iter()
+            .map(super::work::AssignmentUpdate)
+            .collect())
     }
     /// Where this record comes from.
     async fn provenance(&self) -> Provenance {

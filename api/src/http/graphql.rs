@@ -11,7 +11,12 @@ use axum::{
 use serde_json::json;
 
 use super::guard;
-use crate::{auth::Auth, domain::users, graphql::loaders::Loaders, startup::AppState};
+use crate::{
+    auth::Auth,
+    domain::users,
+    graphql::{RequestId, loaders::Loaders},
+    startup::AppState,
+};
 
 /// The GraphiQL page.
 pub async fn graphiql() -> Html<String> {
@@ -116,7 +121,14 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: By
         Ok(auth) => auth,
         Err(response) => return response,
     };
-    let request = request.data(auth).data(Loaders::new(&state.db));
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let request = request
+        .data(auth)
+        .data(RequestId(request_id))
+        .data(Loaders::new(&state.db));
     let response = state.schema.execute(request).await;
     axum::Json(response).into_response()
 }

@@ -1,0 +1,133 @@
+//! The audit log: every mutation records who did what to which record, before and after.
+
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    authz,
+    page::{self, Keyed, Page, PageArgs},
+    scope,
+};
+use crate::{
+    auth::Caller,
+    error::{AppError, AppResult},
+};
+
+impl Keyed for audit_event::Model {
+    fn sort_key(&self) -> &str {
+        &self.sort_key
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// Who acts, and in which request.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub caller: Caller,
+    pub request_id: Option<String>,
+}
+
+/// One change to record; `before` and `after` are JSON snapshots of the record.
+pub struct Change<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Uuid,
+    pub unit_id: Option<Uuid>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A JSON snapshot of a record for the log.
+pub fn snapshot(record: &impl Serialize) -> Option<serde_json::Value> {
+    serde_json::to_value(record).ok()
+}
+
+/// Appends an audit event inside the caller's transaction.
+pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>) -> AppResult<()> {
+    let now = Utc::now();
+    audit_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(now),
+        actor_user_id: Set(Some(actor.caller.user_id)),
+        actor_client_id: Set(None),
+        action: Set(change.action.to_owned()),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(Some(change.entity_id)),
+        before: Set(change.before.map(|v| v.to_string())),
+        after: Set(change.after.map(|v| v.to_string())),
+        request_id: Set(actor.request_id.clone()),
+        unit_id: Set(change.unit_id),
+        sort_key: Set(sort_key(now)),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Newest first.
+fn sort_key(at: DateTime<Utc>) -> String {
+    format!("{:020}", i64::MAX - at.timestamp_micros())
+}
+
+/// Filters of `auditEvents`.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub actor: Option<Uuid>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The log, newest first: ADMIN and STEERING only, each within its scope.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    filter: &AuditFilter,
+    args: &PageArgs,
+    count: bool,
+) -> AppResult<Page<audit_event::Model>> {
+    let scopes = caller.scopes_for(authz::STEERING);
+    if scopes.is_empty() {
+        return Err(AppError::forbidden(
+            "only ADMIN and STEERING read the audit log",
+        ));
+    }
+    let mut cond =
+        Condition::all().add(audit_event::Column::UnitId.in_subquery(scope::subtree(&scopes)));
+    if let Some(t) = &filter.entity_type {
+        cond = cond.add(audit_event::Column::EntityType.eq(t.as_str()));
+    }
+    if let Some(id) = filter.entity_id {
+        cond = cond.add(audit_event::Column::EntityId.eq(id));
+    }
+    if let Some(actor) = filter.actor {
+        cond = cond.add(audit_event::Column::ActorUserId.eq(actor));
+    }
+    if let Some(action) = &filter.action {
+        cond = cond.add(audit_event::Column::Action.eq(action.as_str()));
+    }
+    if let Some(from) = filter.from {
+        cond = cond.add(audit_event::Column::At.gte(from));
+    }
+    if let Some(to) = filter.to {
+        cond = cond.add(audit_event::Column::At.lte(to));
+    }
+    page::fetch(
+        db,
+        audit_event::Entity::find().filter(cond),
+        audit_event::Column::SortKey,
+        audit_event::Column::Id,
+        args,
+        count,
+    )
+    .await
+}

@@ -1,0 +1,74 @@
+//! Who may change what: roles checked against the unit a change touches. Every mutation
+//! asks here, whatever entry point it came through.
+
+use entity::{Role, unit_closure};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{
+    auth::Caller,
+    error::{AppError, AppResult},
+};
+
+/// Roles that run plans: issue, close, assign, review.
+pub const STEERING: &[Role] = &[Role::Admin, Role::Steering];
+/// Roles that plan for their units: draft, derive, assign.
+pub const PLANNERS: &[Role] = &[Role::Admin, Role::Steering, Role::UnitManager];
+/// Roles that write their units' reports and progress.
+pub const WRITERS: &[Role] = &[
+    Role::Admin,
+    Role::Steering,
+    Role::UnitManager,
+    Role::Reporter,
+    Role::Partner,
+];
+
+/// Refuses unless one of the caller's grants with a role in `roles` covers `unit`.
+pub async fn require(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    roles: &[Role],
+    unit: Uuid,
+) -> AppResult<()> {
+    if covers(db, caller, roles, unit).await? {
+        Ok(())
+    } else if caller.grants.iter().any(|g| roles.contains(&g.role)) {
+        Err(AppError::forbidden("this unit is outside your scope"))
+    } else {
+        Err(AppError::forbidden("your roles do not allow this"))
+    }
+}
+
+/// Whether a grant with a role in `roles` covers `unit` (the unit lies in its subtree).
+pub async fn covers(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    roles: &[Role],
+    unit: Uuid,
+) -> AppResult<bool> {
+    let scopes = caller.scopes_for(roles);
+    if scopes.is_empty() {
+        return Ok(false);
+    }
+    super::units::all_within(db, &scopes, &[unit]).await
+}
+
+/// Whether a grant with a role in `roles` sits strictly above `unit` (a unit above reviews).
+pub async fn covers_from_above(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    roles: &[Role],
+    unit: Uuid,
+) -> AppResult<bool> {
+    let scopes = caller.scopes_for(roles);
+    if scopes.is_empty() {
+        return Ok(false);
+    }
+    Ok(unit_closure::Entity::find()
+        .filter(unit_closure::Column::DescendantId.eq(unit))
+        .filter(unit_closure::Column::AncestorId.is_in(scopes))
+        .filter(unit_closure::Column::Depth.gt(0))
+        .one(db)
+        .await?
+        .is_some())
+}

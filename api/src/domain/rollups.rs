@@ -1,0 +1,442 @@
+//! What the standing office reports upward, for any unit's subtree: plan progress,
+//! reporting compliance and indicator sums.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use entity::{
+    Aggregation, PlanStatus, ReportStatus, TaskStatus, indicator, indicator_value, plan, report,
+    report_obligation, report_schedule, task, unit,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::{
+    plans::{self, DerivationStatus},
+    reporting, scope, tasks, units,
+};
+use crate::{
+    auth::Caller,
+    error::{AppError, AppResult},
+};
+
+/// The unit the caller asks about, which must lie in its read scope.
+async fn subject_unit(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<unit::Model> {
+    let u = unit::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("unit"))?;
+    if units::all_within(db, &caller.read_scopes(), &[id]).await? {
+        Ok(u)
+    } else {
+        Err(AppError::forbidden("this unit is outside your scope"))
+    }
+}
+
+async fn subtree_ids(db: &impl ConnectionTrait, root: Uuid) -> AppResult<Vec<Uuid>> {
+    use sea_orm::QuerySelect;
+    Ok(entity::unit_closure::Entity::find()
+        .select_only()
+        .column(entity::unit_closure::Column::DescendantId)
+        .filter(entity::unit_closure::Column::AncestorId.eq(root))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
+/// Counts of tasks for one content area.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AreaProgress {
+    pub content_area: Option<i16>,
+    pub total: u64,
+    pub not_started: u64,
+    pub in_progress: u64,
+    pub done: u64,
+    pub cancelled: u64,
+    pub overdue: u64,
+}
+
+/// Plan progress over a unit's subtree.
+#[derive(Clone, Debug)]
+pub struct PlanProgress {
+    pub plan: plan::Model,
+    pub unit: unit::Model,
+    pub total: AreaProgress,
+    pub by_area: Vec<AreaProgress>,
+    pub recipients: Vec<(Uuid, DerivationStatus, Option<Uuid>)>,
+}
+
+/// Adds one task to the counts.
+pub fn tally(counts: &mut AreaProgress, status: TaskStatus, overdue: bool) {
+    counts.total += 1;
+    match status {
+        TaskStatus::NotStarted => counts.not_started += 1,
+        TaskStatus::InProgress => counts.in_progress += 1,
+        TaskStatus::Done => counts.done += 1,
+        TaskStatus::Cancelled => counts.cancelled += 1,
+    }
+    counts.overdue += u64::from(overdue);
+}
+
+/// Tasks counted: the plan's own when the unit's subtree holds its issuer, plus the tasks of
+/// every plan derived from it (at any depth) issued inside the subtree.
+pub async fn plan_progress(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    plan_id: Uuid,
+    unit_id: Uuid,
+    today: NaiveDate,
+) -> AppResult<PlanProgress> {
+    let plan = plans::get(db, caller, plan_id)
+        .await?
+        .ok_or(AppError::NotFound("plan"))?;
+    let unit = subject_unit(db, caller, unit_id).await?;
+    let subtree = subtree_ids(db, unit_id).await?;
+
+    let mut family = vec![plan.clone()];
+    let mut frontier = vec![plan.id];
+    while !frontier.is_empty() {
+        let children = plan::Entity::find()
+            .filter(plan::Column::ParentPlanId.is_in(frontier.clone()))
+            .all(db)
+            .await?;
+        frontier = children.iter().map(|p| p.id).collect();
+        family.extend(children);
+    }
+    let counted: Vec<Uuid> = family
+        .iter()
+        .filter(|p| subtree.contains(&p.issuing_unit_id))
+        .filter(|p| p.id == plan.id || p.status != PlanStatus::Draft)
+        .map(|p| p.id)
+        .collect();
+    let rows = task::Entity::find()
+        .filter(task::Column::PlanId.is_in(counted))
+        .order_by_asc(task::Column::SortKey)
+        .all(db)
+        .await?;
+    let mut total = AreaProgress::default();
+    let mut areas: BTreeMap<Option<i16>, AreaProgress> = BTreeMap::new();
+    for t in &rows {
+        let overdue = tasks::is_overdue(t, today);
+        tally(&mut total, t.status, overdue);
+        let area = areas.entry(t.content_area).or_insert_with(|| AreaProgress {
+            content_area: t.content_area,
+            ..Default::default()
+        });
+        tally(area, t.status, overdue);
+    }
+
+    let recipients = plans::recipients(db, plan.id).await?;
+    let derived: HashMap<Uuid, plan::Model> = family.iter().map(|p| (p.id, p.clone())).collect();
+    let recipients = recipients
+        .into_iter()
+        .filter(|r| subtree.contains(&r.unit_id))
+        .map(|r| {
+            let status = plans::derivation_status(
+                r.derive_by,
+                r.derived_plan_id.and_then(|id| derived.get(&id)),
+                today,
+            );
+            (r.unit_id, status, r.derived_plan_id)
+        })
+        .collect();
+    Ok(PlanProgress {
+        plan,
+        unit,
+        total,
+        by_area: areas.into_values().collect(),
+        recipients,
+    })
+}
+
+/// Where one expected report stands.
+#[derive(Clone, Debug)]
+pub struct ObligationState {
+    pub unit_id: Uuid,
+    /// The newest revision, if any report exists.
+    pub report: Option<report::Model>,
+    pub submitted: bool,
+    pub approved: bool,
+    pub late: bool,
+}
+
+/// Reporting compliance of a schedule over a unit's subtree.
+#[derive(Clone, Debug)]
+pub struct Compliance {
+    pub schedule: report_schedule::Model,
+    pub unit: unit::Model,
+    pub obligations: Vec<ObligationState>,
+}
+
+impl Compliance {
+    pub fn expected(&self) -> usize {
+        self.obligations.len()
+    }
+    pub fn submitted(&self) -> usize {
+        self.obligations.iter().filter(|o| o.submitted).count()
+    }
+    pub fn approved(&self) -> usize {
+        self.obligations.iter().filter(|o| o.approved).count()
+    }
+    pub fn on_time(&self) -> usize {
+        self.obligations
+            .iter()
+            .filter(|o| o.submitted && !o.late)
+            .count()
+    }
+    pub fn late(&self) -> usize {
+        self.obligations.iter().filter(|o| o.late).count()
+    }
+    pub fn missing(&self) -> Vec<Uuid> {
+        self.obligations
+            .iter()
+            .filter(|o| !o.submitted)
+            .map(|o| o.unit_id)
+            .collect()
+    }
+}
+
+pub async fn compliance(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    schedule_id: Uuid,
+    unit_id: Uuid,
+) -> AppResult<Compliance> {
+    let schedule = plans::get_schedule(db, caller, schedule_id)
+        .await?
+        .ok_or(AppError::NotFound("report schedule"))?;
+    let unit = subject_unit(db, caller, unit_id).await?;
+    let obligations = report_obligation::Entity::find()
+        .filter(report_obligation::Column::ScheduleId.eq(schedule_id))
+        .filter(report_obligation::Column::UnitId.in_subquery(scope::subtree(&[unit_id])))
+        .all(db)
+        .await?;
+    let all_reports = reporting::of_schedule(db, schedule_id).await?;
+    let mut states = Vec::new();
+    for o in obligations {
+        let chain: Vec<&report::Model> = all_reports
+            .iter()
+            .filter(|r| r.obligation_id == Some(o.id))
+            .collect();
+        let first_submitted = chain.iter().filter_map(|r| r.first_submitted_at).min();
+        let newest = chain
+            .iter()
+            .max_by_key(|r| r.revision)
+            .map(|r| (*r).clone());
+        states.push(ObligationState {
+            unit_id: o.unit_id,
+            submitted: first_submitted.is_some(),
+            approved: chain.iter().any(|r| r.status == ReportStatus::Approved),
+            late: first_submitted.is_some_and(|at| at.date_naive() > schedule.due_on),
+            report: newest,
+        });
+    }
+    let names: HashMap<Uuid, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(states.iter().map(|s| s.unit_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.sort_key))
+        .collect();
+    states.sort_by(|a, b| names.get(&a.unit_id).cmp(&names.get(&b.unit_id)));
+    Ok(Compliance {
+        schedule,
+        unit,
+        obligations: states,
+    })
+}
+
+/// One indicator aggregated over a subtree.
+#[derive(Clone, Debug)]
+pub struct IndicatorTotal {
+    pub indicator: indicator::Model,
+    /// The aggregate: a sum, an extreme, or for a ratio the percentage of the summed parts.
+    pub value: Option<f64>,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    /// Reports whose values went into this total.
+    pub reports: Vec<Uuid>,
+}
+
+/// Which reports an indicator summary reads.
+#[derive(Clone, Debug)]
+pub enum SummaryWindow {
+    Schedule(Uuid),
+    Period { from: NaiveDate, to: NaiveDate },
+}
+
+/// Aggregates one indicator's per-report values by its rule; ratios come from the summed
+/// numerator and denominator, never from averaging percentages.
+pub fn aggregate(rule: Aggregation, values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    Some(match rule {
+        Aggregation::Sum | Aggregation::Ratio => values.iter().sum(),
+        Aggregation::Max => values.iter().copied().fold(f64::MIN, f64::max),
+        Aggregation::Min => values.iter().copied().fold(f64::MAX, f64::min),
+    })
+}
+
+/// A percentage from summed parts; none without a denominator.
+pub fn ratio(numerator: f64, denominator: f64) -> Option<f64> {
+    (denominator > 0.0).then(|| numerator / denominator * 100.0)
+}
+
+pub async fn indicator_summary(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    codes: &[String],
+    window: SummaryWindow,
+    unit_id: Uuid,
+) -> AppResult<Vec<IndicatorTotal>> {
+    if codes.is_empty() || codes.len() > 100 {
+        return Err(AppError::bad_input(
+            "codes",
+            "name between 1 and 100 indicator codes",
+        ));
+    }
+    subject_unit(db, caller, unit_id).await?;
+    let defs = indicator::Entity::find()
+        .filter(indicator::Column::Code.is_in(codes.iter().cloned()))
+        .all(db)
+        .await?;
+    for code in codes {
+        if !defs.iter().any(|d| &d.code == code) {
+            return Err(AppError::bad_input(
+                "codes",
+                format!("unknown indicator `{code}`"),
+            ));
+        }
+    }
+    // Ratios need their parts too.
+    let mut needed: Vec<String> = codes.to_vec();
+    for d in &defs {
+        needed.extend(d.numerator_code.iter().cloned());
+        needed.extend(d.denominator_code.iter().cloned());
+    }
+    let all_defs = indicator::Entity::find()
+        .filter(indicator::Column::Code.is_in(needed))
+        .all(db)
+        .await?;
+    let code_of: HashMap<Uuid, String> = all_defs.iter().map(|d| (d.id, d.code.clone())).collect();
+
+    let mut query = report::Entity::find()
+        .filter(report::Column::Status.eq(ReportStatus::Approved))
+        .filter(report::Column::UnitId.in_subquery(scope::subtree(&[unit_id])));
+    query = match window {
+        SummaryWindow::Schedule(s) => {
+            plans::get_schedule(db, caller, s)
+                .await?
+                .ok_or(AppError::NotFound("report schedule"))?;
+            query.filter(report::Column::ScheduleId.eq(s))
+        }
+        SummaryWindow::Period { from, to } => {
+            if to < from {
+                return Err(AppError::bad_input(
+                    "periodTo",
+                    "periodTo is before periodFrom",
+                ));
+            }
+            query
+                .filter(report::Column::PeriodStart.gte(from))
+                .filter(report::Column::PeriodEnd.lte(to))
+        }
+    };
+    let approved = reporting::latest_revisions(query.all(db).await?);
+    let report_ids: Vec<Uuid> = approved.iter().map(|r| r.id).collect();
+    let values = indicator_value::Entity::find()
+        .filter(indicator_value::Column::ReportId.is_in(report_ids))
+        .filter(indicator_value::Column::IndicatorId.is_in(all_defs.iter().map(|d| d.id)))
+        .all(db)
+        .await?;
+    let by_code = |code: &str| -> Vec<&indicator_value::Model> {
+        values
+            .iter()
+            .filter(|v| code_of.get(&v.indicator_id).is_some_and(|c| c == code))
+            .collect()
+    };
+    let sum_of = |code: &str| -> (f64, Vec<Uuid>) {
+        let rows = by_code(code);
+        (
+            rows.iter().map(|v| v.value).sum(),
+            rows.iter().map(|v| v.report_id).collect(),
+        )
+    };
+
+    let mut totals = Vec::new();
+    for code in codes {
+        let Some(def) = defs.iter().find(|d| &d.code == code) else {
+            continue;
+        };
+        let total = match (def.aggregation, &def.numerator_code, &def.denominator_code) {
+            (Aggregation::Ratio, Some(n), Some(d)) => {
+                let (num, mut from_n) = sum_of(n);
+                let (den, from_d) = sum_of(d);
+                from_n.extend(from_d);
+                from_n.sort();
+                from_n.dedup();
+                IndicatorTotal {
+                    indicator: def.clone(),
+                    value: ratio(num, den),
+                    numerator: Some(num),
+                    denominator: Some(den),
+                    reports: from_n,
+                }
+            }
+            (rule, _, _) => {
+                let rows = by_code(code);
+                let mut reports: Vec<Uuid> = rows.iter().map(|v| v.report_id).collect();
+                reports.sort();
+                reports.dedup();
+                IndicatorTotal {
+                    indicator: def.clone(),
+                    value: aggregate(rule, &rows.iter().map(|v| v.value).collect::<Vec<_>>()),
+                    numerator: None,
+                    denominator: None,
+                    reports,
+                }
+            }
+        };
+        totals.push(total);
+    }
+    Ok(totals)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_add_and_extremes_pick() {
+        assert_eq!(aggregate(Aggregation::Sum, &[2.0, 3.0, 5.0]), Some(10.0));
+        assert_eq!(aggregate(Aggregation::Max, &[2.0, 7.0, 5.0]), Some(7.0));
+        assert_eq!(aggregate(Aggregation::Min, &[2.0, 7.0, 5.0]), Some(2.0));
+        assert_eq!(aggregate(Aggregation::Sum, &[]), None);
+    }
+
+    #[test]
+    fn a_rate_is_recomputed_from_summed_parts_not_averaged() {
+        // District A resolved 9 of 10 petitions (90 %), district B 10 of 100 (10 %).
+        // The province resolved 19 of 110 (17.3 %), not the 50 % an average would claim.
+        let value = ratio(9.0 + 10.0, 10.0 + 100.0).unwrap();
+        assert!((value - 17.2727).abs() < 0.001, "{value}");
+        assert_eq!(ratio(5.0, 0.0), None);
+    }
+
+    #[test]
+    fn tallies_count_each_status_and_overdue() {
+        let mut c = AreaProgress::default();
+        tally(&mut c, TaskStatus::Done, false);
+        tally(&mut c, TaskStatus::InProgress, true);
+        tally(&mut c, TaskStatus::NotStarted, true);
+        assert_eq!(
+            (c.total, c.done, c.in_progress, c.not_started, c.overdue),
+            (3, 1, 1, 1, 2)
+        );
+    }
+}

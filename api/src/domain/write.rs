@@ -1,0 +1,64 @@
+//! Write transactions. On SQLite one process owns the file, so writers queue on an in-process
+//! gate before `BEGIN`: a deferred SQLite transaction that has read and then wants to write
+//! fails at once with "database is locked" when another writer got there first, and no busy
+//! timeout helps. PostgreSQL needs no gate.
+
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use tokio::sync::Mutex;
+
+use crate::error::{AppError, AppResult};
+
+/// The connection plus, on SQLite, the gate writers queue on.
+#[derive(Clone)]
+pub struct Writer {
+    pub db: DatabaseConnection,
+    gate: Option<Arc<Mutex<()>>>,
+}
+
+type TxFuture<'c, T> = Pin<Box<dyn Future<Output = AppResult<T>> + Send + 'c>>;
+
+impl Writer {
+    pub fn new(db: DatabaseConnection) -> Self {
+        let gate = crate::db::is_sqlite(&db).then(|| Arc::new(Mutex::new(())));
+        Self { db, gate }
+    }
+
+    /// Runs `work` in one transaction: it commits only if `work` returns `Ok`.
+    pub async fn transaction<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxFuture<'c, T> + Send,
+    {
+        let _queued = match &self.gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
+        let txn = self.db.begin().await.map_err(AppError::from)?;
+        let value = work(&txn).await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(value)
+    }
+}
+
+/// Maps a failed optimistic update (no row with the expected version) to `CONFLICT`.
+pub fn stale(err: sea_orm::DbErr) -> AppError {
+    match err {
+        sea_orm::DbErr::RecordNotUpdated => AppError::Conflict(
+            "the record was changed by someone else: reload it and try again".into(),
+        ),
+        other => other.into(),
+    }
+}
+
+/// Refuses an edit whose `version` is not the stored one.
+pub fn check_version(stored: i32, sent: i32) -> AppResult<()> {
+    if stored == sent {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "stale version {sent}: the record is at version {stored}; reload it and try again"
+        )))
+    }
+}

@@ -1,0 +1,449 @@
+//! The authorisation matrix: every mutation, for every role, on a target in the role's
+//! district (D01) and in another district (D02). Each case gets a fresh target, and each
+//! refusal is asserted as carefully as each success.
+
+use chrono::NaiveDate;
+use entity::{AssignmentRole, ReportKind};
+use qcdc::{
+    domain::{
+        assignments,
+        audit::Actor,
+        derivation, planning,
+        reporting::{self, Transition},
+        write::Writer,
+    },
+    graphql::id::NodeType,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::{TestApp, error_code, gid};
+
+on_both_databases!(every_mutation_for_every_role_in_and_out_of_scope);
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Gate {
+    /// STEERING and ADMIN only.
+    Steering,
+    /// STEERING, ADMIN and the UNIT_MANAGER of the unit.
+    Planners,
+    /// Planners and the REPORTER of the unit.
+    Writers,
+    /// STEERING, ADMIN, or a UNIT_MANAGER of a unit above.
+    Reviewers,
+}
+
+const MUTATIONS: [(&str, Gate); 18] = [
+    ("createPlan", Gate::Planners),
+    ("updatePlan", Gate::Planners),
+    ("addTask", Gate::Planners),
+    ("updateTask", Gate::Planners),
+    ("addLegalReference", Gate::Planners),
+    ("addPlanRecipient", Gate::Planners),
+    ("createReportSchedule", Gate::Planners),
+    ("issuePlan", Gate::Steering),
+    ("issueDerivedPlan", Gate::Planners),
+    ("closePlan", Gate::Steering),
+    ("derivePlan", Gate::Planners),
+    ("assignTask", Gate::Planners),
+    ("acknowledgeAssignment", Gate::Writers),
+    ("recordProgress", Gate::Writers),
+    ("completeAssignment", Gate::Writers),
+    ("createReport", Gate::Writers),
+    ("updateReport", Gate::Writers),
+    ("submitReport", Gate::Writers),
+];
+const REVIEWS: [(&str, Gate); 3] = [
+    ("approveReport", Gate::Reviewers),
+    ("returnReport", Gate::Reviewers),
+    ("correctReport", Gate::Writers),
+];
+
+/// Whether `role` (province-wide, or of district D01) may pass `gate` on a target in `district`.
+fn allowed(role: &str, gate: Gate, district: &str) -> bool {
+    let province = matches!(role, "admin" | "steering");
+    let own = district == "ST.D01";
+    match gate {
+        Gate::Steering => province,
+        Gate::Planners | Gate::Reviewers => province || (role == "manager" && own),
+        Gate::Writers => province || (own && matches!(role, "manager" | "reporter")),
+    }
+}
+
+struct Fixtures<'a> {
+    app: &'a TestApp,
+    w: Writer,
+    author: Actor,
+    reviewer: Actor,
+    serial: std::cell::Cell<u32>,
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+impl Fixtures<'_> {
+    fn number(&self) -> String {
+        self.serial.set(self.serial.get() + 1);
+        format!("{}-KH/BCĐ", 900 + self.serial.get())
+    }
+
+    async fn draft(&self, issuer: &str) -> (entity::plan::Model, entity::task::Model) {
+        let plan = planning::create_plan(
+            &self.w,
+            &self.author,
+            planning::NewPlan {
+                title: "Kế hoạch kiểm thử".into(),
+                issuing_unit: self.app.unit_uuid(issuer).await,
+                standing_unit: None,
+                period_start: day("2024-01-01"),
+                period_end: day("2024-12-31"),
+                motto: None,
+            },
+        )
+        .await
+        .unwrap();
+        let task = planning::add_task(
+            &self.w,
+            &self.author,
+            planning::NewTask {
+                plan: plan.id,
+                parent: None,
+                code: None,
+                title: "Tuyên truyền".into(),
+                description: None,
+                content_area: Some(1),
+                due_on: None,
+            },
+        )
+        .await
+        .unwrap();
+        (plan, task)
+    }
+
+    async fn issued(&self, issuer: &str) -> (entity::plan::Model, entity::task::Model) {
+        let (plan, task) = self.draft(issuer).await;
+        let plan = planning::issue_plan(
+            &self.w,
+            &self.author,
+            plan.id,
+            plan.version,
+            self.number(),
+            day("2024-03-01"),
+        )
+        .await
+        .unwrap();
+        (plan, task)
+    }
+
+    /// A provincial plan addressed to the district's steering committee.
+    async fn provincial_for(&self, district: &str) -> entity::plan::Model {
+        let (plan, _) = self.draft("ST.BCD").await;
+        let unit = self.app.unit_uuid(&format!("{district}.BCD")).await;
+        planning::add_recipient(
+            &self.w,
+            &self.author,
+            plan.id,
+            unit,
+            Some(day("2024-03-31")),
+        )
+        .await
+        .unwrap();
+        planning::issue_plan(
+            &self.w,
+            &self.author,
+            plan.id,
+            plan.version,
+            self.number(),
+            day("2024-03-01"),
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn assignment(&self, district: &str) -> entity::assignment::Model {
+        let (_, task) = self.issued(&format!("{district}.BCD")).await;
+        let unit = self.app.unit_uuid(&format!("{district}.PARTY")).await;
+        assignments::assign(
+            &self.w,
+            &self.author,
+            task.id,
+            unit,
+            AssignmentRole::Lead,
+            None,
+        )
+        .await
+        .unwrap()
+    }
+
+    async fn obligation(&self, district: &str) -> Uuid {
+        let (plan, _) = self.issued(&format!("{district}.BCD")).await;
+        let unit = self.app.unit_uuid(&format!("{district}.PARTY")).await;
+        let schedule = planning::create_schedule(
+            &self.w,
+            &self.author,
+            planning::NewSchedule {
+                plan: plan.id,
+                kind: ReportKind::Periodic,
+                title: "Báo cáo quý".into(),
+                period_start: day("2024-01-01"),
+                period_end: day("2024-03-31"),
+                due_on: day("2024-04-10"),
+                recipient_unit: None,
+                reporting_units: vec![unit],
+            },
+        )
+        .await
+        .unwrap();
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::report_obligation::Entity::find()
+            .filter(entity::report_obligation::Column::ScheduleId.eq(schedule.id))
+            .one(&self.app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
+    async fn report(&self, district: &str, status: &str) -> entity::report::Model {
+        let obligation = self.obligation(district).await;
+        let mut r = reporting::create(
+            &self.w,
+            &self.author,
+            reporting::NewReport {
+                obligation: Some(obligation),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        if status == "DRAFT" {
+            return r;
+        }
+        r = reporting::transition(
+            &self.w,
+            &self.author,
+            r.id,
+            r.version,
+            Transition::Submit,
+            None,
+        )
+        .await
+        .unwrap();
+        if status == "SUBMITTED" {
+            return r;
+        }
+        reporting::transition(
+            &self.w,
+            &self.reviewer,
+            r.id,
+            r.version,
+            Transition::Approve,
+            None,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// The mutation document and variables for one case, against a fresh target in `district`.
+    async fn case(&self, mutation: &str, district: &str) -> (String, Value) {
+        let bcd = format!("{district}.BCD");
+        let party = format!("{district}.PARTY");
+        let v = |kind, id| gid(kind, id);
+        match mutation {
+            "createPlan" => (
+                "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }".into(),
+                json!({ "i": { "title": "Kế hoạch", "issuingUnitId": v(NodeType::Unit, self.app.unit_uuid(&bcd).await),
+                               "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }),
+            ),
+            "updatePlan" => {
+                let (plan, _) = self.draft(&bcd).await;
+                (
+                    "mutation($i: UpdatePlanInput!) { updatePlan(input: $i) { plan { id } } }"
+                        .into(),
+                    json!({ "i": { "id": v(NodeType::Plan, plan.id), "version": plan.version, "title": "Kế hoạch (sửa)" } }),
+                )
+            }
+            "addTask" => {
+                let (plan, _) = self.draft(&bcd).await;
+                (
+                    "mutation($i: AddTaskInput!) { addTask(input: $i) { task { id } } }".into(),
+                    json!({ "i": { "planId": v(NodeType::Plan, plan.id), "title": "Nhiệm vụ mới" } }),
+                )
+            }
+            "updateTask" => {
+                let (_, task) = self.draft(&bcd).await;
+                (
+                    "mutation($i: UpdateTaskInput!) { updateTask(input: $i) { task { id } } }"
+                        .into(),
+                    json!({ "i": { "id": v(NodeType::Task, task.id), "version": task.version, "title": "Sửa" } }),
+                )
+            }
+            "addLegalReference" => {
+                let (_, task) = self.draft(&bcd).await;
+                use sea_orm::EntityTrait;
+                let doc = entity::legal_document::Entity::find()
+                    .one(&self.app.db)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                ("mutation($i: AddLegalReferenceInput!) { addLegalReference(input: $i) { task { id } } }".into(),
+                 json!({ "i": { "taskId": v(NodeType::Task, task.id), "documentId": v(NodeType::LegalDocument, doc.id) } }))
+            }
+            "addPlanRecipient" => {
+                let (plan, _) = self.draft(&bcd).await;
+                ("mutation($i: AddPlanRecipientInput!) { addPlanRecipient(input: $i) { plan { id } } }".into(),
+                 json!({ "i": { "planId": v(NodeType::Plan, plan.id), "unitId": v(NodeType::Unit, self.app.unit_uuid(&party).await) } }))
+            }
+            "createReportSchedule" => {
+                let (plan, _) = self.draft(&bcd).await;
+                ("mutation($i: CreateReportScheduleInput!) { createReportSchedule(input: $i) { reportSchedule { id } } }".into(),
+                 json!({ "i": { "planId": v(NodeType::Plan, plan.id), "kind": "PERIODIC", "title": "Quý I",
+                                "periodStart": "2024-01-01", "periodEnd": "2024-03-31", "dueOn": "2024-04-10",
+                                "reportingUnitIds": [v(NodeType::Unit, self.app.unit_uuid(&party).await)] } }))
+            }
+            "issuePlan" => {
+                let (plan, _) = self.draft(&bcd).await;
+                (
+                    "mutation($i: IssuePlanInput!) { issuePlan(input: $i) { plan { id } } }".into(),
+                    json!({ "i": { "id": v(NodeType::Plan, plan.id), "version": plan.version, "number": self.number(), "issuedOn": "2024-03-01" } }),
+                )
+            }
+            "issueDerivedPlan" => {
+                let parent = self.provincial_for(district).await;
+                let derived = derivation::derive_plan(
+                    &self.w,
+                    &self.author,
+                    parent.id,
+                    self.app.unit_uuid(&bcd).await,
+                )
+                .await
+                .unwrap();
+                (
+                    "mutation($i: IssuePlanInput!) { issuePlan(input: $i) { plan { id } } }".into(),
+                    json!({ "i": { "id": v(NodeType::Plan, derived.id), "version": derived.version, "number": self.number(), "issuedOn": "2024-03-20" } }),
+                )
+            }
+            "closePlan" => {
+                let (plan, _) = self.issued(&bcd).await;
+                (
+                    "mutation($i: VersionedInput!) { closePlan(input: $i) { plan { id } } }".into(),
+                    json!({ "i": { "id": v(NodeType::Plan, plan.id), "version": plan.version } }),
+                )
+            }
+            "derivePlan" => {
+                let parent = self.provincial_for(district).await;
+                ("mutation($p: ID!, $u: ID!) { derivePlan(parentPlanId: $p, unitId: $u) { plan { id } } }".into(),
+                 json!({ "p": v(NodeType::Plan, parent.id), "u": v(NodeType::Unit, self.app.unit_uuid(&bcd).await) }))
+            }
+            "assignTask" => {
+                let (_, task) = self.issued(&bcd).await;
+                ("mutation($i: AssignTaskInput!) { assignTask(input: $i) { assignment { id } } }".into(),
+                 json!({ "i": { "taskId": v(NodeType::Task, task.id), "unitId": v(NodeType::Unit, self.app.unit_uuid(&party).await), "role": "LEAD" } }))
+            }
+            "acknowledgeAssignment" | "completeAssignment" => {
+                let a = self.assignment(district).await;
+                (
+                    format!(
+                        "mutation($i: AssignmentStepInput!) {{ {mutation}(input: $i) {{ assignment {{ id }} }} }}"
+                    ),
+                    json!({ "i": { "id": v(NodeType::Assignment, a.id), "version": a.version } }),
+                )
+            }
+            "recordProgress" => {
+                let a = self.assignment(district).await;
+                ("mutation($i: RecordProgressInput!) { recordProgress(input: $i) { assignment { id } } }".into(),
+                 json!({ "i": { "id": v(NodeType::Assignment, a.id), "version": a.version, "progress": 30 } }))
+            }
+            "createReport" => {
+                let obligation = self.obligation(district).await;
+                ("mutation($i: CreateReportInput!) { createReport(input: $i) { report { id } } }".into(),
+                 json!({ "i": { "obligationId": v(NodeType::Obligation, obligation) } }))
+            }
+            "updateReport" => {
+                let r = self.report(district, "DRAFT").await;
+                ("mutation($i: UpdateReportInput!) { updateReport(input: $i) { report { id } } }".into(),
+                 json!({ "i": { "id": v(NodeType::Report, r.id), "version": r.version, "results": "Kết quả" } }))
+            }
+            "submitReport" => {
+                let r = self.report(district, "DRAFT").await;
+                (
+                    "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { id } } }"
+                        .into(),
+                    json!({ "i": { "id": v(NodeType::Report, r.id), "version": r.version } }),
+                )
+            }
+            "approveReport" | "returnReport" => {
+                let r = self.report(district, "SUBMITTED").await;
+                (
+                    format!(
+                        "mutation($i: ReportStepInput!) {{ {mutation}(input: $i) {{ report {{ id }} }} }}"
+                    ),
+                    json!({ "i": { "id": v(NodeType::Report, r.id), "version": r.version, "comment": "Bổ sung số liệu" } }),
+                )
+            }
+            "correctReport" => {
+                let r = self.report(district, "APPROVED").await;
+                (
+                    "mutation($id: ID!) { correctReport(id: $id) { report { id } } }".into(),
+                    json!({ "id": v(NodeType::Report, r.id) }),
+                )
+            }
+            other => panic!("no case for {other}"),
+        }
+    }
+}
+
+async fn every_mutation_for_every_role_in_and_out_of_scope(app: &TestApp) {
+    let admin = qcdc::domain::users::get_by_username(&app.db, "admin")
+        .await
+        .unwrap()
+        .unwrap();
+    let fx = Fixtures {
+        app,
+        w: app.writer(),
+        author: app.fixture_actor().await,
+        reviewer: Actor {
+            caller: qcdc::domain::users::load_caller(&app.db, admin.id)
+                .await
+                .unwrap()
+                .unwrap(),
+            request_id: None,
+        },
+        serial: std::cell::Cell::new(0),
+    };
+    let mut tokens = Vec::new();
+    for role in ["admin", "steering", "manager", "reporter", "viewer"] {
+        tokens.push((role, app.login(role).await));
+    }
+    let mut cases = 0;
+    let mut failures = Vec::new();
+    for (mutation, gate) in MUTATIONS.iter().chain(REVIEWS.iter()) {
+        for district in ["ST.D01", "ST.D02"] {
+            for (role, token) in &tokens {
+                let (query, vars) = fx.case(mutation, district).await;
+                let body = app.gql(Some(token), &query, vars).await;
+                let expected = allowed(role, *gate, district);
+                let outcome = match (expected, error_code(&body)) {
+                    (true, None) => None,
+                    (false, Some("FORBIDDEN")) => None,
+                    (true, Some(code)) => Some(format!(
+                        "{mutation} by {role} on {district}: expected success, got {code}: {body}"
+                    )),
+                    (false, other) => Some(format!(
+                        "{mutation} by {role} on {district}: expected FORBIDDEN, got {other:?}: {body}"
+                    )),
+                };
+                failures.extend(outcome);
+                cases += 1;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(cases, 21 * 2 * 5);
+}
