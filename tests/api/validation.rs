@@ -268,3 +268,40 @@ async fn bad_mutation_input_names_the_field_and_writes_nothing(app: &TestApp) {
     )
     .await;
 }
+
+/// Concurrent writers on one SQLite file queue instead of failing with "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_on_sqlite_all_succeed() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite).await;
+    let steering = app.login("steering").await;
+    let bcd = gid(NodeType::Unit, app.unit_uuid("ST.BCD").await);
+    let plan = app
+        .data(&steering, "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+            json!({ "i": { "title": "Song song", "issuingUnitId": bcd, "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }))
+        .await;
+    let plan_id = plan["createPlan"]["plan"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let writers = (0..32).map(|i| {
+        let (app, token, plan_id) = (&app, &steering, &plan_id);
+        async move {
+            app.gql(Some(token), "mutation($i: AddTaskInput!) { addTask(input: $i) { task { code } } }",
+                json!({ "i": { "planId": plan_id, "code": format!("{}", i + 1), "title": format!("Nhiệm vụ {i}") } }))
+                .await
+        }
+    });
+    let results = futures_util::future::join_all(writers).await;
+    for body in &results {
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    let count = app
+        .data(
+            &steering,
+            "query($p: ID!) { plan(id: $p) { tasks(first: 100) { totalCount } } }",
+            json!({ "p": plan_id }),
+        )
+        .await;
+    assert_eq!(count["plan"]["tasks"]["totalCount"], 32);
+    app.finish().await;
+}
