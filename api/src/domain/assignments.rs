@@ -16,7 +16,7 @@ use super::{
     audit::{self, Actor, Change},
     authz,
     planning::{check_within_period, load_plan, load_task, load_unit, optional_text},
-    write::{Writer, check_version, stale},
+    write::{Writer, check_version, save_versioned},
 };
 use crate::error::{AppError, AppResult};
 
@@ -230,14 +230,7 @@ pub async fn report_step(
             let mut am = before.clone().into_active_model();
             am.status = Set(status);
             am.progress = Set(progress);
-            am.version = Set(version + 1);
-            am.updated_at = Set(now);
-            let after = assignment::Entity::update(am)
-                .validate()?
-                .filter(assignment::Column::Version.eq(version))
-                .exec(txn)
-                .await
-                .map_err(stale)?;
+            let after = save_versioned!(txn, assignment, am, version, now);
             assignment_update::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 assignment_id: Set(assignment_id),

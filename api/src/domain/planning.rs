@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, Actor, Change},
     authz, plans,
-    write::{Writer, check_version, stale},
+    write::{Writer, check_version, save_versioned},
 };
 use crate::{
     error::{AppError, AppResult},
@@ -235,14 +235,7 @@ pub async fn update_plan(
                 load_unit(txn, "input.standingUnitId", s).await?;
                 am.standing_unit_id = Set(Some(s));
             }
-            am.version = Set(version + 1);
-            am.updated_at = Set(Utc::now());
-            let after = plan::Entity::update(am)
-                .validate()?
-                .filter(plan::Column::Version.eq(version))
-                .exec(txn)
-                .await
-                .map_err(stale)?;
+            let after = save_versioned!(txn, plan, am, version, Utc::now());
             audit::record(
                 txn,
                 &actor,
@@ -321,14 +314,7 @@ pub async fn issue_plan(
             am.number = Set(Some(number));
             am.issued_on = Set(Some(issued_on));
             am.status = Set(PlanStatus::Issued);
-            am.version = Set(version + 1);
-            am.updated_at = Set(Utc::now());
-            let after = plan::Entity::update(am)
-                .validate()?
-                .filter(plan::Column::Version.eq(version))
-                .exec(txn)
-                .await
-                .map_err(stale)?;
+            let after = save_versioned!(txn, plan, am, version, Utc::now());
             audit::record(
                 txn,
                 &actor,
@@ -368,14 +354,7 @@ pub async fn close_plan(
             }
             let mut am = before.clone().into_active_model();
             am.status = Set(PlanStatus::Closed);
-            am.version = Set(version + 1);
-            am.updated_at = Set(Utc::now());
-            let after = plan::Entity::update(am)
-                .validate()?
-                .filter(plan::Column::Version.eq(version))
-                .exec(txn)
-                .await
-                .map_err(stale)?;
+            let after = save_versioned!(txn, plan, am, version, Utc::now());
             audit::record(
                 txn,
                 &actor,
@@ -566,14 +545,7 @@ pub async fn update_task(
                 .map(text::clean)
                 .unwrap_or(before.title.clone());
             am.search_text = Set(text::fold(&format!("{} {title}", before.code)));
-            am.version = Set(version + 1);
-            am.updated_at = Set(Utc::now());
-            let after = task::Entity::update(am)
-                .validate()?
-                .filter(task::Column::Version.eq(version))
-                .exec(txn)
-                .await
-                .map_err(stale)?;
+            let after = save_versioned!(txn, task, am, version, Utc::now());
             audit::record(
                 txn,
                 &actor,

@@ -17,7 +17,7 @@ use super::{
     authz,
     planning::{load_unit, optional_text, required_text},
     reports,
-    write::{Writer, check_version, stale},
+    write::{Writer, check_version, save_versioned},
 };
 use crate::{
     error::{AppError, AppResult},
@@ -296,14 +296,7 @@ pub async fn update(
             if let Some(values) = &patch.indicator_values {
                 replace_values(txn, &before, values, now).await?;
             }
-            am.version = Set(version + 1);
-            am.updated_at = Set(now);
-            let after = report::Entity::update(am)
-                .validate()?
-                .filter(report::Column::Version.eq(version))
-                .exec(txn)
-                .await
-                .map_err(stale)?;
+            let after = save_versioned!(txn, report, am, version, now);
             audit::record(
                 txn,
                 &actor,
@@ -517,14 +510,7 @@ pub async fn transition(
                 Transition::Return => am.review_comment = Set(comment.clone()),
                 Transition::Edit => {}
             }
-            am.version = Set(version + 1);
-            am.updated_at = Set(now);
-            let after = report::Entity::update(am)
-                .validate()?
-                .filter(report::Column::Version.eq(version))
-                .exec(txn)
-                .await
-                .map_err(stale)?;
+            let after = save_versioned!(txn, report, am, version, now);
             let action = match step {
                 Transition::Submit => "report.submit",
                 Transition::Approve => "report.approve",

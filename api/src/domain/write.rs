@@ -52,6 +52,24 @@ pub fn stale(err: sea_orm::DbErr) -> AppError {
     }
 }
 
+/// Saves an active model only if the row still has `version`, bumping it: the optimistic lock
+/// every edit goes through. A row changed in between is a `CONFLICT`, never a lost update.
+macro_rules! save_versioned {
+    ($txn:expr, $module:ident, $am:expr, $version:expr, $now:expr) => {{
+        use sea_orm::{ColumnTrait as _, QueryFilter as _};
+        let mut am = $am;
+        am.version = sea_orm::Set($version + 1);
+        am.updated_at = sea_orm::Set($now);
+        $module::Entity::update(am)
+            .validate()?
+            .filter($module::Column::Version.eq($version))
+            .exec($txn)
+            .await
+            .map_err($crate::domain::write::stale)?
+    }};
+}
+pub(crate) use save_versioned;
+
 /// Refuses an edit whose `version` is not the stored one.
 pub fn check_version(stored: i32, sent: i32) -> AppResult<()> {
     if stored == sent {
