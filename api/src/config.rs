@@ -1,6 +1,6 @@
 //! Settings from the environment, validated once at start.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Deployment mode: development seeds demo accounts and allows introspection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +23,14 @@ pub struct Config {
     pub listen: SocketAddr,
     pub environment: Environment,
     pub jwt_secret: Vec<u8>,
+    /// PKCS#8 private key (RSA or Ed25519, PEM) to sign with instead of the secret.
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// `kid` of the signing key; derived from the key when absent.
+    pub jwt_key_id: Option<String>,
+    /// Public keys of earlier signing keys still accepted: `(kid, PEM file)`.
+    pub jwt_previous_keys: Vec<(String, PathBuf)>,
     pub token_ttl: Duration,
+    pub refresh_ttl: Duration,
     pub log_format: LogFormat,
     /// Seed reference data (and demo accounts outside production) into an empty database.
     pub seed_on_start: bool,
@@ -72,6 +79,15 @@ impl Config {
                 message: format!("expected host:port, {e}"),
             })?;
 
+        let jwt_private_key_file = get("QCDC_JWT_PRIVATE_KEY_FILE").map(PathBuf::from);
+        if let Some(path) = &jwt_private_key_file
+            && !path.is_file()
+        {
+            return Err(ConfigError {
+                variable: "QCDC_JWT_PRIVATE_KEY_FILE",
+                message: format!("no such file: {}", path.display()),
+            });
+        }
         let jwt_secret = match get("QCDC_JWT_SECRET") {
             Some(secret) if secret.len() >= MIN_SECRET_BYTES => secret.into_bytes(),
             Some(_) => {
@@ -80,17 +96,33 @@ impl Config {
                     message: format!("must be at least {MIN_SECRET_BYTES} bytes"),
                 });
             }
-            None if environment == Environment::Production => {
+            None if environment == Environment::Production && jwt_private_key_file.is_none() => {
                 return Err(ConfigError {
                     variable: "QCDC_JWT_SECRET",
-                    message: "required when QCDC_ENV=production".into(),
+                    message: "required when QCDC_ENV=production (or set QCDC_JWT_PRIVATE_KEY_FILE)".into(),
                 });
             }
             None => DEVELOPMENT_JWT_SECRET.as_bytes().to_vec(),
         };
+        let mut jwt_previous_keys = Vec::new();
+        for entry in get("QCDC_JWT_PREVIOUS_KEYS").unwrap_or_default().split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let (kid, path) = entry.split_once('=').ok_or_else(|| ConfigError {
+                variable: "QCDC_JWT_PREVIOUS_KEYS",
+                message: format!("expected kid=path, got `{entry}`"),
+            })?;
+            jwt_previous_keys.push((kid.trim().to_owned(), PathBuf::from(path.trim())));
+        }
+
+        let refresh_ttl_days: u64 = match get("QCDC_REFRESH_TTL_DAYS") {
+            None => 14,
+            Some(v) => v.parse().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| ConfigError {
+                variable: "QCDC_REFRESH_TTL_DAYS",
+                message: format!("expected days between 1 and 365, got `{v}`"),
+            })?,
+        };
 
         let token_ttl_minutes: u64 = match get("QCDC_TOKEN_TTL_MINUTES") {
-            None => 60,
+            None => 15,
             Some(v) => v
                 .parse()
                 .ok()
@@ -125,7 +157,11 @@ impl Config {
             listen,
             environment,
             jwt_secret,
+            jwt_private_key_file,
+            jwt_key_id: get("QCDC_JWT_KEY_ID"),
+            jwt_previous_keys,
             token_ttl: Duration::from_secs(token_ttl_minutes * 60),
+            refresh_ttl: Duration::from_secs(refresh_ttl_days * 24 * 3600),
             log_format,
             seed_on_start: true,
         })
@@ -133,6 +169,23 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// The token keys these settings describe (reads the key files).
+    pub fn token_keys(&self) -> anyhow::Result<crate::auth::token::TokenKeys> {
+        use crate::auth::token::TokenKeys;
+        let keys = match &self.jwt_private_key_file {
+            Some(path) => {
+                let pem = std::fs::read(path)?;
+                let mut previous = Vec::new();
+                for (kid, path) in &self.jwt_previous_keys {
+                    previous.push((kid.clone(), std::fs::read(path)?));
+                }
+                TokenKeys::from_pem(&pem, self.jwt_key_id.clone(), &previous, self.token_ttl)?
+            }
+            None => TokenKeys::from_secret(&self.jwt_secret, self.token_ttl),
+        };
+        Ok(keys.with_refresh_ttl(self.refresh_ttl))
     }
 }
 

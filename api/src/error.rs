@@ -17,6 +17,8 @@ pub enum AppError {
     BadInput { field: String, message: String },
     /// A stale version or a duplicate: `CONFLICT`.
     Conflict(String),
+    /// Too many attempts; try again later: `TOO_MANY_REQUESTS`.
+    RateLimited,
     /// Anything else. Logged with details; the client only sees `INTERNAL`.
     Internal(std::sync::Arc<anyhow::Error>),
 }
@@ -43,6 +45,7 @@ impl AppError {
             Self::Unauthenticated => "authentication required".into(),
             Self::Forbidden(m) | Self::Conflict(m) => m.clone(),
             Self::NotFound(what) => format!("{what} not found"),
+            Self::RateLimited => "too many attempts; wait a minute and try again".into(),
             Self::BadInput { message, .. } => message.clone(),
             Self::Internal(_) => "internal error".into(),
         }
@@ -56,6 +59,7 @@ impl AppError {
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
+            Self::RateLimited => "TOO_MANY_REQUESTS",
             Self::Internal(_) => "INTERNAL",
         }
     }

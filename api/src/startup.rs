@@ -19,6 +19,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub keys: TokenKeys,
+    /// Throttles the token endpoint (the GraphQL `login` has its own in the schema).
+    pub throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
 }
 
 /// A bound, ready-to-run server.
@@ -71,12 +73,13 @@ impl Application {
         config: &Config,
         conn: DatabaseConnection,
     ) -> anyhow::Result<Self> {
-        let keys = TokenKeys::new(&config.jwt_secret, config.token_ttl);
+        let keys = config.token_keys()?;
         let schema = graphql::build_schema(conn.clone(), keys.clone(), config.is_production());
         let state = AppState {
             db: conn,
             schema,
             keys,
+            throttle: Default::default(),
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {
@@ -95,8 +98,12 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
             .await
     }
 }

@@ -20,3 +20,6 @@ pub use super::task_legal_reference::Entity as TaskLegalReference;
 pub use super::unit::Entity as Unit;
 pub use super::unit_closure::Entity as UnitClosure;
 pub use super::user::Entity as User;
+pub use super::idempotency_key::Entity as IdempotencyKey;
+pub use super::refresh_token::Entity as RefreshToken;
+pub use super::session::Entity as Session;

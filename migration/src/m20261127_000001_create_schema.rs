@@ -626,6 +626,40 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
         )
         .index(&["assignment_id"]),
         TableDef::new(
+            "sessions",
+            Table::create()
+                .col(pk_uuid("id"))
+                .col(uuid("user_id"))
+                .col(timestamp_with_time_zone_null("revoked_at"))
+                .col(created_at())
+                .foreign_key(&mut fk_cascade("sessions", "user_id", "users")),
+        )
+        .index(&["user_id"]),
+        TableDef::new(
+            "refresh_tokens",
+            Table::create()
+                .col(pk_uuid("id"))
+                .col(uuid("session_id"))
+                .col(text("token_hash"))
+                .col(timestamp_with_time_zone("expires_at"))
+                .col(timestamp_with_time_zone_null("used_at"))
+                .col(created_at())
+                .foreign_key(&mut fk_cascade("refresh_tokens", "session_id", "sessions")),
+        )
+        .unique(&["token_hash"])
+        .index(&["session_id"]),
+        TableDef::new(
+            "idempotency_keys",
+            Table::create()
+                .col(pk_uuid("id"))
+                .col(uuid("principal_id"))
+                .col(text("key"))
+                .col(text("request_hash"))
+                .col(text_null("response"))
+                .col(created_at()),
+        )
+        .unique(&["principal_id", "key"]),
+        TableDef::new(
             "audit_events",
             Table::create()
                 .col(pk_uuid("id"))

@@ -75,27 +75,19 @@ async fn operations_without_a_valid_token_are_unauthenticated(app: &TestApp) {
     }
 
     // A token signed with another key is refused like no token at all.
-    let other = qcdc::auth::token::TokenKeys::new(
+    let other = qcdc::auth::token::TokenKeys::from_secret(
         b"some-other-deployment-secret-0123456789",
         std::time::Duration::from_secs(60),
     );
-    let user = qcdc::domain::users::login(
-        &app.db,
-        &qcdc::auth::token::TokenKeys::new(
-            crate::support::TEST_SECRET.as_bytes(),
-            std::time::Duration::from_secs(60),
-        ),
-        "admin",
-        "qcdc-demo",
-    )
-    .await;
-    assert!(user.is_ok());
     let admin_id = qcdc::domain::users::get_by_username(&app.db, "admin")
         .await
         .unwrap()
         .unwrap()
         .id;
-    let foreign = other.issue(admin_id).unwrap().token;
+    let foreign = other
+        .issue(admin_id, qcdc::auth::token::Principal::User, Some(uuid::Uuid::now_v7()))
+        .unwrap()
+        .token;
     let body = app
         .gql(Some(&foreign), "{ me { username } }", json!({}))
         .await;

@@ -103,7 +103,11 @@ pub fn test_config(database_url: String) -> Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         environment: Environment::Development,
         jwt_secret: TEST_SECRET.as_bytes().to_vec(),
+        jwt_private_key_file: None,
+        jwt_key_id: None,
+        jwt_previous_keys: Vec::new(),
         token_ttl: Duration::from_secs(15 * 60),
+        refresh_ttl: Duration::from_secs(24 * 3600),
         log_format: LogFormat::Text,
         seed_on_start: true,
     }

@@ -1,6 +1,8 @@
 //! Who is calling, and what their grants allow.
 
 use entity::Role;
+
+pub use super::token::Principal;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -12,15 +14,30 @@ pub struct Grant {
     pub scope_unit_id: Uuid,
 }
 
-/// An authenticated user with the grants loaded for this request.
+/// An authenticated person or partner system, with the grants loaded for this request.
 #[derive(Clone, Debug)]
 pub struct Caller {
+    /// The user's id, or the API client's for a partner system.
     pub user_id: Uuid,
+    pub kind: Principal,
+    /// Username, or the API client's name.
     pub username: String,
     pub grants: Vec<Grant>,
+    /// The sign-in session of a person's token.
+    pub session: Option<Uuid>,
 }
 
 impl Caller {
+    /// The person behind the call; `None` for a partner system.
+    pub fn person(&self) -> Option<Uuid> {
+        (self.kind == Principal::User).then_some(self.user_id)
+    }
+
+    /// The partner system behind the call; `None` for a person.
+    pub fn client(&self) -> Option<Uuid> {
+        (self.kind == Principal::Client).then_some(self.user_id)
+    }
+
     /// Units whose subtrees this caller may read (every role reads within its scope).
     pub fn read_scopes(&self) -> Vec<Uuid> {
         let mut scopes: Vec<Uuid> = self.grants.iter().map(|g| g.scope_unit_id).collect();

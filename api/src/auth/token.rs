@@ -1,15 +1,33 @@
-//! Signed access tokens (JWT, HS256) with pinned algorithm, issuer and audience.
+//! Signed access tokens (JWT). One signing key, any number of verification keys (so a rotated
+//! key keeps working until its tokens expire), each pinned to its own algorithm: a token is
+//! checked with the algorithm of the key its `kid` names, never the one its header claims.
+//! HS256 with a secret serves a single deployment; RS256 or EdDSA with key files serve
+//! production, and their public keys are published as a JWKS.
 
-use std::time::Duration;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation,
+    jwk::{Jwk, JwkSet, PublicKeyUse},
+};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-const ISSUER: &str = "qcdc";
-const AUDIENCE: &str = "qcdc-api";
+pub const ISSUER: &str = "qcdc";
+pub const AUDIENCE: &str = "qcdc-api";
 const LEEWAY_SECONDS: u64 = 5;
+
+/// Who a token speaks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Principal {
+    /// A person; `sid` names the sign-in session.
+    User,
+    /// A partner system (API client).
+    Client,
+}
 
 /// Claims of an access token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -21,14 +39,17 @@ pub struct Claims {
     pub nbf: i64,
     pub exp: i64,
     pub typ: String,
+    pub kind: Principal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<Uuid>,
 }
 
-/// Issues and verifies tokens with one key.
-#[derive(Clone)]
-pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    ttl: Duration,
+/// What a valid token says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verified {
+    pub subject: Uuid,
+    pub kind: Principal,
+    pub session: Option<Uuid>,
 }
 
 /// A freshly issued token.
@@ -37,59 +58,186 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
+struct Signer {
+    kid: String,
+    alg: Algorithm,
+    key: EncodingKey,
+}
+
+/// Issues and verifies access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    signer: Arc<Signer>,
+    verifiers: Arc<HashMap<String, (Algorithm, DecodingKey)>>,
+    jwks: Arc<JwkSet>,
+    ttl: Duration,
+    refresh_ttl: Duration,
+}
+
+/// Refresh tokens live two weeks unless configured otherwise.
+pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+
+fn short_hash(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 impl TokenKeys {
-    pub fn new(secret: &[u8], ttl: Duration) -> Self {
+    /// HS256 with a shared secret. The secret is never published.
+    pub fn from_secret(secret: &[u8], ttl: Duration) -> Self {
+        let kid = format!("hs-{}", short_hash(secret));
+        let mut verifiers = HashMap::new();
+        verifiers.insert(kid.clone(), (Algorithm::HS256, DecodingKey::from_secret(secret)));
         Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            signer: Arc::new(Signer {
+                kid,
+                alg: Algorithm::HS256,
+                key: EncodingKey::from_secret(secret),
+            }),
+            verifiers: Arc::new(verifiers),
+            jwks: Arc::new(JwkSet { keys: Vec::new() }),
             ttl,
+            refresh_ttl: DEFAULT_REFRESH_TTL,
         }
     }
 
-    pub fn issue(&self, user_id: Uuid) -> anyhow::Result<IssuedToken> {
+    /// RS256 or EdDSA from a PKCS#8 private key (PEM); `previous` are public keys (PEM) of
+    /// earlier signing keys, still accepted during a rotation, each with its `kid`.
+    pub fn from_pem(
+        private_pem: &[u8],
+        kid: Option<String>,
+        previous: &[(String, Vec<u8>)],
+        ttl: Duration,
+    ) -> anyhow::Result<Self> {
+        let (alg, key) = match EncodingKey::from_rsa_pem(private_pem) {
+            Ok(k) => (Algorithm::RS256, k),
+            Err(_) => (
+                Algorithm::EdDSA,
+                EncodingKey::from_ed_pem(private_pem)
+                    .map_err(|_| anyhow::anyhow!("the private key is neither RSA nor Ed25519 PEM"))?,
+            ),
+        };
+        let mut public = Jwk::from_encoding_key(&key, alg)?;
+        let kid = kid.unwrap_or_else(|| format!("{}-{}", alg_name(alg), short_hash(&serde_json::to_vec(&public.algorithm).unwrap_or_default())));
+        public.common.key_id = Some(kid.clone());
+        public.common.public_key_use = Some(PublicKeyUse::Signature);
+        let mut verifiers = HashMap::new();
+        verifiers.insert(kid.clone(), (alg, DecodingKey::from_jwk(&public)?));
+        let mut keys = vec![public];
+        for (old_kid, pem) in previous {
+            let (old_alg, decoding) = match DecodingKey::from_rsa_pem(pem) {
+                Ok(k) => (Algorithm::RS256, k),
+                Err(_) => (
+                    Algorithm::EdDSA,
+                    DecodingKey::from_ed_pem(pem)
+                        .map_err(|_| anyhow::anyhow!("public key `{old_kid}` is neither RSA nor Ed25519 PEM"))?,
+                ),
+            };
+            let mut jwk = Jwk::from_decoding_key(&decoding, Some(old_alg))?;
+            jwk.common.key_id = Some(old_kid.clone());
+            jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+            verifiers.insert(old_kid.clone(), (old_alg, decoding));
+            keys.push(jwk);
+        }
+        Ok(Self {
+            signer: Arc::new(Signer { kid, alg, key }),
+            verifiers: Arc::new(verifiers),
+            jwks: Arc::new(JwkSet { keys }),
+            ttl,
+            refresh_ttl: DEFAULT_REFRESH_TTL,
+        })
+    }
+
+    /// Public keys for `/.well-known/jwks.json` (empty for HS256).
+    pub fn jwks(&self) -> &JwkSet {
+        &self.jwks
+    }
+
+    /// The key id new tokens carry.
+    pub fn signing_kid(&self) -> &str {
+        &self.signer.kid
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    pub fn refresh_ttl(&self) -> Duration {
+        self.refresh_ttl
+    }
+
+    pub fn with_refresh_ttl(mut self, ttl: Duration) -> Self {
+        self.refresh_ttl = ttl;
+        self
+    }
+
+    /// Issues an access token for `subject`.
+    pub fn issue(&self, subject: Uuid, kind: Principal, session: Option<Uuid>) -> anyhow::Result<IssuedToken> {
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.ttl)?;
         let claims = Claims {
-            sub: user_id,
+            sub: subject,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now.timestamp(),
             nbf: now.timestamp(),
             exp: expires_at.timestamp(),
             typ: "access".into(),
+            kind,
+            sid: session,
         };
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        let mut header = Header::new(self.signer.alg);
+        header.kid = Some(self.signer.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.signer.key)?;
         Ok(IssuedToken { token, expires_at })
     }
 
-    /// The user a valid access token speaks for, or `None` for anything else.
-    pub fn verify(&self, token: &str) -> Option<Uuid> {
-        let mut validation = Validation::new(Algorithm::HS256);
+    /// What a valid access token says, or `None` for anything else: unknown `kid`, an
+    /// algorithm other than its key's, a bad signature, expired, not yet valid, wrong issuer
+    /// or audience, or not an access token.
+    pub fn verify(&self, token: &str) -> Option<Verified> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        let (alg, key) = self.verifiers.get(header.kid.as_deref()?)?;
+        if header.alg != *alg {
+            return None;
+        }
+        let mut validation = Validation::new(*alg);
         validation.leeway = LEEWAY_SECONDS;
         validation.validate_nbf = true;
+        validation.validate_exp = true;
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok()?;
-        (data.claims.typ == "access").then_some(data.claims.sub)
+        let data = jsonwebtoken::decode::<Claims>(token, key, &validation).ok()?;
+        let claims = data.claims;
+        if claims.typ != "access" || (claims.kind == Principal::User && claims.sid.is_none()) {
+            return None;
+        }
+        Some(Verified {
+            subject: claims.sub,
+            kind: claims.kind,
+            session: claims.sid,
+        })
+    }
+}
+
+fn alg_name(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::RS256 => "rs256",
+        Algorithm::EdDSA => "eddsa",
+        _ => "key",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     fn keys() -> TokenKeys {
-        TokenKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60))
-    }
-
-    fn sign(claims: &Claims, alg: Algorithm) -> String {
-        jsonwebtoken::encode(
-            &Header::new(alg),
-            claims,
-            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
-        )
-        .unwrap()
+        TokenKeys::from_secret(SECRET, Duration::from_secs(60))
     }
 
     fn claims(user: Uuid) -> Claims {
@@ -102,67 +250,67 @@ mod tests {
             nbf: now,
             exp: now + 60,
             typ: "access".into(),
+            kind: Principal::User,
+            sid: Some(Uuid::now_v7()),
         }
+    }
+
+    fn sign(claims: &Claims, alg: Algorithm, kid: Option<&str>) -> String {
+        let mut header = Header::new(alg);
+        header.kid = kid.map(str::to_owned);
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_secret(SECRET)).unwrap()
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     }
 
     #[test]
     fn round_trip() {
         let user = Uuid::now_v7();
-        let issued = keys().issue(user).unwrap();
-        assert_eq!(keys().verify(&issued.token), Some(user));
+        let session = Uuid::now_v7();
+        let issued = keys().issue(user, Principal::User, Some(session)).unwrap();
+        let v = keys().verify(&issued.token).unwrap();
+        assert_eq!((v.subject, v.kind, v.session), (user, Principal::User, Some(session)));
     }
 
     #[test]
-    fn refuses_wrong_key_algorithm_and_claims() {
+    fn refuses_bad_claims_and_headers() {
+        let k = keys();
+        let kid = k.signing_kid().to_owned();
         let user = Uuid::now_v7();
-        let other = TokenKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
-        assert_eq!(other.verify(&keys().issue(user).unwrap().token), None);
-
-        assert_eq!(keys().verify(&sign(&claims(user), Algorithm::HS384)), None);
-
-        let mut expired = claims(user);
-        expired.exp = Utc::now().timestamp() - 120;
-        assert_eq!(keys().verify(&sign(&expired, Algorithm::HS256)), None);
-
-        let mut early = claims(user);
-        early.nbf = Utc::now().timestamp() + 120;
-        assert_eq!(keys().verify(&sign(&early, Algorithm::HS256)), None);
-
-        let mut wrong_iss = claims(user);
-        wrong_iss.iss = "someone-else".into();
-        assert_eq!(keys().verify(&sign(&wrong_iss, Algorithm::HS256)), None);
-
-        let mut wrong_aud = claims(user);
-        wrong_aud.aud = "another-api".into();
-        assert_eq!(keys().verify(&sign(&wrong_aud, Algorithm::HS256)), None);
-
-        let mut refresh = claims(user);
-        refresh.typ = "refresh".into();
-        assert_eq!(keys().verify(&sign(&refresh, Algorithm::HS256)), None);
+        assert!(k.verify(&sign(&claims(user), Algorithm::HS256, Some(&kid))).is_some());
+        assert!(k.verify(&sign(&claims(user), Algorithm::HS256, None)).is_none(), "no kid");
+        assert!(k.verify(&sign(&claims(user), Algorithm::HS256, Some("other"))).is_none(), "unknown kid");
+        assert!(k.verify(&sign(&claims(user), Algorithm::HS384, Some(&kid))).is_none(), "other algorithm");
+        let mut c = claims(user);
+        c.exp = Utc::now().timestamp() - 120;
+        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "expired");
+        let mut c = claims(user);
+        c.nbf = Utc::now().timestamp() + 120;
+        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "not yet valid");
+        let mut c = claims(user);
+        c.iss = "someone-else".into();
+        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "issuer");
+        let mut c = claims(user);
+        c.aud = "another-api".into();
+        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "audience");
+        let mut c = claims(user);
+        c.typ = "refresh".into();
+        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "not an access token");
+        let mut c = claims(user);
+        c.sid = None;
+        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "a user token needs its session");
     }
 
     #[test]
     fn refuses_unsigned_and_tampered_tokens() {
-        let user = Uuid::now_v7();
-        let token = keys().issue(user).unwrap().token;
+        let k = keys();
+        let token = k.issue(Uuid::now_v7(), Principal::User, Some(Uuid::now_v7())).unwrap().token;
         let parts: Vec<&str> = token.split('.').collect();
-        // alg: none with the same payload and no signature.
-        let none_header = base64_url(br#"{"alg":"none","typ":"JWT"}"#);
-        assert_eq!(keys().verify(&format!("{none_header}.{}.", parts[1])), None);
-        // A payload for another user under the original signature.
-        let forged = base64_url(
-            serde_json::to_string(&claims(Uuid::now_v7()))
-                .unwrap()
-                .as_bytes(),
-        );
-        assert_eq!(
-            keys().verify(&format!("{}.{forged}.{}", parts[0], parts[2])),
-            None
-        );
-    }
-
-    fn base64_url(bytes: &[u8]) -> String {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        let none = b64(format!(r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#, k.signing_kid()).as_bytes());
+        assert!(k.verify(&format!("{none}.{}.", parts[1])).is_none());
+        let forged = b64(serde_json::to_string(&claims(Uuid::now_v7())).unwrap().as_bytes());
+        assert!(k.verify(&format!("{}.{forged}.{}", parts[0], parts[2])).is_none());
     }
 }

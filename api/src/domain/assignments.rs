@@ -234,7 +234,7 @@ pub async fn report_step(
             assignment_update::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 assignment_id: Set(assignment_id),
-                author_id: Set(Some(actor.caller.user_id)),
+                author_id: Set(actor.caller.person()),
                 status: Set(status),
                 progress: Set(progress),
                 note: Set(note),

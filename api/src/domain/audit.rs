@@ -55,8 +55,8 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>
     audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(now),
-        actor_user_id: Set(Some(actor.caller.user_id)),
-        actor_client_id: Set(None),
+        actor_user_id: Set(actor.caller.person()),
+        actor_client_id: Set(actor.caller.client()),
         action: Set(change.action.to_owned()),
         entity_type: Set(change.entity_type.to_owned()),
         entity_id: Set(Some(change.entity_id)),

@@ -4,6 +4,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod authz;
+pub mod clients;
 pub mod derivation;
 pub mod indicators;
 pub mod legal;
@@ -15,6 +16,7 @@ pub mod reporting;
 pub mod reports;
 pub mod rollups;
 pub mod scope;
+pub mod sessions;
 pub mod tasks;
 pub mod units;
 pub mod users;

@@ -180,7 +180,7 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
                 lessons: Set(None),
                 next_steps: Set(None),
                 review_comment: Set(None),
-                author_id: Set(Some(actor.caller.user_id)),
+                author_id: Set(actor.caller.person()),
                 submitted_at: Set(None),
                 first_submitted_at: Set(None),
                 approved_at: Set(None),
@@ -556,7 +556,7 @@ async fn require_reviewer(
             "reports are reviewed by the steering committee or a manager of a unit above",
         ));
     }
-    if report.author_id == Some(actor.caller.user_id) {
+    if report.author_id.is_some() && report.author_id == actor.caller.person() {
         return Err(AppError::forbidden("nobody reviews a report they wrote"));
     }
     Ok(())
@@ -594,7 +594,7 @@ pub async fn correct(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<report::M
             copy.revision = Set(original.revision + 1);
             copy.previous_id = Set(Some(original.id));
             copy.review_comment = Set(None);
-            copy.author_id = Set(Some(actor.caller.user_id));
+            copy.author_id = Set(actor.caller.person());
             copy.submitted_at = Set(None);
             copy.approved_at = Set(None);
             copy.sort_key = Set(reports::sort_key(original.period_end, now));

@@ -1,6 +1,6 @@
 //! People's accounts: login, the caller's grants, account creation.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{Role, role_grant, user};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -8,47 +8,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    auth::{Caller, Grant, password, token::TokenKeys},
+    auth::{
+        Caller, Grant, password,
+        token::{Principal, Verified},
+    },
     error::{AppError, AppResult},
 };
-
-/// What a successful login returns.
-pub struct Session {
-    pub access_token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// Longest username or password accepted, so hashing cost stays bounded.
-const MAX_CREDENTIAL_LENGTH: usize = 256;
-
-/// Checks credentials and issues an access token. Unknown users, inactive users and wrong
-/// passwords get the same answer after the same work.
-pub async fn login(
-    db: &impl ConnectionTrait,
-    keys: &TokenKeys,
-    username: &str,
-    password_text: &str,
-) -> AppResult<Session> {
-    if username.len() > MAX_CREDENTIAL_LENGTH || password_text.len() > MAX_CREDENTIAL_LENGTH {
-        return Err(AppError::bad_input("password", "credentials are too long"));
-    }
-    let account = user::Entity::find()
-        .filter(user::Column::Username.eq(normalise_username(username)))
-        .one(db)
-        .await?;
-    let stored = account.as_ref().map(|u| u.password_hash.clone());
-    let verified = password::verify(password_text.to_owned(), stored).await?;
-    match account {
-        Some(u) if verified && u.active => {
-            let issued = keys.issue(u.id).map_err(AppError::internal)?;
-            Ok(Session {
-                access_token: issued.token,
-                expires_at: issued.expires_at,
-            })
-        }
-        _ => Err(AppError::Unauthenticated),
-    }
-}
 
 /// The active user behind a token, with the grants in force now.
 pub async fn load_caller(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Option<Caller>> {
@@ -71,9 +36,28 @@ pub async fn load_caller(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<
         .collect();
     Ok(Some(Caller {
         user_id: account.id,
+        kind: Principal::User,
         username: account.username,
         grants,
+        session: None,
     }))
+}
+
+/// The caller behind a verified access token: an active user in an open session, or an
+/// active API client. Deactivation, revocation and logout take effect on the next request.
+pub async fn caller_for(db: &impl ConnectionTrait, token: &Verified) -> AppResult<Option<Caller>> {
+    match token.kind {
+        Principal::User => {
+            let Some(session) = token.session else { return Ok(None) };
+            if !super::sessions::is_open(db, session, token.subject).await? {
+                return Ok(None);
+            }
+            Ok(load_caller(db, token.subject)
+                .await?
+                .map(|c| Caller { session: Some(session), ..c }))
+        }
+        Principal::Client => super::clients::load_caller(db, token.subject).await,
+    }
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user::Model>> {
@@ -168,7 +152,7 @@ pub async fn get_visible(
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<Option<user::Model>> {
-    if caller.user_id != id && !caller.has_role(Role::Admin) {
+    if caller.person() != Some(id) && !caller.has_role(Role::Admin) {
         return Ok(None);
     }
     get(db, id).await

@@ -27,6 +27,10 @@ use crate::{
     error::{AppError, AppResult},
 };
 
+/// The client's network address, for throttling sign-in attempts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
 /// The request id the HTTP layer assigned, for audit events and error reports.
 #[derive(Clone, Debug, Default)]
 pub struct RequestId(pub Option<String>);
@@ -72,6 +76,7 @@ pub fn build_schema(db: DatabaseConnection, keys: TokenKeys, production: bool) -
         EmptySubscription,
     )
     .data(Writer::new(db.clone()))
+    .data(crate::auth::throttle::Throttle::default())
     .data(db)
     .data(keys)
     .limit_depth(MAX_DEPTH)

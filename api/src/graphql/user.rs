@@ -5,14 +5,14 @@ use chrono::{DateTime, Utc};
 use entity::{role_grant, user as db};
 
 use super::{
-    ContextExt,
+    ClientAddr, ContextExt,
     enums::Role,
     id::{self, NodeType},
     unit::{self, Unit},
 };
 use crate::{
-    auth::token::TokenKeys,
-    domain::users,
+    auth::{throttle::Throttle, token::TokenKeys},
+    domain::{sessions, users},
     error::{AppError, AppResult},
 };
 
@@ -42,7 +42,7 @@ impl User {
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn grants(&self, ctx: &Context<'_>) -> AppResult<Vec<RoleGrant>> {
         let caller = ctx.caller()?;
-        if caller.user_id != self.0.id && !caller.has_role(entity::Role::Admin) {
+        if caller.person() != Some(self.0.id) && !caller.has_role(entity::Role::Admin) {
             return Err(AppError::forbidden(
                 "only administrators see other users' grants",
             ));
@@ -79,22 +79,48 @@ impl UserQuery {
     /// The signed-in user, with its grants.
     async fn me(&self, ctx: &Context<'_>) -> AppResult<User> {
         let caller = ctx.caller()?;
-        users::get(ctx.db(), caller.user_id)
+        let person = caller
+            .person()
+            .ok_or_else(|| AppError::forbidden("a partner system has no user account"))?;
+        users::get(ctx.db(), person)
             .await?
             .map(User)
             .ok_or(AppError::Unauthenticated)
     }
 }
 
-/// A signed access token.
+/// Tokens for a signed-in person.
 #[derive(SimpleObject)]
 pub struct LoginPayload {
-    /// Send as `Authorization: Bearer <accessToken>` on every other request.
+    /// Send as `Authorization: Bearer <accessToken>` on every other request. Short-lived.
     pub access_token: String,
     /// Always `Bearer`.
     pub token_type: &'static str,
-    /// When the token stops being accepted.
+    /// When the access token stops being accepted.
     pub expires_at: DateTime<Utc>,
+    /// Single-use token for `refreshToken`, which returns a new pair; keep it secret.
+    pub refresh_token: String,
+    /// When the refresh token expires.
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+impl From<sessions::Tokens> for LoginPayload {
+    fn from(t: sessions::Tokens) -> Self {
+        Self {
+            access_token: t.access_token,
+            token_type: "Bearer",
+            expires_at: t.expires_at,
+            refresh_token: t.refresh_token,
+            refresh_expires_at: t.refresh_expires_at,
+        }
+    }
+}
+
+/// The result of `logout`.
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// True once the session is closed.
+    pub ok: bool,
 }
 
 #[derive(Default)]
@@ -103,19 +129,41 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Signs in with a username and password. Wrong credentials, unknown users and inactive
-    /// accounts all get the same `UNAUTHENTICATED` answer.
+    /// accounts all get the same `UNAUTHENTICATED` answer; too many attempts for one account
+    /// or from one address get `TOO_MANY_REQUESTS`.
     async fn login(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Login name; case is ignored.")] username: String,
         #[graphql(desc = "Password.")] password: String,
     ) -> AppResult<LoginPayload> {
+        let address = ctx.data_opt::<ClientAddr>().and_then(|a| a.0);
+        if !ctx.data_unchecked::<Throttle>().allow(&username, address) {
+            return Err(AppError::RateLimited);
+        }
         let keys = ctx.data_unchecked::<TokenKeys>();
-        let session = users::login(ctx.db(), keys, &username, &password).await?;
-        Ok(LoginPayload {
-            access_token: session.access_token,
-            token_type: "Bearer",
-            expires_at: session.expires_at,
-        })
+        Ok(sessions::login(ctx.writer(), keys, &username, &password).await?.into())
+    }
+
+    /// Exchanges a refresh token for a new access and refresh token. The presented token
+    /// stops working; presenting it again ends the whole session.
+    async fn refresh_token(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The refresh token from `login` or the previous `refreshToken`.")]
+        refresh_token: String,
+    ) -> AppResult<LoginPayload> {
+        let keys = ctx.data_unchecked::<TokenKeys>();
+        Ok(sessions::refresh(ctx.writer(), keys, &refresh_token).await?.into())
+    }
+
+    /// Ends the caller's session: its access and refresh tokens stop working at once.
+    async fn logout(&self, ctx: &Context<'_>) -> AppResult<LogoutPayload> {
+        let caller = ctx.caller()?;
+        let session = caller
+            .session
+            .ok_or_else(|| AppError::bad_input("session", "only a person's session can be ended"))?;
+        sessions::logout(ctx.writer(), session).await?;
+        Ok(LogoutPayload { ok: true })
     }
 }

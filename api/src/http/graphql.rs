@@ -2,19 +2,21 @@
 //! GraphiQL and executes nothing, so no mutation can ride on a link or a form (CSRF).
 
 use async_graphql::http::GraphiQLSource;
+use std::net::SocketAddr;
+
 use axum::{
     body::Bytes,
-    extract::State,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
     response::{Html, IntoResponse, Response},
 };
 use serde_json::json;
 
-use super::guard;
+use super::{guard, idempotency};
 use crate::{
     auth::Auth,
     domain::users,
-    graphql::{RequestId, loaders::Loaders},
+    graphql::{ClientAddr, RequestId, loaders::Loaders},
     startup::AppState,
 };
 
@@ -24,7 +26,7 @@ pub async fn graphiql() -> Html<String> {
 }
 
 /// A refusal before execution, in the GraphQL error shape.
-fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
+pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         axum::Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })),
@@ -50,10 +52,10 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth, Res
         .ok()
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let Some(user_id) = token.and_then(|t| state.keys.verify(t)) else {
+    let Some(verified) = token.and_then(|t| state.keys.verify(t)) else {
         return Ok(Auth::Invalid);
     };
-    match users::load_caller(&state.db, user_id).await {
+    match users::caller_for(&state.db, &verified).await {
         Ok(Some(caller)) => Ok(Auth::User(caller)),
         Ok(None) => Ok(Auth::Invalid),
         Err(err) => {
@@ -68,7 +70,12 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth, Res
 }
 
 /// Executes one GraphQL operation.
-pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn execute(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !is_json(&headers) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -125,10 +132,30 @@ pub async fn execute(State(state): State<AppState>, headers: HeaderMap, body: By
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let principal = match &auth {
+        Auth::User(c) => Some(c.user_id),
+        _ => None,
+    };
     let request = request
         .data(auth)
         .data(RequestId(request_id))
+        .data(ClientAddr(Some(peer.ip())))
         .data(Loaders::new(&state.db));
-    let response = state.schema.execute(request).await;
-    axum::Json(response).into_response()
+    let key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::trim).unwrap_or_default().to_owned());
+    match (key, principal) {
+        (Some(key), Some(principal)) => {
+            idempotency::run(&state, principal, &key, &body, request).await
+        }
+        (Some(_), None) => refuse(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "an Idempotency-Key needs an authenticated caller",
+        ),
+        (None, _) => {
+            let response = state.schema.execute(request).await;
+            axum::Json(response).into_response()
+        }
+    }
 }

@@ -2,6 +2,8 @@
 
 pub mod graphql;
 pub mod guard;
+pub mod idempotency;
+pub mod oauth;
 
 use std::time::Duration;
 
@@ -31,6 +33,8 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/oauth/token", axum::routing::post(oauth::token))
+        .route("/.well-known/jwks.json", get(oauth::jwks))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
