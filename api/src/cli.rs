@@ -41,6 +41,25 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage partner systems (API clients).
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register a partner system with one grant; prints its client id and secret (shown once).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value_t = CliRole::Partner)]
+        role: CliRole,
+        /// Code of the unit whose subtree the role covers (e.g. ST.D01).
+        #[arg(long)]
+        scope: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -64,6 +83,15 @@ enum UserCommand {
         #[arg(long)]
         scope: String,
     },
+    /// Give an existing account one more grant.
+    Grant {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_enum)]
+        role: CliRole,
+        #[arg(long)]
+        scope: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -73,6 +101,7 @@ enum CliRole {
     UnitManager,
     Reporter,
     Viewer,
+    Partner,
 }
 
 impl From<CliRole> for entity::Role {
@@ -83,6 +112,7 @@ impl From<CliRole> for entity::Role {
             CliRole::UnitManager => Self::UnitManager,
             CliRole::Reporter => Self::Reporter,
             CliRole::Viewer => Self::Viewer,
+            CliRole::Partner => Self::Partner,
         }
     }
 }
@@ -172,7 +202,55 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             println!("created user `{}` ({})", account.username, account.id);
             Ok(())
         }
+        Command::User {
+            command:
+                UserCommand::Grant {
+                    username,
+                    role,
+                    scope,
+                },
+        } => {
+            let conn = db::connect(&config.database_url).await?;
+            let scope_unit = unit_by_code(&conn, &scope).await?;
+            let account = users::get_by_username(&conn, &username)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message()))?
+                .ok_or_else(|| anyhow::anyhow!("no user `{username}`"))?;
+            users::add_grant(&conn, account.id, role.into(), scope_unit.id)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message()))?;
+            println!(
+                "granted {} over {scope} to `{username}`",
+                entity::Role::from(role).as_str()
+            );
+            Ok(())
+        }
+        Command::Client {
+            command: ClientCommand::Create { name, role, scope },
+        } => {
+            let conn = db::connect(&config.database_url).await?;
+            db::migrate(&conn).await?;
+            let scope_unit = unit_by_code(&conn, &scope).await?;
+            let creds =
+                crate::domain::clients::create(&conn, &name, &[(role.into(), scope_unit.id)])
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message()))?;
+            println!("client_id={}", creds.client.client_id);
+            println!("client_secret={}", creds.secret);
+            eprintln!("store the secret now: it is never shown again");
+            Ok(())
+        }
     }
+}
+
+async fn unit_by_code(
+    conn: &sea_orm::DatabaseConnection,
+    code: &str,
+) -> anyhow::Result<entity::unit::Model> {
+    units::by_code(conn, code)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))?
+        .ok_or_else(|| anyhow::anyhow!("no unit with code `{code}` (run `qcdc seed` first?)"))
 }
 
 fn read_password() -> anyhow::Result<String> {

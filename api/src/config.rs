@@ -99,13 +99,19 @@ impl Config {
             None if environment == Environment::Production && jwt_private_key_file.is_none() => {
                 return Err(ConfigError {
                     variable: "QCDC_JWT_SECRET",
-                    message: "required when QCDC_ENV=production (or set QCDC_JWT_PRIVATE_KEY_FILE)".into(),
+                    message: "required when QCDC_ENV=production (or set QCDC_JWT_PRIVATE_KEY_FILE)"
+                        .into(),
                 });
             }
             None => DEVELOPMENT_JWT_SECRET.as_bytes().to_vec(),
         };
         let mut jwt_previous_keys = Vec::new();
-        for entry in get("QCDC_JWT_PREVIOUS_KEYS").unwrap_or_default().split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        for entry in get("QCDC_JWT_PREVIOUS_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
             let (kid, path) = entry.split_once('=').ok_or_else(|| ConfigError {
                 variable: "QCDC_JWT_PREVIOUS_KEYS",
                 message: format!("expected kid=path, got `{entry}`"),
@@ -115,10 +121,14 @@ impl Config {
 
         let refresh_ttl_days: u64 = match get("QCDC_REFRESH_TTL_DAYS") {
             None => 14,
-            Some(v) => v.parse().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| ConfigError {
-                variable: "QCDC_REFRESH_TTL_DAYS",
-                message: format!("expected days between 1 and 365, got `{v}`"),
-            })?,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or_else(|| ConfigError {
+                    variable: "QCDC_REFRESH_TTL_DAYS",
+                    message: format!("expected days between 1 and 365, got `{v}`"),
+                })?,
         };
 
         let token_ttl_minutes: u64 = match get("QCDC_TOKEN_TTL_MINUTES") {

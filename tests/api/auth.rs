@@ -85,7 +85,11 @@ async fn operations_without_a_valid_token_are_unauthenticated(app: &TestApp) {
         .unwrap()
         .id;
     let foreign = other
-        .issue(admin_id, qcdc::auth::token::Principal::User, Some(uuid::Uuid::now_v7()))
+        .issue(
+            admin_id,
+            qcdc::auth::token::Principal::User,
+            Some(uuid::Uuid::now_v7()),
+        )
         .unwrap()
         .token;
     let body = app
@@ -213,6 +217,48 @@ async fn the_cli_creates_an_account_that_can_sign_in() {
         "long enough passphrase",
     );
     assert!(!again.status.success(), "a duplicate is refused");
+    let granted = run(
+        &[
+            "user",
+            "grant",
+            "--username",
+            "chief",
+            "--role",
+            "viewer",
+            "--scope",
+            "ST.D01",
+        ],
+        "",
+    );
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    let client = run(
+        &[
+            "client",
+            "create",
+            "--name",
+            "Hệ thống huyện",
+            "--scope",
+            "ST.D02",
+        ],
+        "",
+    );
+    assert!(
+        client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let out = String::from_utf8(client.stdout).unwrap();
+    let value = |k: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .unwrap()
+            .to_owned()
+    };
+    let (client_id, client_secret) = (value("client_id="), value("client_secret="));
 
     let app = TestApp::spawn_with(crate::support::Backend::Sqlite, |mut c| {
         c.database_url = url.clone();
@@ -240,5 +286,16 @@ async fn the_cli_creates_an_account_that_can_sign_in() {
         .await;
     assert_eq!(me["me"]["grants"][0]["role"], "ADMIN");
     assert_eq!(me["me"]["grants"][0]["scopeUnit"]["code"], "ST");
+    assert_eq!(me["me"]["grants"][1]["role"], "VIEWER");
+    // The partner system the CLI registered gets tokens.
+    let res = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth(&client_id, Some(&client_secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
     app.finish().await;
 }

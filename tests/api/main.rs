@@ -9,6 +9,7 @@ mod support;
 mod auth;
 mod authorization;
 mod cycle;
+mod identity;
 mod migrations;
 mod reading;
 mod safety;

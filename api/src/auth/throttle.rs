@@ -25,7 +25,8 @@ impl Default for Throttle {
 
 impl Throttle {
     pub fn new(per_account: u32, per_address: u32) -> Self {
-        let quota = |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
         Self {
             per_account: DefaultKeyedRateLimiter::keyed(quota(per_account)),
             per_address: DefaultKeyedRateLimiter::keyed(quota(per_address)),
@@ -42,7 +43,10 @@ impl Throttle {
         }
         let by_address = address.is_none_or(|a| self.per_address.check_key(&a).is_ok());
         // Both limits count the attempt, so varying either one does not help.
-        let by_account = self.per_account.check_key(&account.trim().to_lowercase()).is_ok();
+        let by_account = self
+            .per_account
+            .check_key(&account.trim().to_lowercase())
+            .is_ok();
         by_address && by_account
     }
 }

@@ -87,7 +87,10 @@ impl TokenKeys {
     pub fn from_secret(secret: &[u8], ttl: Duration) -> Self {
         let kid = format!("hs-{}", short_hash(secret));
         let mut verifiers = HashMap::new();
-        verifiers.insert(kid.clone(), (Algorithm::HS256, DecodingKey::from_secret(secret)));
+        verifiers.insert(
+            kid.clone(),
+            (Algorithm::HS256, DecodingKey::from_secret(secret)),
+        );
         Self {
             signer: Arc::new(Signer {
                 kid,
@@ -113,12 +116,19 @@ impl TokenKeys {
             Ok(k) => (Algorithm::RS256, k),
             Err(_) => (
                 Algorithm::EdDSA,
-                EncodingKey::from_ed_pem(private_pem)
-                    .map_err(|_| anyhow::anyhow!("the private key is neither RSA nor Ed25519 PEM"))?,
+                EncodingKey::from_ed_pem(private_pem).map_err(|_| {
+                    anyhow::anyhow!("the private key is neither RSA nor Ed25519 PEM")
+                })?,
             ),
         };
         let mut public = Jwk::from_encoding_key(&key, alg)?;
-        let kid = kid.unwrap_or_else(|| format!("{}-{}", alg_name(alg), short_hash(&serde_json::to_vec(&public.algorithm).unwrap_or_default())));
+        let kid = kid.unwrap_or_else(|| {
+            format!(
+                "{}-{}",
+                alg_name(alg),
+                short_hash(&serde_json::to_vec(&public.algorithm).unwrap_or_default())
+            )
+        });
         public.common.key_id = Some(kid.clone());
         public.common.public_key_use = Some(PublicKeyUse::Signature);
         let mut verifiers = HashMap::new();
@@ -129,8 +139,9 @@ impl TokenKeys {
                 Ok(k) => (Algorithm::RS256, k),
                 Err(_) => (
                     Algorithm::EdDSA,
-                    DecodingKey::from_ed_pem(pem)
-                        .map_err(|_| anyhow::anyhow!("public key `{old_kid}` is neither RSA nor Ed25519 PEM"))?,
+                    DecodingKey::from_ed_pem(pem).map_err(|_| {
+                        anyhow::anyhow!("public key `{old_kid}` is neither RSA nor Ed25519 PEM")
+                    })?,
                 ),
             };
             let mut jwk = Jwk::from_decoding_key(&decoding, Some(old_alg))?;
@@ -172,7 +183,12 @@ impl TokenKeys {
     }
 
     /// Issues an access token for `subject`.
-    pub fn issue(&self, subject: Uuid, kind: Principal, session: Option<Uuid>) -> anyhow::Result<IssuedToken> {
+    pub fn issue(
+        &self,
+        subject: Uuid,
+        kind: Principal,
+        session: Option<Uuid>,
+    ) -> anyhow::Result<IssuedToken> {
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.ttl)?;
         let claims = Claims {
@@ -271,7 +287,10 @@ mod tests {
         let session = Uuid::now_v7();
         let issued = keys().issue(user, Principal::User, Some(session)).unwrap();
         let v = keys().verify(&issued.token).unwrap();
-        assert_eq!((v.subject, v.kind, v.session), (user, Principal::User, Some(session)));
+        assert_eq!(
+            (v.subject, v.kind, v.session),
+            (user, Principal::User, Some(session))
+        );
     }
 
     #[test]
@@ -279,38 +298,83 @@ mod tests {
         let k = keys();
         let kid = k.signing_kid().to_owned();
         let user = Uuid::now_v7();
-        assert!(k.verify(&sign(&claims(user), Algorithm::HS256, Some(&kid))).is_some());
-        assert!(k.verify(&sign(&claims(user), Algorithm::HS256, None)).is_none(), "no kid");
-        assert!(k.verify(&sign(&claims(user), Algorithm::HS256, Some("other"))).is_none(), "unknown kid");
-        assert!(k.verify(&sign(&claims(user), Algorithm::HS384, Some(&kid))).is_none(), "other algorithm");
+        assert!(
+            k.verify(&sign(&claims(user), Algorithm::HS256, Some(&kid)))
+                .is_some()
+        );
+        assert!(
+            k.verify(&sign(&claims(user), Algorithm::HS256, None))
+                .is_none(),
+            "no kid"
+        );
+        assert!(
+            k.verify(&sign(&claims(user), Algorithm::HS256, Some("other")))
+                .is_none(),
+            "unknown kid"
+        );
+        assert!(
+            k.verify(&sign(&claims(user), Algorithm::HS384, Some(&kid)))
+                .is_none(),
+            "other algorithm"
+        );
         let mut c = claims(user);
         c.exp = Utc::now().timestamp() - 120;
-        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "expired");
+        assert!(
+            k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(),
+            "expired"
+        );
         let mut c = claims(user);
         c.nbf = Utc::now().timestamp() + 120;
-        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "not yet valid");
+        assert!(
+            k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(),
+            "not yet valid"
+        );
         let mut c = claims(user);
         c.iss = "someone-else".into();
-        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "issuer");
+        assert!(
+            k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(),
+            "issuer"
+        );
         let mut c = claims(user);
         c.aud = "another-api".into();
-        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "audience");
+        assert!(
+            k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(),
+            "audience"
+        );
         let mut c = claims(user);
         c.typ = "refresh".into();
-        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "not an access token");
+        assert!(
+            k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(),
+            "not an access token"
+        );
         let mut c = claims(user);
         c.sid = None;
-        assert!(k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(), "a user token needs its session");
+        assert!(
+            k.verify(&sign(&c, Algorithm::HS256, Some(&kid))).is_none(),
+            "a user token needs its session"
+        );
     }
 
     #[test]
     fn refuses_unsigned_and_tampered_tokens() {
         let k = keys();
-        let token = k.issue(Uuid::now_v7(), Principal::User, Some(Uuid::now_v7())).unwrap().token;
+        let token = k
+            .issue(Uuid::now_v7(), Principal::User, Some(Uuid::now_v7()))
+            .unwrap()
+            .token;
         let parts: Vec<&str> = token.split('.').collect();
-        let none = b64(format!(r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#, k.signing_kid()).as_bytes());
+        let none = b64(format!(
+            r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#,
+            k.signing_kid()
+        )
+        .as_bytes());
         assert!(k.verify(&format!("{none}.{}.", parts[1])).is_none());
-        let forged = b64(serde_json::to_string(&claims(Uuid::now_v7())).unwrap().as_bytes());
-        assert!(k.verify(&format!("{}.{forged}.{}", parts[0], parts[2])).is_none());
+        let forged = b64(serde_json::to_string(&claims(Uuid::now_v7()))
+            .unwrap()
+            .as_bytes());
+        assert!(
+            k.verify(&format!("{}.{forged}.{}", parts[0], parts[2]))
+                .is_none()
+        );
     }
 }

@@ -101,8 +101,11 @@ pub async fn list(
             "only ADMIN and STEERING read the audit log",
         ));
     }
-    let mut cond =
-        Condition::all().add(audit_event::Column::UnitId.in_subquery(scope::subtree(&scopes)));
+    // ADMIN reads the whole log, including account changes that belong to no unit.
+    let mut cond = Condition::all();
+    if !caller.has_role(entity::Role::Admin) {
+        cond = cond.add(audit_event::Column::UnitId.in_subquery(scope::subtree(&scopes)));
+    }
     if let Some(t) = &filter.entity_type {
         cond = cond.add(audit_event::Column::EntityType.eq(t.as_str()));
     }

@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 use entity::{Role, api_client, role_grant};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use super::sessions::{hash_secret, random_secret};
@@ -57,7 +59,8 @@ pub async fn authenticate(
         .filter(api_client::Column::ClientId.eq(client_id))
         .one(db)
         .await?;
-    Ok(found.filter(|c| c.active && constant_time_eq(c.secret_hash.as_bytes(), presented.as_bytes())))
+    Ok(found
+        .filter(|c| c.active && constant_time_eq(c.secret_hash.as_bytes(), presented.as_bytes())))
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -72,10 +75,16 @@ pub async fn create(
 ) -> AppResult<Credentials> {
     let name = crate::text::clean(name);
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::bad_input("input.name", "a client needs a name of 1 to 200 characters"));
+        return Err(AppError::bad_input(
+            "input.name",
+            "a client needs a name of 1 to 200 characters",
+        ));
     }
     if grants.iter().any(|(r, _)| *r == Role::Admin) {
-        return Err(AppError::bad_input("input.grants", "a partner system cannot be an administrator"));
+        return Err(AppError::bad_input(
+            "input.grants",
+            "a partner system cannot be an administrator",
+        ));
     }
     let secret = random_secret("qcdc_cs_");
     let now = Utc::now();

@@ -1,6 +1,7 @@
 //! Business rules per aggregate: scope checks, validation, queries and transactions.
 //! Nothing here knows about GraphQL.
 
+pub mod admin;
 pub mod assignments;
 pub mod audit;
 pub mod authz;

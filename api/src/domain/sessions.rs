@@ -6,8 +6,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{refresh_token, session, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -53,7 +52,8 @@ async fn new_refresh_token(
 ) -> AppResult<(String, DateTime<Utc>)> {
     let token = random_secret("qcdc_rt_");
     let now = Utc::now();
-    let expires_at = now + chrono::Duration::from_std(keys.refresh_ttl()).map_err(AppError::internal)?;
+    let expires_at =
+        now + chrono::Duration::from_std(keys.refresh_ttl()).map_err(AppError::internal)?;
     refresh_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         session_id: Set(session),
@@ -76,7 +76,12 @@ fn access_for(keys: &TokenKeys, user: Uuid, session: Uuid) -> AppResult<(String,
 
 /// Checks credentials and opens a session. Unknown users, inactive users and wrong passwords
 /// get the same answer after the same work.
-pub async fn login(w: &Writer, keys: &TokenKeys, username: &str, password_text: &str) -> AppResult<Tokens> {
+pub async fn login(
+    w: &Writer,
+    keys: &TokenKeys,
+    username: &str,
+    password_text: &str,
+) -> AppResult<Tokens> {
     if username.len() > MAX_CREDENTIAL_LENGTH || password_text.len() > MAX_CREDENTIAL_LENGTH {
         return Err(AppError::Unauthenticated);
     }
@@ -98,7 +103,8 @@ pub async fn login(w: &Writer, keys: &TokenKeys, username: &str, password_text: 
             }
             .insert(txn)
             .await?;
-            let (refresh_token, refresh_expires_at) = new_refresh_token(txn, &keys, session.id).await?;
+            let (refresh_token, refresh_expires_at) =
+                new_refresh_token(txn, &keys, session.id).await?;
             let (access_token, expires_at) = access_for(&keys, account.id, session.id)?;
             Ok(Tokens {
                 access_token,
@@ -151,7 +157,8 @@ pub async fn refresh(w: &Writer, keys: &TokenKeys, token: &str) -> AppResult<Tok
                 if row.expires_at <= now || !active {
                     return Ok(Err(()));
                 }
-                let (refresh_token, refresh_expires_at) = new_refresh_token(txn, &keys, session.id).await?;
+                let (refresh_token, refresh_expires_at) =
+                    new_refresh_token(txn, &keys, session.id).await?;
                 let (access_token, expires_at) = access_for(&keys, session.user_id, session.id)?;
                 Ok(Ok(Tokens {
                     access_token,

@@ -48,13 +48,16 @@ pub async fn load_caller(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<
 pub async fn caller_for(db: &impl ConnectionTrait, token: &Verified) -> AppResult<Option<Caller>> {
     match token.kind {
         Principal::User => {
-            let Some(session) = token.session else { return Ok(None) };
+            let Some(session) = token.session else {
+                return Ok(None);
+            };
             if !super::sessions::is_open(db, session, token.subject).await? {
                 return Ok(None);
             }
-            Ok(load_caller(db, token.subject)
-                .await?
-                .map(|c| Caller { session: Some(session), ..c }))
+            Ok(load_caller(db, token.subject).await?.map(|c| Caller {
+                session: Some(session),
+                ..c
+            }))
         }
         Principal::Client => super::clients::load_caller(db, token.subject).await,
     }
@@ -156,4 +159,32 @@ pub async fn get_visible(
         return Ok(None);
     }
     get(db, id).await
+}
+
+/// Adds a grant to an account (operators' CLI). Refuses a duplicate.
+pub async fn add_grant(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    role: Role,
+    scope: Uuid,
+) -> AppResult<role_grant::Model> {
+    let exists = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user))
+        .filter(role_grant::Column::Role.eq(role))
+        .filter(role_grant::Column::ScopeUnitId.eq(scope))
+        .one(db)
+        .await?;
+    if exists.is_some() {
+        return Err(AppError::Conflict("this grant exists already".into()));
+    }
+    Ok(role_grant::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(Some(user)),
+        api_client_id: Set(None),
+        role: Set(role),
+        scope_unit_id: Set(scope),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?)
 }

@@ -20,10 +20,12 @@ pub enum NodeType {
     User,
     Obligation,
     AuditEvent,
+    ApiClient,
+    RoleGrant,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 11] = [
+    const ALL: [NodeType; 13] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -35,6 +37,8 @@ impl NodeType {
         Self::User,
         Self::Obligation,
         Self::AuditEvent,
+        Self::ApiClient,
+        Self::RoleGrant,
     ];
 
     fn name(self) -> &'static str {
@@ -50,6 +54,8 @@ impl NodeType {
             Self::User => "User",
             Self::Obligation => "Obligation",
             Self::AuditEvent => "AuditEvent",
+            Self::ApiClient => "ApiClient",
+            Self::RoleGrant => "RoleGrant",
         }
     }
 }

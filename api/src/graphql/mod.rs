@@ -1,5 +1,6 @@
 //! The GraphQL schema: object types and thin resolvers over `domain`.
 
+pub mod admin;
 pub mod audit;
 pub mod connection;
 pub mod enums;
@@ -50,6 +51,7 @@ pub struct QueryRoot(
     indicator::IndicatorQuery,
     rollups::RollupQuery,
     audit::AuditQuery,
+    admin::AdminQuery,
 );
 
 /// Every mutation of the API.
@@ -59,6 +61,7 @@ pub struct MutationRoot(
     planning::PlanningMutation,
     work::WorkMutation,
     reporting::ReportingMutation,
+    admin::AdminMutation,
 );
 
 /// Limits that stop hostile documents after parsing (DESIGN §7): the parser itself is guarded

@@ -72,7 +72,10 @@ impl NodeQuery {
             NodeType::ReportSchedule => plans::get_schedule(db, caller, uuid)
                 .await?
                 .map(|m| Node::ReportSchedule(ReportSchedule(m))),
-            NodeType::Obligation | NodeType::AuditEvent => None,
+            NodeType::Obligation
+            | NodeType::AuditEvent
+            | NodeType::ApiClient
+            | NodeType::RoleGrant => None,
             NodeType::User => users::get_visible(db, caller, uuid)
                 .await?
                 .map(|m| Node::User(User(m))),

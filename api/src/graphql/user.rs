@@ -38,6 +38,10 @@ impl User {
     async fn active(&self) -> bool {
         self.0.active
     }
+    /// Version for optimistic concurrency: send it back with any edit.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// Roles the user holds, each over a unit's subtree.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn grants(&self, ctx: &Context<'_>) -> AppResult<Vec<RoleGrant>> {
@@ -61,6 +65,10 @@ pub struct RoleGrant(pub role_grant::Model);
 /// A role over a unit's subtree.
 #[Object]
 impl RoleGrant {
+    /// Opaque id, for `revokeGrant`.
+    async fn id(&self) -> ID {
+        id::encode(NodeType::RoleGrant, self.0.id)
+    }
     /// The role.
     async fn role(&self) -> Role {
         self.0.role.into()
@@ -142,7 +150,9 @@ impl AuthMutation {
             return Err(AppError::RateLimited);
         }
         let keys = ctx.data_unchecked::<TokenKeys>();
-        Ok(sessions::login(ctx.writer(), keys, &username, &password).await?.into())
+        Ok(sessions::login(ctx.writer(), keys, &username, &password)
+            .await?
+            .into())
     }
 
     /// Exchanges a refresh token for a new access and refresh token. The presented token
@@ -154,15 +164,17 @@ impl AuthMutation {
         refresh_token: String,
     ) -> AppResult<LoginPayload> {
         let keys = ctx.data_unchecked::<TokenKeys>();
-        Ok(sessions::refresh(ctx.writer(), keys, &refresh_token).await?.into())
+        Ok(sessions::refresh(ctx.writer(), keys, &refresh_token)
+            .await?
+            .into())
     }
 
     /// Ends the caller's session: its access and refresh tokens stop working at once.
     async fn logout(&self, ctx: &Context<'_>) -> AppResult<LogoutPayload> {
         let caller = ctx.caller()?;
-        let session = caller
-            .session
-            .ok_or_else(|| AppError::bad_input("session", "only a person's session can be ended"))?;
+        let session = caller.session.ok_or_else(|| {
+            AppError::bad_input("session", "only a person's session can be ended")
+        })?;
         sessions::logout(ctx.writer(), session).await?;
         Ok(LogoutPayload { ok: true })
     }

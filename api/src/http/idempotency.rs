@@ -17,7 +17,8 @@ use crate::{domain::sessions::hash_secret, startup::AppState};
 const MAX_KEY_LENGTH: usize = 255;
 
 fn replay(body: String) -> Response {
-    let mut response = (StatusCode::OK, [("content-type", "application/json")], body).into_response();
+    let mut response =
+        (StatusCode::OK, [("content-type", "application/json")], body).into_response();
     response
         .headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
@@ -25,7 +26,11 @@ fn replay(body: String) -> Response {
 }
 
 fn internal() -> Response {
-    refuse(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+    refuse(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error",
+    )
 }
 
 pub async fn run(

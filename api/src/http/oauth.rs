@@ -26,7 +26,10 @@ fn error(status: StatusCode, code: &str, description: &str, basic: bool) -> Resp
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     if basic && status == StatusCode::UNAUTHORIZED {
-        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"qcdc\""));
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"qcdc\""),
+        );
     }
     response
 }
@@ -34,7 +37,9 @@ fn error(status: StatusCode, code: &str, description: &str, basic: bool) -> Resp
 /// `client_id:client_secret` from a Basic header, each form-url-decoded (RFC 6749 §2.3.1).
 fn basic_credentials(headers: &HeaderMap) -> Option<Option<(String, String)>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
     let decoded = STANDARD
         .decode(encoded.trim())
         .ok()
@@ -42,7 +47,8 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Option<(String, String)>> {
     Some(decoded.and_then(|text| {
         let (id, secret) = text.split_once(':')?;
         let unescape = |s: &str| -> Option<String> {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={s}")).ok()?;
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(&format!("v={s}")).ok()?;
             pairs.into_iter().next().map(|(_, v)| v)
         };
         Some((unescape(id)?, unescape(secret)?))
@@ -59,49 +65,132 @@ pub async fn token(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
     if !form {
-        return error(StatusCode::BAD_REQUEST, "invalid_request", "send application/x-www-form-urlencoded", false);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send application/x-www-form-urlencoded",
+            false,
+        );
     }
     let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "invalid_request", "the body is not form-encoded", false);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body is not form-encoded",
+            false,
+        );
     };
     let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w[0] == w[1]) {
-        return error(StatusCode::BAD_REQUEST, "invalid_request", "a parameter appears more than once", false);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "a parameter appears more than once",
+            false,
+        );
     }
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let basic = basic_credentials(&headers);
     let uses_basic = basic.is_some();
     match param("grant_type") {
-        None => return error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required", uses_basic),
+        None => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is required",
+                uses_basic,
+            );
+        }
         Some("client_credentials") => {}
         Some(_) => {
-            return error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "only client_credentials is supported", uses_basic);
+            return error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "only client_credentials is supported",
+                uses_basic,
+            );
         }
     }
     let in_body = match (param("client_id"), param("client_secret")) {
         (Some(id), Some(secret)) => Some((id.to_owned(), secret.to_owned())),
         (None, None) => None,
-        _ => return error(StatusCode::BAD_REQUEST, "invalid_request", "send client_id and client_secret together", uses_basic),
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "send client_id and client_secret together",
+                uses_basic,
+            );
+        }
     };
     let (client_id, secret) = match (basic, in_body) {
         (Some(_), Some(_)) => {
-            return error(StatusCode::BAD_REQUEST, "invalid_request", "use one way to send client credentials", true);
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "use one way to send client credentials",
+                true,
+            );
         }
         (Some(Some(creds)), None) | (None, Some(creds)) => creds,
-        (Some(None), None) => return error(StatusCode::UNAUTHORIZED, "invalid_client", "malformed Basic credentials", true),
-        (None, None) => return error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication required", false),
+        (Some(None), None) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "malformed Basic credentials",
+                true,
+            );
+        }
+        (None, None) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "client authentication required",
+                false,
+            );
+        }
     };
     let address = Some(peer.ip());
-    if !state.throttle.allow(&format!("client:{client_id}"), address) {
-        return error(StatusCode::TOO_MANY_REQUESTS, "slow_down", "too many attempts; wait a minute", uses_basic);
+    if !state
+        .throttle
+        .allow(&format!("client:{client_id}"), address)
+    {
+        return error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "slow_down",
+            "too many attempts; wait a minute",
+            uses_basic,
+        );
     }
     let client = match clients::authenticate(&state.db, &client_id, &secret).await {
         Ok(Some(c)) => c,
-        Ok(None) => return error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret", uses_basic),
-        Err(_) => return error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "try again later", uses_basic),
+        Ok(None) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "unknown client or wrong secret",
+                uses_basic,
+            );
+        }
+        Err(_) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "try again later",
+                uses_basic,
+            );
+        }
     };
     match state.keys.issue(client.id, Principal::Client, None) {
         Ok(issued) => {
@@ -116,15 +205,21 @@ pub async fn token(
             h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
             response
         }
-        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "could not issue a token", uses_basic),
+        Err(_) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server_error",
+            "could not issue a token",
+            uses_basic,
+        ),
     }
 }
 
 /// `GET /.well-known/jwks.json`: the public keys tokens are signed with (none for HS256).
 pub async fn jwks(State(state): State<AppState>) -> Response {
     let mut response = Json(state.keys.jwks().clone()).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
     response
 }
