@@ -1,6 +1,12 @@
 //! Connection pool and migrations.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
 
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
 use sea_orm_migration::MigratorTrait;
@@ -48,6 +54,16 @@ fn ensure_sqlite_directory(url: &str) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     Ok(())
+}
+
+/// Counts every SQL statement `db` runs, so a request's database work can be measured.
+pub fn count_statements(db: &mut DatabaseConnection) -> Arc<AtomicU64> {
+    let counter = Arc::new(AtomicU64::new(0));
+    let c = counter.clone();
+    db.set_metric_callback(move |_| {
+        c.fetch_add(1, Ordering::Relaxed);
+    });
+    counter
 }
 
 /// Applies pending migrations.

@@ -19,6 +19,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub schema: AppSchema,
     pub keys: TokenKeys,
+    /// SQL statements run so far (all requests together).
+    pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// Throttles the token endpoint (the GraphQL `login` has its own in the schema).
     pub throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
 }
@@ -71,14 +73,17 @@ impl Application {
     /// Binds a server over an existing, prepared connection.
     pub async fn with_connection(
         config: &Config,
-        conn: DatabaseConnection,
+        mut conn: DatabaseConnection,
     ) -> anyhow::Result<Self> {
+        // Registered before any clone, so every clone counts into it.
+        let statements = db::count_statements(&mut conn);
         let keys = config.token_keys()?;
         let schema = graphql::build_schema(conn.clone(), keys.clone(), config.is_production());
         let state = AppState {
             db: conn,
             schema,
             keys,
+            statements,
             throttle: Default::default(),
         };
         let listener = TcpListener::bind(config.listen).await?;

@@ -8,6 +8,7 @@ mod support;
 
 mod auth;
 mod authorization;
+mod batching;
 mod cycle;
 mod identity;
 mod migrations;

@@ -49,6 +49,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// SQL statements the server has run so far.
+    pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     postgres_db: Option<(String, String)>,
@@ -147,6 +149,7 @@ impl TestApp {
         let (app, _prepared) = Application::build(&config).await.expect("build app");
         let addr = app.local_addr().unwrap();
         let db = app.state.db.clone();
+        let statements = app.state.statements.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -155,6 +158,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             client: reqwest::Client::new(),
             db,
+            statements,
             shutdown: Some(tx),
             server: Some(server),
             postgres_db,

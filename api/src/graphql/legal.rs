@@ -215,3 +215,94 @@ impl LegalQuery {
         Ok(legal::get(ctx.db(), caller, uuid).await?.map(LegalDocument))
     }
 }
+
+/// A document number (số, ký hiệu) taken apart.
+#[derive(async_graphql::SimpleObject)]
+pub struct ParsedDocumentNumber {
+    /// Whether the number follows a known grammar (Party or State numbering).
+    pub ok: bool,
+    /// Numbering family, when recognised.
+    pub family: Option<DocumentFamily>,
+    /// Sequence number.
+    pub sequence: Option<i32>,
+    /// Sequence as written, with leading zeros ("07").
+    pub sequence_text: Option<String>,
+    /// Letter after the sequence, if any ("24a").
+    pub sequence_suffix: Option<String>,
+    /// Year written in the number (normative and legislative documents).
+    pub year: Option<i32>,
+    /// Type code in canonical case (`NĐ`, `QĐi`, `KH`…).
+    pub type_code: Option<String>,
+    /// Issuer codes in canonical case (`TW`, `CP`, `MTTW`, `BTT`…): hints, not identities.
+    pub issuer_codes: Vec<String>,
+    /// National Assembly term for legislative documents (`QH15` → 15).
+    pub legislature_term: Option<i32>,
+    /// The number in its family's canonical form (`143-KH/UBND` → `143/KH-UBND`).
+    pub canonical: Option<String>,
+    /// What was normalised or is ambiguous, e.g. `NONCANONICAL_PARTY_PUNCTUATION_FOR_STATE_ISSUER`.
+    pub warnings: Vec<String>,
+    /// Why the number was not recognised: `EMPTY`, `NO_MATCH`, `UNKNOWN_PARTY_TYPE`, `UNRECOGNIZED_STATE_SYMBOL`.
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+pub struct NumberQuery;
+
+#[Object]
+impl NumberQuery {
+    /// Parses a document number as Vietnamese official documents write it (Party `số-LOẠI/CƠQUAN`
+    /// or State `số/năm/LOẠI-CƠQUAN`), normalising legacy characters, dashes, spaces and case,
+    /// and reporting what it changed. Parsing never fails hard: read `ok`, `warnings`, `error`.
+    async fn parse_document_number(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The number as written, e.g. \"Số: 59/2023/NĐ-CP\" or \"11-QĐi/TW\".")]
+        input: String,
+    ) -> AppResult<ParsedDocumentNumber> {
+        use crate::domain::legal_number::{self, Family};
+        ctx.caller()?;
+        if input.chars().count() > 200 {
+            return Err(crate::error::AppError::bad_input(
+                "input",
+                "a document number has at most 200 characters",
+            ));
+        }
+        Ok(match legal_number::parse(&crate::text::clean(&input)) {
+            Ok(p) => ParsedDocumentNumber {
+                ok: true,
+                family: Some(match p.family {
+                    Family::Party => DocumentFamily::Party,
+                    Family::StateLegislative => DocumentFamily::StateLegislative,
+                    Family::StateNormative => DocumentFamily::StateNormative,
+                    Family::StateAdministrative => DocumentFamily::StateAdministrative,
+                    Family::StateOfficialLetter => DocumentFamily::StateOfficialLetter,
+                    Family::Front => DocumentFamily::Front,
+                }),
+                sequence: i32::try_from(p.seq).ok(),
+                sequence_text: Some(p.seq_text),
+                sequence_suffix: p.seq_suffix,
+                year: p.year,
+                type_code: p.type_code,
+                issuer_codes: p.issuer_codes,
+                legislature_term: p.legislature_term.map(i32::from),
+                canonical: Some(p.canonical),
+                warnings: p.warnings.iter().map(|w| w.code().to_owned()).collect(),
+                error: None,
+            },
+            Err(e) => ParsedDocumentNumber {
+                ok: false,
+                family: None,
+                sequence: None,
+                sequence_text: None,
+                sequence_suffix: None,
+                year: None,
+                type_code: None,
+                issuer_codes: Vec::new(),
+                legislature_term: None,
+                canonical: None,
+                warnings: Vec::new(),
+                error: Some(e.code().to_owned()),
+            },
+        })
+    }
+}

@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{assignment, indicator, legal_document, plan, task, task_legal_reference, unit};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
@@ -14,6 +14,8 @@ use uuid::Uuid;
 use crate::domain::page::Keyed;
 
 /// Loads rows of `E` by primary key.
+/// Loaders cache per request (they are built per request), so a relation primed for a whole
+/// page is served from memory to each item, however the item resolvers interleave.
 pub struct ById<E> {
     db: DatabaseConnection,
     entity: PhantomData<E>,
@@ -74,29 +76,30 @@ where
 
 /// The loaders of one request.
 pub struct Loaders {
-    pub units: DataLoader<ById<unit::Entity>>,
-    pub documents: DataLoader<ById<legal_document::Entity>>,
-    pub plans: DataLoader<ById<plan::Entity>>,
-    pub tasks: DataLoader<ById<task::Entity>>,
-    pub indicators: DataLoader<ById<indicator::Entity>>,
-    pub task_children: DataLoader<ByGroup<task::Entity>>,
-    pub task_assignments: DataLoader<ByGroup<assignment::Entity>>,
-    pub task_references: DataLoader<ByGroup<task_legal_reference::Entity>>,
+    pub units: DataLoader<ById<unit::Entity>, HashMapCache>,
+    pub documents: DataLoader<ById<legal_document::Entity>, HashMapCache>,
+    pub plans: DataLoader<ById<plan::Entity>, HashMapCache>,
+    pub tasks: DataLoader<ById<task::Entity>, HashMapCache>,
+    pub indicators: DataLoader<ById<indicator::Entity>, HashMapCache>,
+    pub task_children: DataLoader<ByGroup<task::Entity>, HashMapCache>,
+    pub task_assignments: DataLoader<ByGroup<assignment::Entity>, HashMapCache>,
+    pub task_references: DataLoader<ByGroup<task_legal_reference::Entity>, HashMapCache>,
 }
 
 impl Loaders {
     pub fn new(db: &DatabaseConnection) -> Self {
-        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>>
+        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>, HashMapCache>
         where
             E: EntityTrait + Send + Sync + 'static,
             E::Model: Keyed + Clone + Send + Sync + 'static,
         {
-            DataLoader::new(
+            DataLoader::with_cache(
                 ById {
                     db: db.clone(),
                     entity: PhantomData,
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             )
         }
         fn by_group<E>(
@@ -104,13 +107,13 @@ impl Loaders {
             column: E::Column,
             order: E::Column,
             key_of: fn(&E::Model) -> Uuid,
-        ) -> DataLoader<ByGroup<E>>
+        ) -> DataLoader<ByGroup<E>, HashMapCache>
         where
             E: EntityTrait + Send + Sync + 'static,
             E::Column: Send + Sync,
             E::Model: Clone + Send + Sync + 'static,
         {
-            DataLoader::new(
+            DataLoader::with_cache(
                 ByGroup {
                     db: db.clone(),
                     column,
@@ -118,6 +121,7 @@ impl Loaders {
                     key_of,
                 },
                 tokio::spawn,
+                HashMapCache::default(),
             )
         }
         Self {

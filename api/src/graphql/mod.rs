@@ -45,6 +45,7 @@ pub struct QueryRoot(
     user::UserQuery,
     unit::UnitQuery,
     legal::LegalQuery,
+    legal::NumberQuery,
     plan::PlanQuery,
     task::TaskQuery,
     report::ReportQuery,

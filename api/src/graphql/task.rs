@@ -223,6 +223,66 @@ impl Assignment {
     }
 }
 
+/// Loads, in one batch per relation, what the selection asks of a page of tasks, so that the
+/// nested fields of every item are served from the per-request cache. DataLoader batching
+/// alone is time-windowed and would split a large page into several queries.
+pub async fn prime(ctx: &Context<'_>, tasks: &[db::Model]) -> AppResult<()> {
+    let node = ctx.look_ahead().field("edges").field("node");
+    let loaders = ctx.loaders();
+    let ids: Vec<uuid::Uuid> = tasks.iter().map(|t| t.id).collect();
+    if node.field("assignments").exists() {
+        let by_task = loaders
+            .task_assignments
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(failed)?;
+        if node.field("assignments").field("unit").exists() {
+            let units = by_task.values().flatten().map(|a| a.unit_id);
+            loaders.units.load_many(units).await.map_err(failed)?;
+        }
+    }
+    if node.field("legalReferences").exists() {
+        let by_task = loaders
+            .task_references
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(failed)?;
+        if node.field("legalReferences").field("document").exists() {
+            let docs = by_task.values().flatten().map(|r| r.document_id);
+            loaders.documents.load_many(docs).await.map_err(failed)?;
+        }
+    }
+    if node.field("plan").exists() {
+        let plans = loaders
+            .plans
+            .load_many(tasks.iter().map(|t| t.plan_id))
+            .await
+            .map_err(failed)?;
+        let plan = node.field("plan");
+        if plan.field("issuingUnit").exists() || plan.field("standingUnit").exists() {
+            let units = plans
+                .values()
+                .flat_map(|p| std::iter::once(p.issuing_unit_id).chain(p.standing_unit_id));
+            loaders.units.load_many(units).await.map_err(failed)?;
+        }
+    }
+    if node.field("children").exists() {
+        loaders
+            .task_children
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(failed)?;
+    }
+    if node.field("parent").exists() {
+        loaders
+            .tasks
+            .load_many(tasks.iter().filter_map(|t| t.parent_id))
+            .await
+            .map_err(failed)?;
+    }
+    Ok(())
+}
+
 /// Filters for task lists.
 #[derive(InputObject, Default)]
 pub struct TaskFilter {
@@ -294,6 +354,7 @@ impl TaskQuery {
             wants_total(ctx),
         )
         .await?;
+        prime(ctx, &page.items).await?;
         Ok(TaskConnection::from_page(page, Task))
     }
 

@@ -1,0 +1,125 @@
+//! Bounded database work: a page of tasks with nested units, assignments and legal references
+//! costs the same number of SQL statements at any page size (DataLoaders batch each relation).
+
+use std::sync::atomic::Ordering;
+
+use entity::AssignmentRole;
+use serde_json::json;
+
+use crate::support::{TestApp, gid, nodes};
+use qcdc::{domain::planning, graphql::id::NodeType};
+
+on_both_databases!(statements_per_request_do_not_grow_with_page_size);
+
+/// Most statements one such request may cost (authentication included).
+const BUDGET: u64 = 16;
+
+const QUERY: &str = r#"query($plan: ID!, $first: Int!) {
+  tasks(first: $first, filter: { plan: $plan }) {
+    totalCount
+    edges { node {
+      code title status isOverdue
+      plan { number issuingUnit { name } }
+      assignments { role unit { code name } }
+      legalReferences { note document { number issuer } }
+    } }
+  }
+}"#;
+
+async fn statements_per_request_do_not_grow_with_page_size(app: &TestApp) {
+    let w = app.writer();
+    let fx = app.fixture_actor().await;
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let plan = planning::create_plan(
+        &w,
+        &fx,
+        planning::NewPlan {
+            title: "Kế hoạch nhiều nhiệm vụ".into(),
+            issuing_unit: app.unit_uuid("ST.BCD").await,
+            standing_unit: None,
+            period_start: day("2024-01-01"),
+            period_end: day("2024-12-31"),
+            motto: None,
+        },
+    )
+    .await
+    .unwrap();
+    use sea_orm::EntityTrait;
+    let docs = entity::legal_document::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let units = ["ST.D01.BCD", "ST.D02.BCD", "ST.D03.BCD", "ST.MTTQ"];
+    for i in 0..60 {
+        let task = planning::add_task(
+            &w,
+            &fx,
+            planning::NewTask {
+                plan: plan.id,
+                parent: None,
+                code: None,
+                title: format!("Nhiệm vụ {i}"),
+                description: None,
+                content_area: Some(i % 7 + 1),
+                due_on: None,
+            },
+        )
+        .await
+        .unwrap();
+        for (n, code) in units.iter().enumerate().take(1 + (i as usize % 3)) {
+            let role = if n == 0 {
+                AssignmentRole::Lead
+            } else {
+                AssignmentRole::Coordinate
+            };
+            qcdc::domain::assignments::assign(
+                &w,
+                &fx,
+                task.id,
+                app.unit_uuid(code).await,
+                role,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+        for d in docs.iter().skip(i as usize % 5).take(2) {
+            planning::add_reference(&w, &fx, task.id, d.id, Some("Quán triệt".into()), None)
+                .await
+                .unwrap();
+        }
+    }
+    let token = app.login("steering").await;
+    let plan_id = gid(NodeType::Plan, plan.id);
+    let mut counts = Vec::new();
+    for first in [5, 20, 50] {
+        let before = app.statements.load(Ordering::SeqCst);
+        let data = app
+            .data(&token, QUERY, json!({ "plan": plan_id, "first": first }))
+            .await;
+        let used = app.statements.load(Ordering::SeqCst) - before;
+        let tasks = nodes(&data, &["tasks"]);
+        assert_eq!(tasks.len(), first);
+        assert!(
+            tasks
+                .iter()
+                .all(|t| !t["assignments"].as_array().unwrap().is_empty())
+        );
+        assert!(
+            tasks
+                .iter()
+                .all(|t| t["legalReferences"].as_array().unwrap().len() == 2)
+        );
+        counts.push(used);
+    }
+    eprintln!("SQL statements per request at page sizes 5, 20, 50: {counts:?}");
+    assert!(
+        counts.iter().all(|c| *c == counts[0]),
+        "statements grow with page size: {counts:?}"
+    );
+    assert!(
+        counts[0] <= BUDGET,
+        "{} statements, budget {BUDGET}",
+        counts[0]
+    );
+}
