@@ -257,3 +257,46 @@ async fn the_binary_shuts_down_cleanly_on_sigterm() {
             .is_err()
     );
 }
+
+/// Automatic persisted queries as Apollo clients send them: a hash first, the document once
+/// when the server does not know it, then the hash alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn persisted_queries_save_resending_documents() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app.login("viewer").await;
+    let query = "{ plans(first: 1) { edges { node { number } } } }";
+    let hash: String = Sha256::digest(query.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let send = |body: Value| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.client
+                .post(app.url("/graphql"))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let miss = send(json!({ "extensions": ext })).await;
+    assert_eq!(
+        miss["errors"][0]["message"], "PersistedQueryNotFound",
+        "{miss}"
+    );
+    let register = send(json!({ "query": query, "extensions": ext })).await;
+    assert_eq!(
+        register["data"]["plans"]["edges"][0]["node"]["number"],
+        "24-KH/BCĐ"
+    );
+    let hit = send(json!({ "extensions": ext })).await;
+    assert_eq!(hit, register);
+    app.finish().await;
+}

@@ -71,6 +71,8 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 10_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 24;
 pub const MAX_DIRECTIVES: usize = 8;
+/// Documents kept for automatic persisted queries.
+pub const PERSISTED_QUERY_CACHE: usize = 1_024;
 
 /// Builds the schema with its limits. Production hides introspection.
 pub fn build_schema(db: DatabaseConnection, keys: TokenKeys, production: bool) -> AppSchema {
@@ -81,6 +83,15 @@ pub fn build_schema(db: DatabaseConnection, keys: TokenKeys, production: bool) -
     )
     .data(Writer::new(db.clone()))
     .data(crate::auth::throttle::Throttle::default())
+    // Apollo's automatic persisted queries: mobile clients send a hash instead of the document.
+    // The cache is per instance; a miss makes the client resend the document once.
+    .extension(
+        async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
+            async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(
+                PERSISTED_QUERY_CACHE,
+            ),
+        ),
+    )
     .data(db)
     .data(keys)
     .limit_depth(MAX_DEPTH)

@@ -100,12 +100,26 @@ pub async fn execute(
             "batched operations are not accepted; send one operation per request",
         );
     }
-    let Some(query) = value.get("query").and_then(|q| q.as_str()) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "`query` must be a string",
-        );
+    // A persisted-query request may carry only the document's hash.
+    let query = match value.get("query") {
+        Some(q) => match q.as_str() {
+            Some(q) => q,
+            None => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "`query` must be a string",
+                );
+            }
+        },
+        None if value.pointer("/extensions/persistedQuery").is_some() => "",
+        None => {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "`query` is required",
+            );
+        }
     };
     if let Err(refusal) = guard::check(query) {
         let message = match refusal {
