@@ -68,14 +68,13 @@ pub async fn create_user(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "user.create",
-                    entity_type: "User",
-                    entity_id: created.id,
-                    unit_id: grants.first().map(|(_, s)| *s),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of(
+                    "user.create",
+                    "User",
+                    created.id,
+                    grants.first().map(|(_, s)| *s),
+                )
+                .after(&created),
             )
             .await?;
             Ok(created)
@@ -143,18 +142,18 @@ pub async fn update_user(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: if patch.password.is_some() {
+                Change::of(
+                    if patch.password.is_some() {
                         "user.resetPassword"
                     } else {
                         "user.update"
                     },
-                    entity_type: "User",
-                    entity_id: id,
-                    unit_id: None,
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                    "User",
+                    id,
+                    None,
+                )
+                .before(&before)
+                .after(&after),
             )
             .await?;
             Ok(after)
@@ -223,14 +222,7 @@ pub async fn grant(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "grant.create",
-                    entity_type: "RoleGrant",
-                    entity_id: created.id,
-                    unit_id: Some(scope),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of("grant.create", "RoleGrant", created.id, Some(scope)).after(&created),
             )
             .await?;
             Ok(created)
@@ -253,14 +245,8 @@ pub async fn revoke_grant(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<role
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "grant.revoke",
-                    entity_type: "RoleGrant",
-                    entity_id: id,
-                    unit_id: Some(grant.scope_unit_id),
-                    before: audit::snapshot(&grant),
-                    after: None,
-                },
+                Change::of("grant.revoke", "RoleGrant", id, Some(grant.scope_unit_id))
+                    .before(&grant),
             )
             .await?;
             Ok(grant)
@@ -298,14 +284,13 @@ pub async fn create_client(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "client.create",
-                    entity_type: "ApiClient",
-                    entity_id: creds.client.id,
-                    unit_id: grants.first().map(|(_, s)| *s),
-                    before: None,
-                    after: audit::snapshot(&creds.client),
-                },
+                Change::of(
+                    "client.create",
+                    "ApiClient",
+                    creds.client.id,
+                    grants.first().map(|(_, s)| *s),
+                )
+                .after(&creds.client),
             )
             .await?;
             Ok(creds)
@@ -323,14 +308,7 @@ pub async fn rotate_client(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<cli
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "client.rotateSecret",
-                    entity_type: "ApiClient",
-                    entity_id: id,
-                    unit_id: None,
-                    before: None,
-                    after: audit::snapshot(&creds.client),
-                },
+                Change::of("client.rotateSecret", "ApiClient", id, None).after(&creds.client),
             )
             .await?;
             Ok(creds)
@@ -348,14 +326,7 @@ pub async fn revoke_client(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<api
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "client.revoke",
-                    entity_type: "ApiClient",
-                    entity_id: id,
-                    unit_id: None,
-                    before: None,
-                    after: audit::snapshot(&client),
-                },
+                Change::of("client.revoke", "ApiClient", id, None).after(&client),
             )
             .await?;
             Ok(client)

@@ -146,14 +146,7 @@ pub async fn assign(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "task.assign",
-                    entity_type: "Assignment",
-                    entity_id: created.id,
-                    unit_id: Some(unit_id),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of("task.assign", "Assignment", created.id, Some(unit_id)).after(&created),
             )
             .await?;
             Ok(created)
@@ -246,14 +239,9 @@ pub async fn report_step(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action,
-                    entity_type: "Assignment",
-                    entity_id: assignment_id,
-                    unit_id: Some(after.unit_id),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                Change::of(action, "Assignment", assignment_id, Some(after.unit_id))
+                    .before(&before)
+                    .after(&after),
             )
             .await?;
             Ok(after)

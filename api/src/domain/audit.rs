@@ -44,6 +44,37 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+impl<'a> Change<'a> {
+    /// A change of `action` to one record; add its snapshots with `before` and `after`.
+    pub fn of(
+        action: &'a str,
+        entity_type: &'a str,
+        entity_id: Uuid,
+        unit_id: Option<Uuid>,
+    ) -> Self {
+        Self {
+            action,
+            entity_type,
+            entity_id,
+            unit_id,
+            before: None,
+            after: None,
+        }
+    }
+
+    /// The record as it was.
+    pub fn before(mut self, record: &impl Serialize) -> Self {
+        self.before = snapshot(record);
+        self
+    }
+
+    /// The record as it is now.
+    pub fn after(mut self, record: &impl Serialize) -> Self {
+        self.after = snapshot(record);
+        self
+    }
+}
+
 /// A JSON snapshot of a record for the log.
 pub fn snapshot(record: &impl Serialize) -> Option<serde_json::Value> {
     serde_json::to_value(record).ok()

@@ -152,14 +152,7 @@ pub async fn derive_plan(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "plan.derive",
-                    entity_type: "Plan",
-                    entity_id: derived.id,
-                    unit_id: Some(unit_id),
-                    before: None,
-                    after: audit::snapshot(&derived),
-                },
+                Change::of("plan.derive", "Plan", derived.id, Some(unit_id)).after(&derived),
             )
             .await?;
             Ok(derived)

@@ -174,14 +174,13 @@ pub async fn create_plan(w: &Writer, actor: &Actor, new: NewPlan) -> AppResult<p
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "plan.create",
-                    entity_type: "Plan",
-                    entity_id: created.id,
-                    unit_id: Some(created.issuing_unit_id),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of(
+                    "plan.create",
+                    "Plan",
+                    created.id,
+                    Some(created.issuing_unit_id),
+                )
+                .after(&created),
             )
             .await?;
             Ok(created)
@@ -239,14 +238,9 @@ pub async fn update_plan(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "plan.update",
-                    entity_type: "Plan",
-                    entity_id: id,
-                    unit_id: Some(after.issuing_unit_id),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                Change::of("plan.update", "Plan", id, Some(after.issuing_unit_id))
+                    .before(&before)
+                    .after(&after),
             )
             .await?;
             Ok(after)
@@ -318,14 +312,9 @@ pub async fn issue_plan(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "plan.issue",
-                    entity_type: "Plan",
-                    entity_id: id,
-                    unit_id: Some(after.issuing_unit_id),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                Change::of("plan.issue", "Plan", id, Some(after.issuing_unit_id))
+                    .before(&before)
+                    .after(&after),
             )
             .await?;
             Ok(after)
@@ -358,14 +347,9 @@ pub async fn close_plan(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "plan.close",
-                    entity_type: "Plan",
-                    entity_id: id,
-                    unit_id: Some(after.issuing_unit_id),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                Change::of("plan.close", "Plan", id, Some(after.issuing_unit_id))
+                    .before(&before)
+                    .after(&after),
             )
             .await?;
             Ok(after)
@@ -482,14 +466,13 @@ pub async fn add_task(w: &Writer, actor: &Actor, new: NewTask) -> AppResult<task
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "task.create",
-                    entity_type: "Task",
-                    entity_id: created.id,
-                    unit_id: Some(plan.issuing_unit_id),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of(
+                    "task.create",
+                    "Task",
+                    created.id,
+                    Some(plan.issuing_unit_id),
+                )
+                .after(&created),
             )
             .await?;
             Ok(created)
@@ -549,14 +532,9 @@ pub async fn update_task(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "task.update",
-                    entity_type: "Task",
-                    entity_id: id,
-                    unit_id: Some(plan.issuing_unit_id),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                Change::of("task.update", "Task", id, Some(plan.issuing_unit_id))
+                    .before(&before)
+                    .after(&after),
             )
             .await?;
             Ok(after)
@@ -611,14 +589,8 @@ pub async fn add_reference(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "task.cite",
-                    entity_type: "Task",
-                    entity_id: task_id,
-                    unit_id: Some(plan.issuing_unit_id),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of("task.cite", "Task", task_id, Some(plan.issuing_unit_id))
+                    .after(&created),
             )
             .await?;
             Ok(created)
@@ -675,14 +647,13 @@ pub async fn add_recipient(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "plan.addRecipient",
-                    entity_type: "Plan",
-                    entity_id: plan_id,
-                    unit_id: Some(plan.issuing_unit_id),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of(
+                    "plan.addRecipient",
+                    "Plan",
+                    plan_id,
+                    Some(plan.issuing_unit_id),
+                )
+                .after(&created),
             )
             .await?;
             Ok(created)
@@ -774,14 +745,13 @@ pub async fn create_schedule(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "schedule.create",
-                    entity_type: "ReportSchedule",
-                    entity_id: schedule.id,
-                    unit_id: Some(plan.issuing_unit_id),
-                    before: None,
-                    after: audit::snapshot(&schedule),
-                },
+                Change::of(
+                    "schedule.create",
+                    "ReportSchedule",
+                    schedule.id,
+                    Some(plan.issuing_unit_id),
+                )
+                .after(&schedule),
             )
             .await?;
             Ok(schedule)

@@ -194,14 +194,7 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "report.create",
-                    entity_type: "Report",
-                    entity_id: created.id,
-                    unit_id: Some(unit_id),
-                    before: None,
-                    after: audit::snapshot(&created),
-                },
+                Change::of("report.create", "Report", created.id, Some(unit_id)).after(&created),
             )
             .await?;
             Ok(created)
@@ -300,14 +293,9 @@ pub async fn update(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "report.update",
-                    entity_type: "Report",
-                    entity_id: id,
-                    unit_id: Some(after.unit_id),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                Change::of("report.update", "Report", id, Some(after.unit_id))
+                    .before(&before)
+                    .after(&after),
             )
             .await?;
             Ok(after)
@@ -520,14 +508,9 @@ pub async fn transition(
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action,
-                    entity_type: "Report",
-                    entity_id: id,
-                    unit_id: Some(after.unit_id),
-                    before: audit::snapshot(&before),
-                    after: audit::snapshot(&after),
-                },
+                Change::of(action, "Report", id, Some(after.unit_id))
+                    .before(&before)
+                    .after(&after),
             )
             .await?;
             Ok(after)
@@ -638,14 +621,9 @@ pub async fn correct(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<report::M
             audit::record(
                 txn,
                 &actor,
-                Change {
-                    action: "report.correct",
-                    entity_type: "Report",
-                    entity_id: new_id,
-                    unit_id: Some(created.unit_id),
-                    before: audit::snapshot(&original),
-                    after: audit::snapshot(&created),
-                },
+                Change::of("report.correct", "Report", new_id, Some(created.unit_id))
+                    .before(&original)
+                    .after(&created),
             )
             .await?;
             Ok(created)
