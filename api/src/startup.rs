@@ -78,7 +78,9 @@ impl Application {
         // Registered before any clone, so every clone counts into it.
         let statements = db::count_statements(&mut conn);
         let keys = config.token_keys()?;
-        let schema = graphql::build_schema(conn.clone(), keys.clone(), config.is_production());
+        let events = crate::events::EventBus::start(conn.clone(), &config.database_url);
+        let schema =
+            graphql::build_schema(conn.clone(), keys.clone(), events, config.is_production());
         let state = AppState {
             db: conn,
             schema,

@@ -152,6 +152,20 @@ impl Loaders {
     }
 }
 
+impl Loaders {
+    /// Turns caching off (batching stays), for long-lived WebSocket sessions.
+    pub fn disable_caches(&self) {
+        self.units.enable_all_cache(false);
+        self.documents.enable_all_cache(false);
+        self.plans.enable_all_cache(false);
+        self.tasks.enable_all_cache(false);
+        self.indicators.enable_all_cache(false);
+        self.task_children.enable_all_cache(false);
+        self.task_assignments.enable_all_cache(false);
+        self.task_references.enable_all_cache(false);
+    }
+}
+
 /// Turns a loader failure into the API's internal error.
 pub fn failed(err: Arc<sea_orm::DbErr>) -> crate::error::AppError {
     crate::error::AppError::internal(anyhow::anyhow!("loader: {err}"))

@@ -7,6 +7,7 @@ pub mod enums;
 pub mod id;
 pub mod indicator;
 pub mod legal;
+pub mod live;
 pub mod loaders;
 pub mod node;
 pub mod plan;
@@ -19,7 +20,7 @@ pub mod unit;
 pub mod user;
 pub mod work;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::{
@@ -36,7 +37,7 @@ pub struct ClientAddr(pub Option<std::net::IpAddr>);
 #[derive(Clone, Debug, Default)]
 pub struct RequestId(pub Option<String>);
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 
 /// Every query of the API.
 #[derive(MergedObject, Default)]
@@ -75,13 +76,19 @@ pub const MAX_DIRECTIVES: usize = 8;
 pub const PERSISTED_QUERY_CACHE: usize = 1_024;
 
 /// Builds the schema with its limits. Production hides introspection.
-pub fn build_schema(db: DatabaseConnection, keys: TokenKeys, production: bool) -> AppSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    keys: TokenKeys,
+    events: crate::events::EventBus,
+    production: bool,
+) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        live::SubscriptionRoot,
     )
     .data(Writer::new(db.clone()))
+    .data(events)
     .data(crate::auth::throttle::Throttle::default())
     // Apollo's automatic persisted queries: mobile clients send a hash instead of the document.
     // The cache is per instance; a miss makes the client resend the document once.
@@ -110,7 +117,7 @@ pub fn sdl() -> String {
     let schema = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        live::SubscriptionRoot,
     )
     .finish();
     schema.sdl()

@@ -117,6 +117,15 @@ impl ReportingMutation {
             input.comment,
         )
         .await?;
+        super::live::publish(
+            ctx,
+            crate::events::EventKind::ReportStatusChanged,
+            r.id,
+            r.unit_id,
+            r.plan_id,
+            Some(r.status.as_str()),
+        )
+        .await;
         Ok(ReportPayload { report: Report(r) })
     }
 }

@@ -97,6 +97,18 @@ impl WorkMutation {
         let id = id::decode("input.id", NodeType::Assignment, id)?;
         let a =
             assignments::report_step(ctx.writer(), &ctx.actor()?, id, version, step, note).await?;
+        let plan = crate::domain::planning::load_task(ctx.db(), a.task_id)
+            .await?
+            .plan_id;
+        super::live::publish(
+            ctx,
+            crate::events::EventKind::AssignmentChanged,
+            a.id,
+            a.unit_id,
+            Some(plan),
+            Some(a.status.as_str()),
+        )
+        .await;
         Ok(AssignmentPayload {
             assignment: Assignment(a),
         })
@@ -123,6 +135,18 @@ impl WorkMutation {
             input.due_on,
         )
         .await?;
+        let plan = crate::domain::planning::load_task(ctx.db(), a.task_id)
+            .await?
+            .plan_id;
+        super::live::publish(
+            ctx,
+            crate::events::EventKind::TaskAssigned,
+            a.id,
+            a.unit_id,
+            Some(plan),
+            Some(a.status.as_str()),
+        )
+        .await;
         Ok(AssignmentPayload {
             assignment: Assignment(a),
         })

@@ -1,7 +1,8 @@
 //! The `/graphql` endpoint: POST with `application/json` executes one operation; GET serves
 //! GraphiQL and executes nothing, so no mutation can ride on a link or a form (CSRF).
 
-use async_graphql::http::GraphiQLSource;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use std::net::SocketAddr;
 
 use axum::{
@@ -20,9 +21,69 @@ use crate::{
     startup::AppState,
 };
 
-/// The GraphiQL page.
-pub async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// `GET /graphql`: a WebSocket upgrade opens a `graphql-transport-ws` session (subscriptions);
+/// anything else gets the GraphiQL page. Nothing executes over plain GET.
+pub async fn get(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+    use axum::extract::{FromRequestParts, ws::WebSocketUpgrade};
+    let (mut parts, _) = request.into_parts();
+    let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &state).await else {
+        return Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
+                .finish(),
+        )
+        .into_response();
+    };
+    let Ok(protocol) = GraphQLProtocol::from_request_parts(&mut parts, &state).await else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "unsupported WebSocket subprotocol",
+        );
+    };
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| async move {
+            let init_state = state.clone();
+            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    connection_data(&init_state, payload).await
+                })
+                .serve()
+                .await;
+        })
+}
+
+/// Authenticates a WebSocket session from its `connection_init` payload
+/// (`{"Authorization": "Bearer …"}`); a session without valid credentials is refused.
+async fn connection_data(
+    state: &AppState,
+    payload: serde_json::Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    let header = payload
+        .get("Authorization")
+        .or_else(|| payload.get("authorization"))
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let token = header.strip_prefix("Bearer ").unwrap_or(header).trim();
+    let verified = state
+        .keys
+        .verify(token)
+        .ok_or_else(|| async_graphql::Error::new("authentication required"))?;
+    let caller = users::caller_for(&state.db, &verified)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| async_graphql::Error::new("authentication required"))?;
+    let loaders = Loaders::new(&state.db);
+    // A session lives long: its loaders batch but never serve a stale row.
+    loaders.disable_caches();
+    let mut data = async_graphql::Data::default();
+    data.insert(Auth::User(caller));
+    data.insert(loaders);
+    data.insert(RequestId(None));
+    Ok(data)
 }
 
 /// A refusal before execution, in the GraphQL error shape.

@@ -32,7 +32,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+        .route("/graphql", get(graphql::get).post(graphql::execute))
         .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/.well-known/jwks.json", get(oauth::jwks))
         .route("/healthz", get(healthz))

@@ -1,0 +1,113 @@
+//! Change events for subscriptions. Published after the change's transaction commits. On
+//! PostgreSQL they travel through `pg_notify`, so every instance on the database (this one
+//! included) hears every event; on SQLite, where one process owns the file, they stay in
+//! process.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+const CHANNEL: &str = "qcdc_events";
+const BUFFER: usize = 1_024;
+
+/// What changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    /// A report moved through its workflow (submitted, approved, returned…).
+    ReportStatusChanged,
+    /// A task of a plan was assigned to a unit.
+    TaskAssigned,
+    /// An assignment was acknowledged, progressed or completed.
+    AssignmentChanged,
+}
+
+/// One change, with the unit it concerns (for filtering by grants) and its plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub kind: EventKind,
+    pub entity_id: Uuid,
+    pub unit_id: Uuid,
+    pub plan_id: Option<Uuid>,
+    pub status: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Fan-out of events to this instance's subscribers.
+#[derive(Clone)]
+pub struct EventBus {
+    local: broadcast::Sender<Event>,
+    db: DatabaseConnection,
+}
+
+impl EventBus {
+    /// A bus over `db`; on PostgreSQL also starts listening on `url` for every instance's events.
+    pub fn start(db: DatabaseConnection, url: &str) -> Self {
+        let (local, _) = broadcast::channel(BUFFER);
+        if db.get_database_backend() == DbBackend::Postgres {
+            tokio::spawn(listen(url.to_owned(), local.clone()));
+        }
+        Self { local, db }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.local.subscribe()
+    }
+
+    /// Publishes a committed change. Failures are logged, never returned: the change itself
+    /// has already happened.
+    pub async fn publish(&self, event: Event) {
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            let Ok(payload) = serde_json::to_string(&event) else {
+                return;
+            };
+            let sent = self
+                .db
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [CHANNEL.into(), payload.into()],
+                ))
+                .await;
+            if let Err(err) = sent {
+                tracing::warn!(error = %err, "publishing an event failed");
+            }
+        } else {
+            // No receiver is not an error: nobody is subscribed.
+            let _ = self.local.send(event);
+        }
+    }
+}
+
+/// Relays PostgreSQL notifications to local subscribers, reconnecting after failures.
+async fn listen(url: String, local: broadcast::Sender<Event>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        match PgListener::connect(&url).await {
+            Ok(mut listener) => {
+                if let Err(err) = listener.listen(CHANNEL).await {
+                    tracing::warn!(error = %err, "LISTEN failed");
+                } else {
+                    loop {
+                        match listener.recv().await {
+                            Ok(n) => {
+                                if let Ok(event) = serde_json::from_str::<Event>(n.payload()) {
+                                    let _ = local.send(event);
+                                }
+                            }
+                            Err(err) => {
+                                tracing::warn!(error = %err, "event listener lost its connection");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "event listener cannot connect"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
