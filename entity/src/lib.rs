@@ -26,6 +26,7 @@ pub mod role_grant;
 pub mod session;
 pub mod task;
 pub mod task_legal_reference;
+pub mod tombstone;
 pub mod unit;
 pub mod unit_closure;
 pub mod user;

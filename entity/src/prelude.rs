@@ -20,6 +20,7 @@ pub use super::role_grant::Entity as RoleGrant;
 pub use super::session::Entity as Session;
 pub use super::task::Entity as Task;
 pub use super::task_legal_reference::Entity as TaskLegalReference;
+pub use super::tombstone::Entity as Tombstone;
 pub use super::unit::Entity as Unit;
 pub use super::unit_closure::Entity as UnitClosure;
 pub use super::user::Entity as User;

@@ -660,6 +660,18 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
         )
         .unique(&["principal_id", "key"]),
         TableDef::new(
+            "tombstones",
+            Table::create()
+                .col(pk_uuid("id"))
+                .col(text("entity_type"))
+                .col(uuid("entity_id"))
+                .col(uuid_null("unit_id"))
+                .col(timestamp_with_time_zone("deleted_at"))
+                .col(sort_key(backend)),
+        )
+        .index(&["deleted_at"])
+        .index(&["sort_key", "id"]),
+        TableDef::new(
             "audit_events",
             Table::create()
                 .col(pk_uuid("id"))

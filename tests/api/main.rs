@@ -18,4 +18,5 @@ mod safety;
 mod schema;
 mod scope;
 mod search;
+mod sync;
 mod validation;

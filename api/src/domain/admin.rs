@@ -242,6 +242,7 @@ pub async fn revoke_grant(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<role
                 .ok_or(AppError::NotFound("grant"))?;
             require_grant_rights(txn, &actor.caller, grant.role, grant.scope_unit_id).await?;
             role_grant::Entity::delete_by_id(id).exec(txn).await?;
+            super::sync::bury(txn, "RoleGrant", id, Some(grant.scope_unit_id)).await?;
             audit::record(
                 txn,
                 &actor,

@@ -28,6 +28,8 @@ pub struct IndicatorFilter {
     pub codes: Option<Vec<String>>,
     pub content_area: Option<i32>,
     pub search: Option<String>,
+    /// Only records changed at or after this time (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn list(
@@ -56,6 +58,9 @@ pub async fn list(
             "filter.search",
             q,
         )?);
+    }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(indicator::Column::UpdatedAt.gte(since));
     }
     page::fetch(
         db,

@@ -34,6 +34,8 @@ pub struct DocumentFilter {
     /// Year of issue (or the year written in the number).
     pub year: Option<i32>,
     pub provenance: Option<Provenance>,
+    /// Only records changed at or after this time (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Documents matching `filter`, newest first (undated last).
@@ -75,6 +77,9 @@ pub async fn list(
     }
     if let Some(p) = filter.provenance {
         cond = cond.add(legal_document::Column::Provenance.eq(p));
+    }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(legal_document::Column::UpdatedAt.gte(since));
     }
     page::fetch(
         db,

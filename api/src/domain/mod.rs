@@ -18,6 +18,7 @@ pub mod reports;
 pub mod rollups;
 pub mod scope;
 pub mod sessions;
+pub mod sync;
 pub mod tasks;
 pub mod units;
 pub mod users;

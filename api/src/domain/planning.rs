@@ -764,3 +764,84 @@ pub async fn create_schedule(
 pub fn path_of(sort_key: &str) -> &str {
     sort_key.rsplit_once('|').map_or("", |(_, p)| p)
 }
+
+/// Removes a task of a draft plan with its sub-tasks, assignments and citations.
+pub async fn remove_task(
+    w: &Writer,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+) -> AppResult<task::Model> {
+    let actor = actor.clone();
+    w.transaction(move |txn| {
+        Box::pin(async move {
+            let task = load_task(txn, id).await?;
+            let plan = load_plan(txn, task.plan_id).await?;
+            authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
+            check_version(task.version, version)?;
+            require_draft(&plan)?;
+            // The subtree is everything whose tree path starts with this task's.
+            let prefix = task.sort_key.clone();
+            let subtree: Vec<task::Model> = tasks_of(txn, plan.id)
+                .await?
+                .into_iter()
+                .filter(|t| t.id == id || t.sort_key.starts_with(&format!("{prefix}.")))
+                .collect();
+            for t in &subtree {
+                super::sync::bury(txn, "Task", t.id, Some(plan.issuing_unit_id)).await?;
+            }
+            task::Entity::delete_by_id(id).exec(txn).await?;
+            audit::record(
+                txn,
+                &actor,
+                Change::of("task.remove", "Task", id, Some(plan.issuing_unit_id)).before(&task),
+            )
+            .await?;
+            Ok(task)
+        })
+    })
+    .await
+}
+
+/// Withdraws a task's citation of a document.
+pub async fn remove_reference(
+    w: &Writer,
+    actor: &Actor,
+    task_id: Uuid,
+    document_id: Uuid,
+) -> AppResult<()> {
+    let actor = actor.clone();
+    w.transaction(move |txn| {
+        Box::pin(async move {
+            let task = load_task(txn, task_id).await?;
+            let plan = load_plan(txn, task.plan_id).await?;
+            authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
+            require_open(&plan)?;
+            let reference = task_legal_reference::Entity::find()
+                .filter(task_legal_reference::Column::TaskId.eq(task_id))
+                .filter(task_legal_reference::Column::DocumentId.eq(document_id))
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("legal reference"))?;
+            task_legal_reference::Entity::delete_by_id(reference.id)
+                .exec(txn)
+                .await?;
+            super::sync::bury(
+                txn,
+                "LegalReference",
+                reference.id,
+                Some(plan.issuing_unit_id),
+            )
+            .await?;
+            audit::record(
+                txn,
+                &actor,
+                Change::of("task.uncite", "Task", task_id, Some(plan.issuing_unit_id))
+                    .before(&reference),
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}

@@ -31,6 +31,8 @@ pub struct PlanFilter {
     /// Plans derived from this plan.
     pub parent: Option<Uuid>,
     pub search: Option<String>,
+    /// Only records changed at or after this time (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn list(
@@ -62,6 +64,9 @@ pub async fn list(
             "filter.search",
             q,
         )?);
+    }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(plan::Column::UpdatedAt.gte(since));
     }
     page::fetch(
         db,

@@ -36,6 +36,8 @@ pub struct ReportFilter {
     pub period_from: Option<NaiveDate>,
     pub period_to: Option<NaiveDate>,
     pub search: Option<String>,
+    /// Only records changed at or after this time (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn list(
@@ -81,6 +83,9 @@ pub async fn list(
             "filter.search",
             q,
         )?);
+    }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(report::Column::UpdatedAt.gte(since));
     }
     page::fetch(
         db,

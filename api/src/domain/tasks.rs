@@ -40,6 +40,8 @@ pub struct TaskFilter {
     /// Past due and neither done nor cancelled, as of `today`.
     pub overdue: Option<bool>,
     pub search: Option<String>,
+    /// Only records changed at or after this time (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn list(
@@ -107,6 +109,9 @@ pub async fn list(
             "filter.search",
             q,
         )?);
+    }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(task::Column::UpdatedAt.gte(since));
     }
     page::fetch(
         db,

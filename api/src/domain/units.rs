@@ -31,6 +31,8 @@ pub struct UnitFilter {
     pub kinds: Option<Vec<UnitKind>>,
     pub search: Option<String>,
     pub provenance: Option<Provenance>,
+    /// Only records changed at or after this time (incremental sync).
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Units the caller may see that match `filter`, in Vietnamese alphabetical order.
@@ -60,6 +62,9 @@ pub async fn list(
             "filter.search",
             q,
         )?);
+    }
+    if let Some(since) = filter.updated_since {
+        cond = cond.add(unit::Column::UpdatedAt.gte(since));
     }
     page::fetch(
         db,

@@ -78,6 +78,9 @@ pub struct IndicatorFilter {
     pub content_area: Option<i32>,
     /// Words of the code or name; case and diacritics are ignored.
     pub search: Option<String>,
+    /// Only records changed at or after this time: with `removedSince`, lets a client sync
+    /// incrementally.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -104,6 +107,7 @@ impl IndicatorQuery {
             codes: f.codes,
             content_area: f.content_area,
             search: f.search,
+            updated_since: f.updated_since,
         };
         let page = indicators::list(
             ctx.db(),

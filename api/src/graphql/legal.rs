@@ -164,6 +164,9 @@ pub struct LegalDocumentFilter {
     pub year: Option<i32>,
     /// Only records of this provenance.
     pub provenance: Option<Provenance>,
+    /// Only records changed at or after this time: with `removedSince`, lets a client sync
+    /// incrementally.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -188,6 +191,7 @@ impl LegalQuery {
         let f = filter.unwrap_or_default();
         let filter = legal::DocumentFilter {
             search: f.search,
+            updated_since: f.updated_since,
             types: f.types.map(|ts| ts.into_iter().map(Into::into).collect()),
             issuer: f.issuer,
             year: f.year,

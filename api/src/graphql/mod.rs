@@ -15,6 +15,7 @@ pub mod planning;
 pub mod report;
 pub mod reporting;
 pub mod rollups;
+pub mod sync;
 pub mod task;
 pub mod unit;
 pub mod user;
@@ -54,6 +55,7 @@ pub struct QueryRoot(
     rollups::RollupQuery,
     audit::AuditQuery,
     admin::AdminQuery,
+    sync::SyncQuery,
 );
 
 /// Every mutation of the API.

@@ -319,6 +319,9 @@ pub struct PlanFilter {
     pub parent: Option<ID>,
     /// Words of the number, title or motto; case and diacritics are ignored.
     pub search: Option<String>,
+    /// Only records changed at or after this time: with `removedSince`, lets a client sync
+    /// incrementally.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -347,6 +350,7 @@ impl PlanQuery {
             year: f.year,
             parent: id::decode_opt("filter.parent", NodeType::Plan, f.parent.as_ref())?,
             search: f.search,
+            updated_since: f.updated_since,
         };
         let page = plans::list(
             ctx.db(),

@@ -337,6 +337,31 @@ impl PlanningMutation {
         Ok(TaskPayload { task: Task(task) })
     }
 
+    /// Removes a task of a draft plan with its sub-tasks (they appear in `removedSince`).
+    async fn remove_task(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task and its version.")] input: VersionedInput,
+    ) -> AppResult<TaskPayload> {
+        let id = id::decode("input.id", NodeType::Task, &input.id)?;
+        let task = planning::remove_task(ctx.writer(), &ctx.actor()?, id, input.version).await?;
+        Ok(TaskPayload { task: Task(task) })
+    }
+
+    /// Withdraws a task's citation of a document.
+    async fn remove_legal_reference(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The task.")] task_id: ID,
+        #[graphql(desc = "The cited document.")] document_id: ID,
+    ) -> AppResult<TaskPayload> {
+        let task = id::decode("taskId", NodeType::Task, &task_id)?;
+        let document = id::decode("documentId", NodeType::LegalDocument, &document_id)?;
+        planning::remove_reference(ctx.writer(), &ctx.actor()?, task, document).await?;
+        let task = planning::load_task(ctx.db(), task).await?;
+        Ok(TaskPayload { task: Task(task) })
+    }
+
     /// Makes a unit a recipient that must derive its own plan by a date.
     async fn add_plan_recipient(
         &self,

@@ -239,6 +239,9 @@ pub struct ReportFilter {
     pub period_to: Option<NaiveDate>,
     /// Words of the title or text; case and diacritics are ignored.
     pub search: Option<String>,
+    /// Only records changed at or after this time: with `removedSince`, lets a client sync
+    /// incrementally.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -274,6 +277,7 @@ impl ReportQuery {
             period_from: f.period_from,
             period_to: f.period_to,
             search: f.search,
+            updated_since: f.updated_since,
         };
         let page = reports::list(
             ctx.db(),

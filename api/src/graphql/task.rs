@@ -306,6 +306,9 @@ pub struct TaskFilter {
     pub overdue: Option<bool>,
     /// Words of the code, title or description; case and diacritics are ignored.
     pub search: Option<String>,
+    /// Only records changed at or after this time: with `removedSince`, lets a client sync
+    /// incrementally.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl TaskFilter {
@@ -323,6 +326,7 @@ impl TaskFilter {
             due_to: self.due_to,
             overdue: self.overdue,
             search: self.search,
+            updated_since: self.updated_since,
         })
     }
 }

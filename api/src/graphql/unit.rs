@@ -140,6 +140,9 @@ pub struct UnitFilter {
     pub search: Option<String>,
     /// Only records of this provenance.
     pub provenance: Option<Provenance>,
+    /// Only records changed at or after this time: with `removedSince`, lets a client sync
+    /// incrementally.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl UnitFilter {
@@ -151,6 +154,7 @@ impl UnitFilter {
                 .kinds
                 .map(|ks| ks.into_iter().map(Into::into).collect()),
             search: self.search,
+            updated_since: self.updated_since,
             provenance: self.provenance.map(Into::into),
         })
     }
