@@ -31,6 +31,8 @@ pub struct Config {
     pub jwt_previous_keys: Vec<(String, PathBuf)>,
     pub token_ttl: Duration,
     pub refresh_ttl: Duration,
+    /// In production: a file of SHA-256 hashes (hex, one a line) of the only documents served.
+    pub operation_allowlist: Option<PathBuf>,
     pub log_format: LogFormat,
     /// Seed reference data (and demo accounts outside production) into an empty database.
     pub seed_on_start: bool,
@@ -169,6 +171,7 @@ impl Config {
             jwt_secret,
             jwt_private_key_file,
             jwt_key_id: get("QCDC_JWT_KEY_ID"),
+            operation_allowlist: get("QCDC_OPERATION_ALLOWLIST").map(PathBuf::from),
             jwt_previous_keys,
             token_ttl: Duration::from_secs(token_ttl_minutes * 60),
             refresh_ttl: Duration::from_secs(refresh_ttl_days * 24 * 3600),
@@ -179,6 +182,21 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// The allowed document hashes, when production mode restricts operations to a list.
+    pub fn allowed_operations(&self) -> anyhow::Result<Option<std::collections::HashSet<String>>> {
+        let (true, Some(path)) = (self.is_production(), &self.operation_allowlist) else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("QCDC_OPERATION_ALLOWLIST {}: {e}", path.display()))?;
+        Ok(Some(
+            text.lines()
+                .map(|l| l.trim().to_ascii_lowercase())
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect(),
+        ))
     }
 
     /// The token keys these settings describe (reads the key files).

@@ -21,6 +21,8 @@ pub struct AppState {
     pub keys: TokenKeys,
     /// SQL statements run so far (all requests together).
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Production allow-list of document hashes; `None` serves any document.
+    pub allowed_operations: Option<std::sync::Arc<std::collections::HashSet<String>>>,
     /// Throttles the token endpoint (the GraphQL `login` has its own in the schema).
     pub throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
 }
@@ -86,6 +88,7 @@ impl Application {
             schema,
             keys,
             statements,
+            allowed_operations: config.allowed_operations()?.map(std::sync::Arc::new),
             throttle: Default::default(),
         };
         let listener = TcpListener::bind(config.listen).await?;

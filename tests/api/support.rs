@@ -110,6 +110,7 @@ pub fn test_config(database_url: String) -> Config {
         jwt_previous_keys: Vec::new(),
         token_ttl: Duration::from_secs(15 * 60),
         refresh_ttl: Duration::from_secs(24 * 3600),
+        operation_allowlist: None,
         log_format: LogFormat::Text,
         seed_on_start: true,
     }

@@ -182,6 +182,25 @@ pub async fn execute(
             );
         }
     };
+    if let Some(allowed) = &state.allowed_operations {
+        // A hash-only persisted query is checked by the hash it names.
+        let hash = if query.is_empty() {
+            value
+                .pointer("/extensions/persistedQuery/sha256Hash")
+                .and_then(|h| h.as_str())
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        } else {
+            crate::domain::sessions::hash_secret(query)
+        };
+        if !allowed.contains(&hash) {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                "OPERATION_NOT_ALLOWED",
+                "this server only runs the operations on its allow-list",
+            );
+        }
+    }
     if let Err(refusal) = guard::check(query) {
         let message = match refusal {
             guard::Refusal::TooDeep => "document nested too deeply",
