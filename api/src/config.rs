@@ -33,6 +33,8 @@ pub struct Config {
     pub refresh_ttl: Duration,
     /// In production: a file of SHA-256 hashes (hex, one a line) of the only documents served.
     pub operation_allowlist: Option<PathBuf>,
+    /// How often to look for newly overdue derived plans.
+    pub overdue_sweep: Duration,
     pub log_format: LogFormat,
     /// Seed reference data (and demo accounts outside production) into an empty database.
     pub seed_on_start: bool,
@@ -172,6 +174,17 @@ impl Config {
             jwt_private_key_file,
             jwt_key_id: get("QCDC_JWT_KEY_ID"),
             operation_allowlist: get("QCDC_OPERATION_ALLOWLIST").map(PathBuf::from),
+            overdue_sweep: Duration::from_secs(match get("QCDC_OVERDUE_SWEEP_SECONDS") {
+                None => 300,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|s| (1..=86_400).contains(s))
+                    .ok_or_else(|| ConfigError {
+                        variable: "QCDC_OVERDUE_SWEEP_SECONDS",
+                        message: format!("expected seconds between 1 and 86400, got `{v}`"),
+                    })?,
+            }),
             jwt_previous_keys,
             token_ttl: Duration::from_secs(token_ttl_minutes * 60),
             refresh_ttl: Duration::from_secs(refresh_ttl_days * 24 * 3600),

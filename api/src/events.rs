@@ -23,6 +23,8 @@ pub enum EventKind {
     TaskAssigned,
     /// An assignment was acknowledged, progressed or completed.
     AssignmentChanged,
+    /// A recipient's derived plan is past its due date and not issued.
+    DerivationOverdue,
 }
 
 /// One change, with the unit it concerns (for filtering by grants) and its plan.
@@ -110,4 +112,86 @@ async fn listen(url: String, local: broadcast::Sender<Event>) {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// Tells subscribers, once, that a recipient's derived plan is overdue: past its due date with
+/// no issued derived plan. Each recipient is claimed with a conditional update, so with several
+/// instances on one database exactly one of them publishes it.
+pub async fn sweep_overdue_derivations(
+    db: &DatabaseConnection,
+    writer: &crate::domain::write::Writer,
+    bus: &EventBus,
+) -> anyhow::Result<usize> {
+    use entity::{PlanStatus, plan, plan_recipient};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let today = Utc::now().date_naive();
+    let due = plan_recipient::Entity::find()
+        .filter(plan_recipient::Column::DeriveBy.lt(today))
+        .filter(plan_recipient::Column::OverdueNotifiedAt.is_null())
+        .all(db)
+        .await?;
+    let mut told = 0;
+    for r in due {
+        if let Some(derived) = r.derived_plan_id {
+            let issued = plan::Entity::find_by_id(derived)
+                .one(db)
+                .await?
+                .is_some_and(|p| p.status != PlanStatus::Draft);
+            if issued {
+                continue;
+            }
+        }
+        // Through the writer, so on SQLite the claim queues with every other write.
+        let id = r.id;
+        let claimed = writer
+            .transaction(move |txn| {
+                Box::pin(async move {
+                    Ok(plan_recipient::Entity::update_many()
+                        .col_expr(
+                            plan_recipient::Column::OverdueNotifiedAt,
+                            Expr::value(Utc::now()),
+                        )
+                        .filter(plan_recipient::Column::Id.eq(id))
+                        .filter(plan_recipient::Column::OverdueNotifiedAt.is_null())
+                        .exec(txn)
+                        .await?
+                        .rows_affected
+                        == 1)
+                })
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+        if claimed {
+            bus.publish(Event {
+                kind: EventKind::DerivationOverdue,
+                entity_id: r.id,
+                unit_id: r.unit_id,
+                plan_id: Some(r.plan_id),
+                status: Some("OVERDUE".into()),
+                at: Utc::now(),
+            })
+            .await;
+            told += 1;
+        }
+    }
+    Ok(told)
+}
+
+/// Runs [`sweep_overdue_derivations`] every `every` until the process ends.
+pub fn spawn_overdue_sweeper(
+    db: DatabaseConnection,
+    writer: crate::domain::write::Writer,
+    bus: EventBus,
+    every: Duration,
+) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            if let Err(err) = sweep_overdue_derivations(&db, &writer, &bus).await {
+                tracing::warn!(error = %err, "overdue sweep failed");
+            }
+        }
+    });
 }

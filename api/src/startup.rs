@@ -17,6 +17,8 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Every write goes through it (on SQLite it queues writers; see `domain::write`).
+    pub writer: crate::domain::write::Writer,
     pub schema: AppSchema,
     pub keys: TokenKeys,
     /// SQL statements run so far (all requests together).
@@ -77,14 +79,30 @@ impl Application {
         config: &Config,
         mut conn: DatabaseConnection,
     ) -> anyhow::Result<Self> {
-        // Registered before any clone, so every clone counts into it.
+        // Background work (events, sweeps) gets a clone taken before the counter exists, so
+        // the count is the requests' own work.
+        let background = conn.clone();
+        // Registered before any other clone, so every request's clone counts into it.
         let statements = db::count_statements(&mut conn);
         let keys = config.token_keys()?;
-        let events = crate::events::EventBus::start(conn.clone(), &config.database_url);
-        let schema =
-            graphql::build_schema(conn.clone(), keys.clone(), events, config.is_production());
+        let events = crate::events::EventBus::start(background.clone(), &config.database_url);
+        let writer = crate::domain::write::Writer::new(conn.clone());
+        crate::events::spawn_overdue_sweeper(
+            background,
+            writer.clone(),
+            events.clone(),
+            config.overdue_sweep,
+        );
+        let schema = graphql::build_schema(
+            conn.clone(),
+            writer.clone(),
+            keys.clone(),
+            events,
+            config.is_production(),
+        );
         let state = AppState {
             db: conn,
+            writer,
             schema,
             keys,
             statements,

@@ -15,6 +15,8 @@ pub struct Model {
     pub derive_by: Option<Date>,
     /// The plan the unit derived, once it exists.
     pub derived_plan_id: Option<Uuid>,
+    /// When subscribers were told the derived plan is overdue (told once, by one instance).
+    pub overdue_notified_at: Option<DateTimeUtc>,
     pub provenance: Provenance,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,

@@ -322,6 +322,7 @@ pub(crate) fn schema(backend: DatabaseBackend) -> Vec<TableDef> {
                 .col(uuid("unit_id"))
                 .col(date_null("derive_by"))
                 .col(uuid_null("derived_plan_id"))
+                .col(timestamp_with_time_zone_null("overdue_notified_at"))
                 .col(enumeration("provenance"))
                 .col(text_null("note"))
                 .col(created_at())

@@ -294,6 +294,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             unit_id: district.id,
             derive_by: Some(date(3, 31)),
             derived_plan_id: Some(district_plan.id),
+            overdue_notified_at: None,
             provenance: Provenance::Assumed,
             note: text("hạn giả định"),
             created_at: at(1),

@@ -176,6 +176,55 @@ async fn subscribers_see_changes_in_their_scope_only(app: &TestApp) {
     );
 }
 
+on_both_databases!(a_unit_is_told_when_a_plan_it_must_derive_is_overdue);
+
+async fn a_unit_is_told_when_a_plan_it_must_derive_is_overdue(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let manager = app.login("manager").await;
+    let mut inbox = open(&app.base, &manager).await.unwrap();
+    subscribe(
+        &mut inbox,
+        "subscription { notifications { kind status unit { code } planId } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A plan whose recipient (district 1's committee) was due yesterday.
+    let unit = |code: &str| {
+        let code = code.to_owned();
+        async move {
+            crate::support::gid(
+                qcdc::graphql::id::NodeType::Unit,
+                app.unit_uuid(&code).await,
+            )
+        }
+    };
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+    let plan = app
+        .data(&steering, "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+            json!({ "i": { "title": "Kế hoạch", "issuingUnitId": unit("ST.BCD").await, "periodStart": "2024-01-01", "periodEnd": "2030-12-31" } }))
+        .await["createPlan"]["plan"]["id"]
+        .clone();
+    app.data(&steering, "mutation($i: AddPlanRecipientInput!) { addPlanRecipient(input: $i) { plan { id } } }",
+        json!({ "i": { "planId": plan, "unitId": unit("ST.D01.BCD").await, "deriveBy": yesterday } }))
+        .await;
+
+    // The seeded plan's long-overdue recipients may be announced first; ours must come.
+    for _ in 0..20 {
+        let msg = next_json(&mut inbox).await.expect("a notification");
+        let n = &msg["payload"]["data"]["notifications"];
+        assert_eq!(n["kind"], "DERIVATION_OVERDUE", "{msg}");
+        assert!(
+            n["unit"]["code"].as_str().unwrap().starts_with("ST.D01"),
+            "only the manager's own units: {msg}"
+        );
+        if n["planId"] == plan {
+            return;
+        }
+    }
+    panic!("the overdue derivation was never announced");
+}
+
 /// Two server processes on one PostgreSQL database: a change made through one reaches a
 /// subscriber connected to the other (LISTEN/NOTIFY, no other moving part).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -137,6 +137,10 @@ async fn hostile_documents_are_refused_at_once() {
     let body = app.gql(Some(&token), "{ plan { numbr } }", json!({})).await;
     let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(!message.contains("Did you mean"), "{message}");
+    // Engine errors carry a code like every other error.
+    assert_eq!(error_code(&body), Some("GRAPHQL_VALIDATION_FAILED"));
+    let syntax = app.gql(Some(&token), "{ plans(", json!({})).await;
+    assert_eq!(error_code(&syntax), Some("GRAPHQL_VALIDATION_FAILED"));
     app.finish().await;
 }
 

@@ -49,6 +49,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    /// The server's writer: fixtures queue with its own writes.
+    pub server_writer: qcdc::domain::write::Writer,
     /// SQL statements the server has run so far.
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -111,6 +113,7 @@ pub fn test_config(database_url: String) -> Config {
         token_ttl: Duration::from_secs(15 * 60),
         refresh_ttl: Duration::from_secs(24 * 3600),
         operation_allowlist: None,
+        overdue_sweep: Duration::from_secs(1),
         log_format: LogFormat::Text,
         seed_on_start: true,
     }
@@ -151,6 +154,7 @@ impl TestApp {
         let addr = app.local_addr().unwrap();
         let db = app.state.db.clone();
         let statements = app.state.statements.clone();
+        let server_writer = app.state.writer.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -160,6 +164,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             statements,
+            server_writer,
             shutdown: Some(tx),
             server: Some(server),
             postgres_db,
@@ -255,7 +260,7 @@ pub fn nodes<'a>(data: &'a Value, path: &[&str]) -> Vec<&'a Value> {
 impl TestApp {
     /// A writer for setting up fixtures directly through the domain services.
     pub fn writer(&self) -> qcdc::domain::write::Writer {
-        qcdc::domain::write::Writer::new(self.db.clone())
+        self.server_writer.clone()
     }
 
     /// An administrator acting for fixtures (so fixture reports are nobody else's own).

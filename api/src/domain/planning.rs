@@ -636,6 +636,7 @@ pub async fn add_recipient(
                 unit_id: Set(unit_id),
                 derive_by: Set(derive_by),
                 derived_plan_id: Set(None),
+                overdue_notified_at: Set(None),
                 provenance: Set(Provenance::User),
                 note: Set(None),
                 created_at: Set(now),

@@ -5,7 +5,10 @@
 
 use std::{future::Future, pin::Pin, sync::Arc};
 
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use tokio::sync::Mutex;
 
 use crate::error::{AppError, AppResult};
@@ -35,7 +38,19 @@ impl Writer {
             Some(gate) => Some(gate.lock().await),
             None => None,
         };
-        let txn = self.db.begin().await.map_err(AppError::from)?;
+        let txn = if self.gate.is_some() {
+            // IMMEDIATE takes the write lock at BEGIN, so a writer outside this process (or an
+            // autocommit statement) makes it wait for the busy timeout instead of failing later.
+            self.db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await
+        } else {
+            self.db.begin().await
+        }
+        .map_err(AppError::from)?;
         let value = work(&txn).await?;
         txn.commit().await.map_err(AppError::from)?;
         Ok(value)

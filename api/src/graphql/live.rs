@@ -31,6 +31,8 @@ pub enum ChangeKind {
     TaskAssigned,
     /// An assignment was acknowledged, progressed or completed.
     AssignmentChanged,
+    /// A derived plan of the unit is overdue.
+    DerivationOverdue,
 }
 
 impl From<EventKind> for ChangeKind {
@@ -39,6 +41,7 @@ impl From<EventKind> for ChangeKind {
             EventKind::ReportStatusChanged => Self::ReportStatusChanged,
             EventKind::TaskAssigned => Self::TaskAssigned,
             EventKind::AssignmentChanged => Self::AssignmentChanged,
+            EventKind::DerivationOverdue => Self::DerivationOverdue,
         }
     }
 }
@@ -76,7 +79,10 @@ impl ChangeEvent {
     }
     /// The assignment, for assignment changes.
     async fn assignment(&self, ctx: &Context<'_>) -> AppResult<Option<Assignment>> {
-        if self.0.kind == EventKind::ReportStatusChanged {
+        if !matches!(
+            self.0.kind,
+            EventKind::TaskAssigned | EventKind::AssignmentChanged
+        ) {
             return Ok(None);
         }
         Ok(
@@ -176,12 +182,16 @@ impl SubscriptionRoot {
             .await?
             .ok_or(AppError::NotFound("plan"))?;
         Ok(events(ctx, move |e| {
-            e.plan_id == Some(plan) && e.kind != EventKind::ReportStatusChanged
+            e.plan_id == Some(plan)
+                && matches!(
+                    e.kind,
+                    EventKind::TaskAssigned | EventKind::AssignmentChanged
+                )
         })?)
     }
 
-    /// What needs your units' attention: a report of theirs was returned, or a task was
-    /// assigned to them.
+    /// What needs your units' attention: a report of theirs was returned, a task was assigned
+    /// to them, or a plan they must derive is overdue.
     async fn notifications(&self, ctx: &Context<'_>) -> async_graphql::Result<Changes> {
         let units = covered_units(ctx).await?;
         Ok(events(ctx, move |e| {
@@ -189,6 +199,7 @@ impl SubscriptionRoot {
                 && match e.kind {
                     EventKind::ReportStatusChanged => e.status.as_deref() == Some("RETURNED"),
                     EventKind::TaskAssigned => true,
+                    EventKind::DerivationOverdue => true,
                     EventKind::AssignmentChanged => false,
                 }
         })?)

@@ -4,7 +4,10 @@
 use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{assignment, indicator, legal_document, plan, task, task_legal_reference, unit};
+use entity::{
+    assignment, indicator, indicator_value, legal_document, plan, plan_recipient,
+    report_obligation, report_schedule, report_task_progress, task, task_legal_reference, unit,
+};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
     QueryOrder,
@@ -84,6 +87,11 @@ pub struct Loaders {
     pub task_children: DataLoader<ByGroup<task::Entity>, HashMapCache>,
     pub task_assignments: DataLoader<ByGroup<assignment::Entity>, HashMapCache>,
     pub task_references: DataLoader<ByGroup<task_legal_reference::Entity>, HashMapCache>,
+    pub plan_recipients: DataLoader<ByGroup<plan_recipient::Entity>, HashMapCache>,
+    pub plan_schedules: DataLoader<ByGroup<report_schedule::Entity>, HashMapCache>,
+    pub schedule_obligations: DataLoader<ByGroup<report_obligation::Entity>, HashMapCache>,
+    pub report_progress: DataLoader<ByGroup<report_task_progress::Entity>, HashMapCache>,
+    pub report_values: DataLoader<ByGroup<indicator_value::Entity>, HashMapCache>,
 }
 
 impl Loaders {
@@ -148,6 +156,36 @@ impl Loaders {
                 task_legal_reference::Column::Id,
                 |r: &task_legal_reference::Model| r.task_id,
             ),
+            plan_recipients: by_group(
+                db,
+                plan_recipient::Column::PlanId,
+                plan_recipient::Column::Id,
+                |r: &plan_recipient::Model| r.plan_id,
+            ),
+            plan_schedules: by_group(
+                db,
+                report_schedule::Column::PlanId,
+                report_schedule::Column::DueOn,
+                |s: &report_schedule::Model| s.plan_id,
+            ),
+            schedule_obligations: by_group(
+                db,
+                report_obligation::Column::ScheduleId,
+                report_obligation::Column::Id,
+                |o: &report_obligation::Model| o.schedule_id,
+            ),
+            report_progress: by_group(
+                db,
+                report_task_progress::Column::ReportId,
+                report_task_progress::Column::Id,
+                |e: &report_task_progress::Model| e.report_id,
+            ),
+            report_values: by_group(
+                db,
+                indicator_value::Column::ReportId,
+                indicator_value::Column::Id,
+                |v: &indicator_value::Model| v.report_id,
+            ),
         }
     }
 }
@@ -163,7 +201,19 @@ impl Loaders {
         self.task_children.enable_all_cache(false);
         self.task_assignments.enable_all_cache(false);
         self.task_references.enable_all_cache(false);
+        self.plan_recipients.enable_all_cache(false);
+        self.plan_schedules.enable_all_cache(false);
+        self.schedule_obligations.enable_all_cache(false);
+        self.report_progress.enable_all_cache(false);
+        self.report_values.enable_all_cache(false);
     }
+}
+
+/// The rows a group loader found for one key (none is an empty list).
+pub fn group<T>(
+    loaded: Result<Option<Vec<T>>, Arc<sea_orm::DbErr>>,
+) -> crate::error::AppResult<Vec<T>> {
+    Ok(loaded.map_err(failed)?.unwrap_or_default())
 }
 
 /// Turns a loader failure into the API's internal error.

@@ -80,6 +80,7 @@ pub const PERSISTED_QUERY_CACHE: usize = 1_024;
 /// Builds the schema with its limits. Production hides introspection.
 pub fn build_schema(
     db: DatabaseConnection,
+    writer: Writer,
     keys: TokenKeys,
     events: crate::events::EventBus,
     production: bool,
@@ -89,7 +90,7 @@ pub fn build_schema(
         MutationRoot::default(),
         live::SubscriptionRoot,
     )
-    .data(Writer::new(db.clone()))
+    .data(writer)
     .data(events)
     .data(crate::auth::throttle::Throttle::default())
     // Apollo's automatic persisted queries: mobile clients send a hash instead of the document.

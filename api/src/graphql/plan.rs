@@ -11,7 +11,7 @@ use super::{
     enums::{PlanStatus, Provenance, ReportKind},
     id::{self, NodeType},
     legal::LegalDocument,
-    loaders::failed,
+    loaders::{failed, group},
     task::{Task, TaskConnection, TaskFilter},
     unit::{self, Unit},
 };
@@ -112,11 +112,12 @@ impl Plan {
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn recipients(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanRecipient>> {
         ctx.caller()?;
-        Ok(plans::recipients(ctx.db(), self.0.id)
-            .await?
-            .into_iter()
-            .map(PlanRecipient)
-            .collect())
+        Ok(
+            group(ctx.loaders().plan_recipients.load_one(self.0.id).await)?
+                .into_iter()
+                .map(PlanRecipient)
+                .collect(),
+        )
     }
     /// Tasks of this plan in tree order (each parent before its children).
     #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
@@ -159,13 +160,7 @@ impl Plan {
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn report_schedules(&self, ctx: &Context<'_>) -> AppResult<Vec<ReportSchedule>> {
         ctx.caller()?;
-        let rows = report_schedule::Entity::find()
-            .filter(report_schedule::Column::PlanId.eq(self.0.id))
-            .order_by_asc(report_schedule::Column::DueOn)
-            .order_by_asc(report_schedule::Column::Id)
-            .all(ctx.db())
-            .await
-            .map_err(crate::error::AppError::from)?;
+        let rows = group(ctx.loaders().plan_schedules.load_one(self.0.id).await)?;
         Ok(rows.into_iter().map(ReportSchedule).collect())
     }
 }
@@ -279,26 +274,18 @@ impl ReportSchedule {
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn obligations(&self, ctx: &Context<'_>) -> AppResult<Vec<Obligation>> {
         ctx.caller()?;
-        let rows = report_obligation::Entity::find()
-            .filter(report_obligation::Column::ScheduleId.eq(self.0.id))
-            .order_by_asc(report_obligation::Column::Id)
-            .all(ctx.db())
-            .await
-            .map_err(crate::error::AppError::from)?;
+        let rows = group(ctx.loaders().schedule_obligations.load_one(self.0.id).await)?;
         Ok(rows.into_iter().map(Obligation).collect())
     }
     /// Units expected to report (one obligation each).
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn reporting_units(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
         ctx.caller()?;
-        let ids: Vec<uuid::Uuid> = report_obligation::Entity::find()
-            .filter(report_obligation::Column::ScheduleId.eq(self.0.id))
-            .all(ctx.db())
-            .await
-            .map_err(crate::error::AppError::from)?
-            .into_iter()
-            .map(|o| o.unit_id)
-            .collect();
+        let ids: Vec<uuid::Uuid> =
+            group(ctx.loaders().schedule_obligations.load_one(self.0.id).await)?
+                .into_iter()
+                .map(|o| o.unit_id)
+                .collect();
         let mut found = ctx.loaders().units.load_many(ids).await.map_err(failed)?;
         let mut units: Vec<_> = found.drain().map(|(_, u)| u).collect();
         units.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));

@@ -150,21 +150,23 @@ impl Report {
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn progress_entries(&self, ctx: &Context<'_>) -> AppResult<Vec<ProgressEntry>> {
         ctx.caller()?;
-        Ok(reports::progress_entries(ctx.db(), self.0.id)
-            .await?
-            .into_iter()
-            .map(ProgressEntry)
-            .collect())
+        Ok(
+            super::loaders::group(ctx.loaders().report_progress.load_one(self.0.id).await)?
+                .into_iter()
+                .map(ProgressEntry)
+                .collect(),
+        )
     }
     /// Indicator values reported.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn indicator_values(&self, ctx: &Context<'_>) -> AppResult<Vec<IndicatorValue>> {
         ctx.caller()?;
-        Ok(reports::indicator_values(ctx.db(), self.0.id)
-            .await?
-            .into_iter()
-            .map(IndicatorValue)
-            .collect())
+        Ok(
+            super::loaders::group(ctx.loaders().report_values.load_one(self.0.id).await)?
+                .into_iter()
+                .map(IndicatorValue)
+                .collect(),
+        )
     }
 }
 

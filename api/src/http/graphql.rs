@@ -55,6 +55,30 @@ pub async fn get(State(state): State<AppState>, request: axum::extract::Request)
         })
 }
 
+/// Gives every error a stable `extensions.code`: resolver errors carry theirs already; parse,
+/// validation and limit errors from the engine get `GRAPHQL_VALIDATION_FAILED`, and a missing
+/// persisted query gets the code Apollo clients know.
+pub fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            let code = if error.message == "PersistedQueryNotFound" {
+                "PERSISTED_QUERY_NOT_FOUND"
+            } else {
+                "GRAPHQL_VALIDATION_FAILED"
+            };
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code);
+        }
+    }
+    response
+}
+
 /// Authenticates a WebSocket session from its `connection_init` payload
 /// (`{"Authorization": "Bearer …"}`); a session without valid credentials is refused.
 async fn connection_data(
@@ -248,7 +272,7 @@ pub async fn execute(
             "an Idempotency-Key needs an authenticated caller",
         ),
         (None, _) => {
-            let response = state.schema.execute(request).await;
+            let response = with_codes(state.schema.execute(request).await);
             axum::Json(response).into_response()
         }
     }

@@ -60,7 +60,7 @@ pub async fn run(
     .await;
     match claim {
         Ok(row) => {
-            let response = state.schema.execute(request).await;
+            let response = super::graphql::with_codes(state.schema.execute(request).await);
             let Ok(text) = serde_json::to_string(&response) else {
                 return internal();
             };

@@ -239,6 +239,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                 unit_id: Set(unit),
                 derive_by: Set(r.derive_by),
                 derived_plan_id: Set(None),
+                overdue_notified_at: Set(None),
                 provenance: Set(r.provenance),
                 note: Set(r.note.as_deref().map(text::clean)),
                 created_at: Set(now),
