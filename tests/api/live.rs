@@ -176,7 +176,111 @@ async fn subscribers_see_changes_in_their_scope_only(app: &TestApp) {
     );
 }
 
-on_both_databases!(a_unit_is_told_when_a_plan_it_must_derive_is_overdue);
+on_both_databases!(
+    a_unit_is_told_when_a_plan_it_must_derive_is_overdue,
+    plan_activity_and_notifications_follow_assignments_and_returns,
+);
+
+/// The next notification other than the seeded plan's overdue derivations, which the
+/// periodic sweep may announce at any time.
+async fn next_notification(ws: &mut Socket) -> Value {
+    loop {
+        let msg = next_json(ws).await.expect("a notification");
+        if msg["payload"]["data"]["notifications"]["kind"] != "DERIVATION_OVERDUE" {
+            return msg;
+        }
+    }
+}
+
+async fn plan_activity_and_notifications_follow_assignments_and_returns(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let reporter = app.login("reporter").await;
+    let (ob1, _) = obligations(&app.base, &app.client, &steering).await;
+    let gql = |token: String, query: &'static str, vars: Value| async move {
+        app.data(&token, query, vars).await
+    };
+    // A plan with one task, followed live by the standing office.
+    let bcd = crate::support::gid(
+        qcdc::graphql::id::NodeType::Unit,
+        app.unit_uuid("ST.BCD").await,
+    );
+    let d1 = crate::support::gid(
+        qcdc::graphql::id::NodeType::Unit,
+        app.unit_uuid("ST.D01.BCD").await,
+    );
+    let plan = gql(steering.clone(), "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+        json!({ "i": { "title": "Kế hoạch", "issuingUnitId": bcd, "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } })).await;
+    let plan_id = plan["createPlan"]["plan"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let task = gql(
+        steering.clone(),
+        "mutation($i: AddTaskInput!) { addTask(input: $i) { task { id } } }",
+        json!({ "i": { "planId": plan_id, "title": "Tuyên truyền" } }),
+    )
+    .await;
+    let mut office = open(&app.base, &steering).await.unwrap();
+    subscribe(&mut office, &format!(r#"subscription {{ planActivity(planId: "{plan_id}") {{ kind status assignment {{ role unit {{ code }} }} }} }}"#)).await;
+    let mut district = open(&app.base, &reporter).await.unwrap();
+    subscribe(
+        &mut district,
+        "subscription { notifications { kind status unit { code } } }",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Assigning the task tells the plan's followers and the assigned district.
+    let a = gql(
+        steering.clone(),
+        "mutation($i: AssignTaskInput!) { assignTask(input: $i) { assignment { id version } } }",
+        json!({ "i": { "taskId": task["addTask"]["task"]["id"], "unitId": d1, "role": "LEAD" } }),
+    )
+    .await;
+    let seen = next_json(&mut office).await.unwrap();
+    let e = &seen["payload"]["data"]["planActivity"];
+    assert_eq!(
+        (e["kind"].as_str(), e["assignment"]["role"].as_str()),
+        (Some("TASK_ASSIGNED"), Some("LEAD")),
+        "{seen}"
+    );
+    let told = next_notification(&mut district).await;
+    assert_eq!(
+        told["payload"]["data"]["notifications"]["kind"], "TASK_ASSIGNED",
+        "{told}"
+    );
+    // Progress on it shows on the plan's feed.
+    let a = &a["assignTask"]["assignment"];
+    gql(
+        reporter.clone(),
+        "mutation($i: RecordProgressInput!) { recordProgress(input: $i) { assignment { id } } }",
+        json!({ "i": { "id": a["id"], "version": a["version"], "progress": 40 } }),
+    )
+    .await;
+    let progress = next_json(&mut office).await.unwrap();
+    assert_eq!(
+        progress["payload"]["data"]["planActivity"]["kind"], "ASSIGNMENT_CHANGED",
+        "{progress}"
+    );
+
+    // A returned report reaches its unit's inbox; a submitted one does not.
+    submit(&app.base, &app.client, &reporter, &ob1).await;
+    let reports = gql(steering.clone(), "{ reports(first: 5, filter: { statuses: [SUBMITTED] }) { edges { node { id version } } } }", json!({})).await;
+    let r = &reports["reports"]["edges"][0]["node"];
+    gql(
+        steering.clone(),
+        "mutation($i: ReportStepInput!) { returnReport(input: $i) { report { status } } }",
+        json!({ "i": { "id": r["id"], "version": r["version"], "comment": "Bổ sung" } }),
+    )
+    .await;
+    let returned = next_notification(&mut district).await;
+    let n = &returned["payload"]["data"]["notifications"];
+    assert_eq!(
+        (n["kind"].as_str(), n["status"].as_str()),
+        (Some("REPORT_STATUS_CHANGED"), Some("RETURNED")),
+        "{returned}"
+    );
+}
 
 async fn a_unit_is_told_when_a_plan_it_must_derive_is_overdue(app: &TestApp) {
     let steering = app.login("steering").await;
