@@ -261,11 +261,7 @@ pub async fn grants_of_client(
     db: &impl ConnectionTrait,
     client: Uuid,
 ) -> AppResult<Vec<role_grant::Model>> {
-    Ok(role_grant::Entity::find()
-        .filter(role_grant::Column::ApiClientId.eq(client))
-        .order_by_asc(role_grant::Column::Id)
-        .all(db)
-        .await?)
+    users::grants_where(db, role_grant::Column::ApiClientId.eq(client)).await
 }
 
 pub async fn create_client(

@@ -2,14 +2,12 @@
 
 use chrono::Utc;
 use entity::{Role, api_client, role_grant};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::sessions::{hash_secret, random_secret};
 use crate::{
-    auth::{Caller, Grant, token::Principal},
+    auth::{Caller, token::Principal},
     error::{AppError, AppResult},
 };
 
@@ -27,17 +25,9 @@ pub async fn load_caller(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Optio
     if !client.active {
         return Ok(None);
     }
-    let grants = role_grant::Entity::find()
-        .filter(role_grant::Column::ApiClientId.eq(id))
-        .order_by_asc(role_grant::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| Grant {
-            role: g.role,
-            scope_unit_id: g.scope_unit_id,
-        })
-        .collect();
+    let grants = super::users::as_grants(
+        super::users::grants_where(db, role_grant::Column::ApiClientId.eq(id)).await?,
+    );
     Ok(Some(Caller {
         user_id: client.id,
         kind: Principal::Client,

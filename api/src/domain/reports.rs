@@ -109,6 +109,21 @@ pub async fn get(
         .await?)
 }
 
+/// The reports of `ids` the caller may see, in the order of `ids`, with one query.
+pub async fn get_many(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> AppResult<Vec<report::Model>> {
+    let mut rows = report::Entity::find()
+        .filter(report::Column::Id.is_in(ids.iter().copied()))
+        .filter(scope::reports_of_units(&caller.read_scopes()))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
+    Ok(rows)
+}
+
 /// Per-task progress entries of a report.
 pub async fn progress_entries(
     db: &impl ConnectionTrait,

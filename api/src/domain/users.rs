@@ -23,17 +23,7 @@ pub async fn load_caller(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<
     if !account.active {
         return Ok(None);
     }
-    let grants = role_grant::Entity::find()
-        .filter(role_grant::Column::UserId.eq(user_id))
-        .order_by_asc(role_grant::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| Grant {
-            role: g.role,
-            scope_unit_id: g.scope_unit_id,
-        })
-        .collect();
+    let grants = as_grants(grants_of(db, user_id).await?);
     Ok(Some(Caller {
         user_id: account.id,
         kind: Principal::User,
@@ -72,11 +62,29 @@ pub async fn grants_of(
     db: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> AppResult<Vec<role_grant::Model>> {
+    grants_where(db, role_grant::Column::UserId.eq(user_id)).await
+}
+
+/// Stored grants matching `condition` (a user's or an API client's), in a stable order.
+pub async fn grants_where(
+    db: &impl ConnectionTrait,
+    condition: sea_orm::sea_query::SimpleExpr,
+) -> AppResult<Vec<role_grant::Model>> {
     Ok(role_grant::Entity::find()
-        .filter(role_grant::Column::UserId.eq(user_id))
+        .filter(condition)
         .order_by_asc(role_grant::Column::Id)
         .all(db)
         .await?)
+}
+
+/// Stored grants as the caller's grants.
+pub fn as_grants(rows: Vec<role_grant::Model>) -> Vec<Grant> {
+    rows.into_iter()
+        .map(|g| Grant {
+            role: g.role,
+            scope_unit_id: g.scope_unit_id,
+        })
+        .collect()
 }
 
 /// Usernames compare case-insensitively and without surrounding space.

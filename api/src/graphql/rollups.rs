@@ -215,13 +215,19 @@ impl ReportingCompliance {
     }
     /// The units that have not reported.
     async fn missing_units(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
-        let mut out = Vec::new();
-        for id in self.0.missing() {
-            if let Some(u) = unit::load(ctx, Some(id)).await? {
-                out.push(u);
-            }
-        }
-        Ok(out)
+        // One batch for all of them, kept in the compliance list's (Vietnamese) order.
+        let ids = self.0.missing();
+        let mut found = ctx
+            .loaders()
+            .units
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(super::loaders::failed)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.remove(id))
+            .map(Unit)
+            .collect())
     }
     /// Every expected report and where it stands.
     async fn obligations(&self) -> Vec<ObligationState> {
@@ -259,14 +265,8 @@ impl IndicatorTotal {
     }
     /// The approved reports whose values went into the total.
     async fn reports(&self, ctx: &Context<'_>) -> AppResult<Vec<Report>> {
-        let caller = ctx.caller()?;
-        let mut out = Vec::new();
-        for id in &self.0.reports {
-            if let Some(r) = reports::get(ctx.db(), caller, *id).await? {
-                out.push(Report(r));
-            }
-        }
-        Ok(out)
+        let rows = reports::get_many(ctx.db(), ctx.caller()?, &self.0.reports).await?;
+        Ok(rows.into_iter().map(Report).collect())
     }
 }
 
