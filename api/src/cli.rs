@@ -33,7 +33,11 @@ enum Command {
         action: MigrateAction,
     },
     /// Load the reference data (Plan 24-KH/BCĐ and its documents, units, indicators); idempotent.
-    Seed,
+    Seed {
+        /// Then apply a scenario of reorganisation events (`reorg-2025`); idempotent too.
+        #[arg(long)]
+        scenario: Option<String>,
+    },
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
     /// Manage user accounts.
@@ -164,11 +168,15 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             println!("migrations done");
             Ok(())
         }
-        Command::Seed => {
+        Command::Seed { scenario } => {
             let conn = db::connect(&config.database_url).await?;
             db::migrate(&conn).await?;
             let report = seed::seed_reference(&conn, seed::file::SOC_TRANG_2024).await?;
             println!("seed: {} records created ({report:?})", report.created());
+            if let Some(name) = scenario {
+                let report = seed::seed_scenario(&conn, &name).await?;
+                println!("scenario {name}: {report:?}");
+            }
             Ok(())
         }
         Command::Schema => Ok(()),

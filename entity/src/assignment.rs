@@ -17,6 +17,14 @@ pub struct Model {
     /// Percentage, 0..=100.
     pub progress: i16,
     pub provenance: Provenance,
+    /// The row this one was rerouted from when its unit was reorganised.
+    pub rerouted_from_id: Option<Uuid>,
+    /// The row that took over when this one's unit was reorganised.
+    pub rerouted_to_id: Option<Uuid>,
+    /// Day a rerouted row starts counting for its unit.
+    pub active_from: Option<Date>,
+    /// Day this row stopped counting because it was rerouted.
+    pub rerouted_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

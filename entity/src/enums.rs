@@ -246,6 +246,8 @@ stored_enum! {
         Done = "DONE",
         /// Cancelled (hủy bỏ).
         Cancelled = "CANCELLED",
+        /// Handed to a successor unit when this one was reorganised (chuyển giao).
+        Rerouted = "REROUTED",
     }
 }
 
@@ -326,5 +328,37 @@ stored_enum! {
         Viewer = "VIEWER",
         /// Partner system (API client): read, submit reports and progress.
         Partner = "PARTNER",
+    }
+}
+
+stored_enum! {
+    /// Kind of reorganisation (sắp xếp, tổ chức lại đơn vị).
+    ReorgKind {
+        /// Several units merge into a new one (hợp nhất).
+        MergeNew = "MERGE_NEW",
+        /// Units are merged into an existing one, which continues (sáp nhập).
+        Absorb = "ABSORB",
+        /// One unit splits into several new ones (chia, tách).
+        Split = "SPLIT",
+        /// Part of a unit (some of its sub-units) moves to another unit (điều chỉnh một phần).
+        PartialTransfer = "PARTIAL_TRANSFER",
+        /// New name or code (đổi tên).
+        Rename = "RENAME",
+        /// New kind, e.g. thị trấn to phường (chuyển loại hình).
+        Reclassify = "RECLASSIFY",
+        /// Moves under another parent (chuyển trực thuộc).
+        Reparent = "REPARENT",
+        /// Ceases to exist (giải thể, kết thúc hoạt động).
+        Dissolve = "DISSOLVE",
+    }
+}
+
+stored_enum! {
+    /// Part a unit plays in a reorganisation.
+    ReorgRole {
+        /// A unit the event closes or changes.
+        Predecessor = "PREDECESSOR",
+        /// A unit that continues the predecessors or receives their open work.
+        Successor = "SUCCESSOR",
     }
 }

@@ -18,6 +18,8 @@ pub mod legal_document;
 pub mod plan;
 pub mod plan_recipient;
 pub mod refresh_token;
+pub mod reorg_event;
+pub mod reorg_event_unit;
 pub mod report;
 pub mod report_obligation;
 pub mod report_schedule;
@@ -29,6 +31,7 @@ pub mod task_legal_reference;
 pub mod tombstone;
 pub mod unit;
 pub mod unit_closure;
+pub mod unit_version;
 pub mod user;
 
 pub use enums::*;

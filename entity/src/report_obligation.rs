@@ -9,6 +9,14 @@ pub struct Model {
     pub id: Uuid,
     pub schedule_id: Uuid,
     pub unit_id: Uuid,
+    /// The row this one was rerouted from when its unit was reorganised.
+    pub rerouted_from_id: Option<Uuid>,
+    /// The row that took over when this one's unit was reorganised.
+    pub rerouted_to_id: Option<Uuid>,
+    /// Day a rerouted row starts counting for its unit.
+    pub active_from: Option<Date>,
+    /// Day this row stopped counting because it was rerouted.
+    pub rerouted_on: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,

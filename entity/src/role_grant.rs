@@ -14,6 +14,10 @@ pub struct Model {
     pub api_client_id: Option<Uuid>,
     pub role: Role,
     pub scope_unit_id: Uuid,
+    /// The grant this one was issued from when a reorganisation moved its scope.
+    pub origin_grant_id: Option<Uuid>,
+    /// The reorganisation that issued this grant.
+    pub reorg_event_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

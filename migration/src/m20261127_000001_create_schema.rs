@@ -44,12 +44,12 @@ impl MigrationTrait for Migration {
 /// One table: its `CREATE TABLE` and its indexes.
 pub(crate) struct TableDef {
     pub(crate) name: &'static str,
-    create: TableCreateStatement,
-    indexes: Vec<IndexCreateStatement>,
+    pub(crate) create: TableCreateStatement,
+    pub(crate) indexes: Vec<IndexCreateStatement>,
 }
 
 impl TableDef {
-    fn new(name: &'static str, create: &mut TableCreateStatement) -> Self {
+    pub(crate) fn new(name: &'static str, create: &mut TableCreateStatement) -> Self {
         Self {
             name,
             create: create.table(name).to_owned(),
@@ -58,19 +58,23 @@ impl TableDef {
     }
 
     /// Adds `idx_<table>_<cols>`.
-    fn index(mut self, columns: &[&'static str]) -> Self {
+    pub(crate) fn index(mut self, columns: &[&'static str]) -> Self {
         self.indexes.push(index(self.name, columns, false));
         self
     }
 
     /// Adds the unique index `uq_<table>_<cols>`.
-    fn unique(mut self, columns: &[&'static str]) -> Self {
+    pub(crate) fn unique(mut self, columns: &[&'static str]) -> Self {
         self.indexes.push(index(self.name, columns, true));
         self
     }
 }
 
-fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
+pub(crate) fn index(
+    table: &'static str,
+    columns: &[&'static str],
+    unique: bool,
+) -> IndexCreateStatement {
     let prefix = if unique { "uq" } else { "idx" };
     let mut stmt = Index::create();
     stmt.name(format!("{prefix}_{table}_{}", columns.join("_")))
@@ -85,7 +89,7 @@ fn index(table: &'static str, columns: &[&'static str], unique: bool) -> IndexCr
 }
 
 /// Foreign key `fk_<table>_<column>` from `table.column` to `target.id`.
-fn fk(
+pub(crate) fn fk(
     table: &'static str,
     column: &'static str,
     target: &'static str,
@@ -100,7 +104,7 @@ fn fk(
 }
 
 /// Foreign key whose target rows are never deleted while referenced.
-fn fk_restrict(
+pub(crate) fn fk_restrict(
     table: &'static str,
     column: &'static str,
     target: &'static str,
@@ -109,7 +113,7 @@ fn fk_restrict(
 }
 
 /// Foreign key of a dependent row that goes with its parent.
-fn fk_cascade(
+pub(crate) fn fk_cascade(
     table: &'static str,
     column: &'static str,
     target: &'static str,
@@ -118,7 +122,7 @@ fn fk_cascade(
 }
 
 /// Optional link that is cleared when its target goes.
-fn fk_set_null(
+pub(crate) fn fk_set_null(
     table: &'static str,
     column: &'static str,
     target: &'static str,
@@ -127,16 +131,16 @@ fn fk_set_null(
 }
 
 /// Enumeration column stored as `VARCHAR(32)`.
-fn enumeration(name: &'static str) -> ColumnDef {
+pub(crate) fn enumeration(name: &'static str) -> ColumnDef {
     string_len(name, 32)
 }
 
-fn enumeration_null(name: &'static str) -> ColumnDef {
+pub(crate) fn enumeration_null(name: &'static str) -> ColumnDef {
     string_len_null(name, 32)
 }
 
 /// Optimistic-locking version.
-fn version() -> ColumnDef {
+pub(crate) fn version() -> ColumnDef {
     integer("version").default(1).to_owned()
 }
 
@@ -155,7 +159,7 @@ fn content_area() -> ColumnDef {
 }
 
 /// Keyset-pagination key: bytewise order on both databases.
-fn sort_key(backend: DatabaseBackend) -> ColumnDef {
+pub(crate) fn sort_key(backend: DatabaseBackend) -> ColumnDef {
     let mut column = text("sort_key");
     if backend == DatabaseBackend::Postgres {
         column.extra("COLLATE \"C\"");
@@ -163,11 +167,11 @@ fn sort_key(backend: DatabaseBackend) -> ColumnDef {
     column
 }
 
-fn created_at() -> ColumnDef {
+pub(crate) fn created_at() -> ColumnDef {
     timestamp_with_time_zone("created_at")
 }
 
-fn updated_at() -> ColumnDef {
+pub(crate) fn updated_at() -> ColumnDef {
     timestamp_with_time_zone("updated_at")
 }
 

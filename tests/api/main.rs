@@ -14,6 +14,7 @@ mod identity;
 mod live;
 mod migrations;
 mod reading;
+mod reorganisation;
 mod safety;
 mod schema;
 mod scope;

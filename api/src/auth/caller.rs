@@ -28,9 +28,20 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// The person behind the call; `None` for a partner system.
+    /// The operator's command line: no account behind it (audit rows name no actor).
+    pub fn system(grants: Vec<Grant>) -> Self {
+        Self {
+            user_id: Uuid::nil(),
+            kind: Principal::User,
+            username: "qcdc".into(),
+            grants,
+            session: None,
+        }
+    }
+
+    /// The person behind the call; `None` for a partner system or the command line.
     pub fn person(&self) -> Option<Uuid> {
-        (self.kind == Principal::User).then_some(self.user_id)
+        (self.kind == Principal::User && !self.user_id.is_nil()).then_some(self.user_id)
     }
 
     /// The partner system behind the call; `None` for a person.

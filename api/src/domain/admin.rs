@@ -215,6 +215,8 @@ pub async fn grant(
                 api_client_id: Set(client_id),
                 role: Set(role),
                 scope_unit_id: Set(scope),
+                origin_grant_id: Set(None),
+                reorg_event_id: Set(None),
                 created_at: Set(Utc::now()),
             }
             .insert(txn)

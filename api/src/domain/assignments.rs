@@ -33,7 +33,7 @@ pub fn derive_task_state(
     }
     let active: Vec<_> = assignments
         .iter()
-        .filter(|(_, s, _)| *s != AssignmentStatus::Cancelled)
+        .filter(|(_, s, _)| !matches!(s, AssignmentStatus::Cancelled | AssignmentStatus::Rerouted))
         .collect();
     if active.is_empty() {
         return (TaskStatus::Cancelled, 0);
@@ -59,7 +59,7 @@ pub fn derive_task_state(
 }
 
 /// Recomputes a task's status and progress from its assignments.
-async fn refresh_task(db: &impl ConnectionTrait, task_id: Uuid) -> AppResult<()> {
+pub(crate) async fn refresh_task(db: &impl ConnectionTrait, task_id: Uuid) -> AppResult<()> {
     let rows = assignment::Entity::find()
         .filter(assignment::Column::TaskId.eq(task_id))
         .all(db)
@@ -119,7 +119,11 @@ pub async fn assign(
             }
             if role == AssignmentRole::Lead
                 && existing.iter().any(|a| {
-                    a.role == AssignmentRole::Lead && a.status != AssignmentStatus::Cancelled
+                    a.role == AssignmentRole::Lead
+                        && !matches!(
+                            a.status,
+                            AssignmentStatus::Cancelled | AssignmentStatus::Rerouted
+                        )
                 })
             {
                 return Err(AppError::Conflict(
@@ -136,6 +140,10 @@ pub async fn assign(
                 status: Set(AssignmentStatus::Assigned),
                 progress: Set(0),
                 provenance: Set(Provenance::User),
+                rerouted_from_id: Set(None),
+                rerouted_to_id: Set(None),
+                active_from: Set(None),
+                rerouted_on: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
                 version: Set(1),
@@ -193,7 +201,7 @@ pub async fn report_step(
             check_version(before.version, version)?;
             if matches!(
                 before.status,
-                AssignmentStatus::Done | AssignmentStatus::Cancelled
+                AssignmentStatus::Done | AssignmentStatus::Cancelled | AssignmentStatus::Rerouted
             ) {
                 return Err(AppError::bad_input(
                     "id",

@@ -39,7 +39,9 @@ pub async fn require(
     }
 }
 
-/// Whether a grant with a role in `roles` covers `unit` (the unit lies in its subtree).
+/// Whether a grant with a role in `roles` covers `unit` (the unit lies in its subtree today).
+/// Changes follow today's tree: a unit that moved away or closed is no longer changed through
+/// the grants above its old place, though its history stays readable to them.
 pub async fn covers(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -50,7 +52,7 @@ pub async fn covers(
     if scopes.is_empty() {
         return Ok(false);
     }
-    super::units::all_within(db, &scopes, &[unit]).await
+    super::units::all_within_on(db, &scopes, &[unit], super::lineage::today()).await
 }
 
 /// Whether a grant with a role in `roles` sits strictly above `unit` (a unit above reviews).

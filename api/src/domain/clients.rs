@@ -97,6 +97,8 @@ pub async fn create(
             api_client_id: Set(Some(client.id)),
             role: Set(*role),
             scope_unit_id: Set(*scope),
+            origin_grant_id: Set(None),
+            reorg_event_id: Set(None),
             created_at: Set(now),
         }
         .insert(db)

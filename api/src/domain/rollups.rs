@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     plans::{self, DerivationStatus},
-    reporting, scope, tasks, units,
+    reporting, tasks, units,
 };
 use crate::{
     auth::Caller,
@@ -37,15 +37,47 @@ async fn subject_unit(
     }
 }
 
-async fn subtree_ids(db: &impl ConnectionTrait, root: Uuid) -> AppResult<Vec<Uuid>> {
+/// Which tree a rollup counts over.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tree {
+    /// The subtree of this day; `None`: every unit ever placed under the subject.
+    pub as_of: Option<NaiveDate>,
+    /// Also count every unit whose history flows into the counted ones through
+    /// reorganisations (predecessors, and everything ever under them).
+    pub lineage: bool,
+}
+
+/// The units a rollup over `root` counts.
+async fn counted_units(db: &impl ConnectionTrait, root: Uuid, tree: Tree) -> AppResult<Vec<Uuid>> {
     use sea_orm::QuerySelect;
-    Ok(entity::unit_closure::Entity::find()
+    let mut query = entity::unit_closure::Entity::find()
         .select_only()
         .column(entity::unit_closure::Column::DescendantId)
         .filter(entity::unit_closure::Column::AncestorId.eq(root))
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?)
+        .distinct();
+    if let Some(day) = tree.as_of {
+        query = query.filter(super::lineage::holds_on(
+            entity::unit_closure::Column::ValidFrom,
+            entity::unit_closure::Column::ValidTo,
+            day,
+        ));
+    }
+    let ids: Vec<Uuid> = query.into_tuple::<Uuid>().all(db).await?;
+    if tree.lineage {
+        super::reorg::lineage_of(db, &ids).await
+    } else {
+        Ok(ids)
+    }
+}
+
+/// Whether a reroutable row (assignment, obligation, recipient) counts for its unit on `day`:
+/// a rerouted original stops counting when its successor's copy starts.
+pub fn counts_on(
+    active_from: Option<NaiveDate>,
+    rerouted_on: Option<NaiveDate>,
+    day: NaiveDate,
+) -> bool {
+    active_from.is_none_or(|from| from <= day) && rerouted_on.is_none_or(|to| to > day)
 }
 
 /// Counts of tasks for one content area.
@@ -90,12 +122,14 @@ pub async fn plan_progress(
     plan_id: Uuid,
     unit_id: Uuid,
     today: NaiveDate,
+    tree: Tree,
 ) -> AppResult<PlanProgress> {
     let plan = plans::get(db, caller, plan_id)
         .await?
         .ok_or(AppError::NotFound("plan"))?;
     let unit = subject_unit(db, caller, unit_id).await?;
-    let subtree = subtree_ids(db, unit_id).await?;
+    let subtree = counted_units(db, unit_id, tree).await?;
+    let day = tree.as_of.unwrap_or(today);
 
     let mut family = vec![plan.clone()];
     let mut frontier = vec![plan.id];
@@ -135,6 +169,7 @@ pub async fn plan_progress(
     let recipients = recipients
         .into_iter()
         .filter(|r| subtree.contains(&r.unit_id))
+        .filter(|r| counts_on(r.active_from, r.rerouted_on, day))
         .map(|r| {
             let status = plans::derivation_status(
                 r.derive_by,
@@ -205,16 +240,23 @@ pub async fn compliance(
     caller: &Caller,
     schedule_id: Uuid,
     unit_id: Uuid,
+    today: NaiveDate,
+    tree: Tree,
 ) -> AppResult<Compliance> {
     let schedule = plans::get_schedule(db, caller, schedule_id)
         .await?
         .ok_or(AppError::NotFound("report schedule"))?;
     let unit = subject_unit(db, caller, unit_id).await?;
-    let obligations = report_obligation::Entity::find()
+    let counted = counted_units(db, unit_id, tree).await?;
+    let day = tree.as_of.unwrap_or(today);
+    let obligations: Vec<_> = report_obligation::Entity::find()
         .filter(report_obligation::Column::ScheduleId.eq(schedule_id))
-        .filter(report_obligation::Column::UnitId.in_subquery(scope::subtree(&[unit_id])))
+        .filter(report_obligation::Column::UnitId.is_in(counted))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|o| counts_on(o.active_from, o.rerouted_on, day))
+        .collect();
     let all_reports = reporting::of_schedule(db, schedule_id).await?;
     let mut states = Vec::new();
     for o in obligations {
@@ -293,6 +335,7 @@ pub async fn indicator_summary(
     codes: &[String],
     window: SummaryWindow,
     unit_id: Uuid,
+    tree: Tree,
 ) -> AppResult<Vec<IndicatorTotal>> {
     if codes.is_empty() || codes.len() > 100 {
         return Err(AppError::bad_input(
@@ -327,7 +370,7 @@ pub async fn indicator_summary(
 
     let mut query = report::Entity::find()
         .filter(report::Column::Status.eq(ReportStatus::Approved))
-        .filter(report::Column::UnitId.in_subquery(scope::subtree(&[unit_id])));
+        .filter(report::Column::UnitId.is_in(counted_units(db, unit_id, tree).await?));
     query = match window {
         SummaryWindow::Schedule(s) => {
             plans::get_schedule(db, caller, s)

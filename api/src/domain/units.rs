@@ -33,6 +33,8 @@ pub struct UnitFilter {
     pub provenance: Option<Provenance>,
     /// Only records changed at or after this time (incremental sync).
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// The tree of this day: only units existing then, with that day's name, kind and parent.
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 /// Units the caller may see that match `filter`, in Vietnamese alphabetical order.
@@ -43,15 +45,28 @@ pub async fn list(
     args: &PageArgs,
     count: bool,
 ) -> AppResult<Page<unit::Model>> {
+    use super::lineage;
     let mut cond = Condition::all().add(scope::visible_units(&caller.read_scopes()));
+    if let Some(day) = filter.as_of {
+        cond = cond.add(unit::Column::Id.in_subquery(lineage::existing_on(day)));
+    }
     if let Some(root) = filter.within {
-        cond = cond.add(unit::Column::Id.in_subquery(scope::subtree(&[root])));
+        cond = cond.add(unit::Column::Id.in_subquery(match filter.as_of {
+            Some(day) => lineage::subtree_on(&[root], day),
+            None => scope::subtree(&[root]),
+        }));
     }
     if let Some(parent) = filter.parent {
-        cond = cond.add(unit::Column::ParentId.eq(parent));
+        cond = cond.add(match filter.as_of {
+            Some(day) => unit::Column::Id.in_subquery(lineage::children_on(parent, day)),
+            None => unit::Column::ParentId.eq(parent),
+        });
     }
     if let Some(kinds) = &filter.kinds {
-        cond = cond.add(unit::Column::Kind.is_in(kinds.iter().copied()));
+        cond = cond.add(match filter.as_of {
+            Some(day) => unit::Column::Id.in_subquery(lineage::of_kinds_on(kinds, day)),
+            None => unit::Column::Kind.is_in(kinds.iter().copied()),
+        });
     }
     if let Some(p) = filter.provenance {
         cond = cond.add(unit::Column::Provenance.eq(p));
@@ -66,7 +81,7 @@ pub async fn list(
     if let Some(since) = filter.updated_since {
         cond = cond.add(unit::Column::UpdatedAt.gte(since));
     }
-    page::fetch(
+    let page = page::fetch(
         db,
         unit::Entity::find().filter(cond),
         unit::Column::SortKey,
@@ -74,19 +89,40 @@ pub async fn list(
         args,
         count,
     )
-    .await
+    .await?;
+    match filter.as_of {
+        Some(day) => {
+            let ids: Vec<Uuid> = page.items.iter().map(|u| u.id).collect();
+            let versions = lineage::versions_on(db, &ids, day).await?;
+            Ok(page.map(|u| match versions.get(&u.id) {
+                Some(v) => lineage::as_of(u, v),
+                None => u,
+            }))
+        }
+        None => Ok(page),
+    }
 }
 
-/// A unit the caller may see, or `None`.
+/// A unit the caller may see, or `None`; with `as_of`, as it was that day (`None` when it did
+/// not exist then).
 pub async fn get(
     db: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
+    as_of: Option<chrono::NaiveDate>,
 ) -> AppResult<Option<unit::Model>> {
-    Ok(unit::Entity::find_by_id(id)
+    let Some(found) = unit::Entity::find_by_id(id)
         .filter(scope::visible_units(&caller.read_scopes()))
         .one(db)
-        .await?)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(day) = as_of else {
+        return Ok(Some(found));
+    };
+    let versions = super::lineage::versions_on(db, &[id], day).await?;
+    Ok(versions.get(&id).map(|v| super::lineage::as_of(found, v)))
 }
 
 /// A unit by code, regardless of scope (for seeding and administration).
@@ -114,16 +150,43 @@ pub async fn ancestors(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<uni
     Ok(units)
 }
 
-/// Whether every unit of `units` lies in one of the subtrees of `roots`.
+/// Whether every unit of `units` lies, or once lay, in one of the subtrees of `roots`.
 pub async fn all_within(
     db: &impl ConnectionTrait,
     roots: &[Uuid],
     units: &[Uuid],
 ) -> AppResult<bool> {
+    within(db, roots, units, None).await
+}
+
+/// Whether every unit of `units` lies in one of the subtrees of `roots` on `day`.
+pub async fn all_within_on(
+    db: &impl ConnectionTrait,
+    roots: &[Uuid],
+    units: &[Uuid],
+    day: chrono::NaiveDate,
+) -> AppResult<bool> {
+    within(db, roots, units, Some(day)).await
+}
+
+async fn within(
+    db: &impl ConnectionTrait,
+    roots: &[Uuid],
+    units: &[Uuid],
+    day: Option<chrono::NaiveDate>,
+) -> AppResult<bool> {
     if units.is_empty() {
         return Ok(true);
     }
-    let found = unit_closure::Entity::find()
+    let mut query = unit_closure::Entity::find();
+    if let Some(day) = day {
+        query = query.filter(super::lineage::holds_on(
+            unit_closure::Column::ValidFrom,
+            unit_closure::Column::ValidTo,
+            day,
+        ));
+    }
+    let found = query
         .select_only()
         .column(unit_closure::Column::DescendantId)
         .filter(unit_closure::Column::AncestorId.is_in(roots.iter().copied()))
@@ -148,9 +211,12 @@ pub struct NewUnit {
     pub valid_to: Option<chrono::NaiveDate>,
     pub provenance: Provenance,
     pub note: Option<String>,
+    /// The reorganisation that creates the unit.
+    pub event_id: Option<Uuid>,
 }
 
-/// Inserts a unit and its closure rows (itself at depth 0, then every ancestor of its parent).
+/// Inserts a unit, its first version and its closure rows (itself at depth 0, then every
+/// ancestor of its parent), all from its `valid_from`.
 /// Callers run it inside a transaction with the rest of their change.
 pub async fn create(db: &impl ConnectionTrait, new: NewUnit) -> AppResult<unit::Model> {
     use crate::text;
@@ -188,16 +254,46 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUnit) -> AppResult<unit::
     .insert(db)
     .await?;
 
+    entity::unit_version::ActiveModel {
+        id: sea_orm::NotSet,
+        unit_id: Set(id),
+        valid_from: Set(model.valid_from),
+        valid_to: Set(model.valid_to),
+        code: Set(model.code.clone()),
+        name: Set(model.name.clone()),
+        short_name: Set(model.short_name.clone()),
+        kind: Set(model.kind),
+        grassroots_type: Set(model.grassroots_type),
+        parent_id: Set(model.parent_id),
+        event_id: Set(new.event_id),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+
+    let (from, to) = (new.valid_from, new.valid_to);
     let mut closure = vec![unit_closure::ActiveModel {
+        id: sea_orm::NotSet,
         ancestor_id: Set(id),
         descendant_id: Set(id),
         depth: Set(0),
+        valid_from: Set(from),
+        valid_to: Set(to),
     }];
     if let Some(parent) = new.parent_id {
-        let above = unit_closure::Entity::find()
+        // The pairs of the parent that hold when the new unit begins (all of them when it has
+        // always existed).
+        let mut above = unit_closure::Entity::find()
             .filter(unit_closure::Column::DescendantId.eq(parent))
-            .all(db)
-            .await?;
+            .filter(unit_closure::Column::ValidTo.is_null());
+        if let Some(day) = from {
+            above = above.filter(super::lineage::holds_on(
+                unit_closure::Column::ValidFrom,
+                unit_closure::Column::ValidTo,
+                day,
+            ));
+        }
+        let above = above.all(db).await?;
         if above.is_empty() {
             return Err(crate::error::AppError::bad_input(
                 "parentId",
@@ -205,9 +301,12 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUnit) -> AppResult<unit::
             ));
         }
         closure.extend(above.into_iter().map(|row| unit_closure::ActiveModel {
+            id: sea_orm::NotSet,
             ancestor_id: Set(row.ancestor_id),
             descendant_id: Set(id),
             depth: Set(row.depth + 1),
+            valid_from: Set(from),
+            valid_to: Set(to),
         }));
     }
     unit_closure::Entity::insert_many(closure).exec(db).await?;

@@ -139,6 +139,8 @@ pub async fn create(
             api_client_id: Set(None),
             role: Set(*role),
             scope_unit_id: Set(*scope),
+            origin_grant_id: Set(None),
+            reorg_event_id: Set(None),
             created_at: Set(now),
         }
         .insert(db)
@@ -191,6 +193,8 @@ pub async fn add_grant(
         api_client_id: Set(None),
         role: Set(role),
         scope_unit_id: Set(scope),
+        origin_grant_id: Set(None),
+        reorg_event_id: Set(None),
         created_at: Set(Utc::now()),
     }
     .insert(db)

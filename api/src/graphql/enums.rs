@@ -237,6 +237,8 @@ api_enum! {
         Done,
         /// Cancelled.
         Cancelled,
+        /// Handed to a successor unit when this one was reorganised; see `reroutedTo`.
+        Rerouted,
     }
 }
 
@@ -317,5 +319,40 @@ api_enum! {
         Viewer,
         /// Partner system: read, submit reports and progress.
         Partner,
+    }
+}
+
+api_enum! {
+    /// Kind of reorganisation (sắp xếp, tổ chức lại đơn vị).
+    ReorgKind => ReorgKind {
+        /// Several units merge into a new one (hợp nhất): the predecessors close, the new
+        /// unit receives their open work and their holders' grants.
+        MergeNew,
+        /// Units merge into an existing one, which continues (sáp nhập): the absorbed units
+        /// close, their open sub-units move under the absorbing unit.
+        Absorb,
+        /// One unit splits into several new ones (chia, tách): open work goes to the
+        /// designated successor unless `routing` maps it elsewhere.
+        Split,
+        /// Some sub-units of a unit move to another unit (điều chỉnh một phần); both continue.
+        PartialTransfer,
+        /// New name, short name or code (đổi tên).
+        Rename,
+        /// New kind, e.g. thị trấn to phường (chuyển loại hình).
+        Reclassify,
+        /// Moves under another parent (chuyển trực thuộc).
+        Reparent,
+        /// Ceases to exist (giải thể): open work goes to the named successor.
+        Dissolve,
+    }
+}
+
+api_enum! {
+    /// Part a unit plays in a reorganisation.
+    ReorgRole => ReorgRole {
+        /// A unit the event closes or changes.
+        Predecessor,
+        /// A unit that continues the predecessors or receives their open work.
+        Successor,
     }
 }

@@ -12,6 +12,7 @@ pub mod loaders;
 pub mod node;
 pub mod plan;
 pub mod planning;
+pub mod reorg;
 pub mod report;
 pub mod reporting;
 pub mod rollups;
@@ -46,6 +47,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     user::UserQuery,
     unit::UnitQuery,
+    reorg::ReorgQuery,
     legal::LegalQuery,
     legal::NumberQuery,
     plan::PlanQuery,
@@ -66,6 +68,7 @@ pub struct MutationRoot(
     work::WorkMutation,
     reporting::ReportingMutation,
     admin::AdminMutation,
+    reorg::ReorgMutation,
 );
 
 /// Limits that stop hostile documents after parsing (DESIGN §7): the parser itself is guarded

@@ -48,7 +48,7 @@ impl NodeQuery {
         let db = ctx.db();
         let (kind, uuid) = id::decode_any("id", &id)?;
         Ok(match kind {
-            NodeType::Unit => units::get(db, caller, uuid)
+            NodeType::Unit => units::get(db, caller, uuid, None)
                 .await?
                 .map(|m| Node::Unit(Unit(m))),
             NodeType::LegalDocument => legal::get(db, caller, uuid)
@@ -75,7 +75,8 @@ impl NodeQuery {
             NodeType::Obligation
             | NodeType::AuditEvent
             | NodeType::ApiClient
-            | NodeType::RoleGrant => None,
+            | NodeType::RoleGrant
+            | NodeType::Reorganisation => None,
             NodeType::User => users::get_visible(db, caller, uuid)
                 .await?
                 .map(|m| Node::User(User(m))),

@@ -284,10 +284,23 @@ impl RollupQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The plan.")] plan_id: ID,
         #[graphql(desc = "The unit whose subtree is counted.")] unit_id: ID,
+        #[graphql(
+            desc = "Count the subtree as it stood on this day, and the reroutable work that counted that day. Default: every unit ever placed under it, with today's routing."
+        )]
+        as_of: Option<NaiveDate>,
+        #[graphql(
+            desc = "Also count units whose history flows in through reorganisations: predecessors and everything once under them."
+        )]
+        lineage: Option<bool>,
     ) -> AppResult<PlanProgress> {
         let plan = id::decode("planId", NodeType::Plan, &plan_id)?;
         let unit = id::decode("unitId", NodeType::Unit, &unit_id)?;
-        let p = rollups::plan_progress(ctx.db(), ctx.caller()?, plan, unit, ctx.today()).await?;
+        let tree = rollups::Tree {
+            as_of,
+            lineage: lineage.unwrap_or(false),
+        };
+        let p =
+            rollups::plan_progress(ctx.db(), ctx.caller()?, plan, unit, ctx.today(), tree).await?;
         Ok(PlanProgress(p))
     }
 
@@ -298,11 +311,23 @@ impl RollupQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The report schedule.")] schedule_id: ID,
         #[graphql(desc = "The unit whose subtree is counted.")] unit_id: ID,
+        #[graphql(
+            desc = "Count the subtree as it stood on this day, and the reroutable work that counted that day. Default: every unit ever placed under it, with today's routing."
+        )]
+        as_of: Option<NaiveDate>,
+        #[graphql(
+            desc = "Also count units whose history flows in through reorganisations: predecessors and everything once under them."
+        )]
+        lineage: Option<bool>,
     ) -> AppResult<ReportingCompliance> {
         let schedule = id::decode("scheduleId", NodeType::ReportSchedule, &schedule_id)?;
         let unit = id::decode("unitId", NodeType::Unit, &unit_id)?;
+        let tree = rollups::Tree {
+            as_of,
+            lineage: lineage.unwrap_or(false),
+        };
         Ok(ReportingCompliance(
-            rollups::compliance(ctx.db(), ctx.caller()?, schedule, unit).await?,
+            rollups::compliance(ctx.db(), ctx.caller()?, schedule, unit, ctx.today(), tree).await?,
         ))
     }
 
@@ -321,6 +346,14 @@ impl RollupQuery {
         #[graphql(desc = "Or: reports whose period starts on or after this date.")]
         period_from: Option<NaiveDate>,
         #[graphql(desc = "…and ends on or before this date.")] period_to: Option<NaiveDate>,
+        #[graphql(
+            desc = "Count the subtree as it stood on this day, and the reroutable work that counted that day. Default: every unit ever placed under it, with today's routing."
+        )]
+        as_of: Option<NaiveDate>,
+        #[graphql(
+            desc = "Also count units whose history flows in through reorganisations: predecessors and everything once under them."
+        )]
+        lineage: Option<bool>,
     ) -> AppResult<Vec<IndicatorTotal>> {
         let unit = id::decode("unitId", NodeType::Unit, &unit_id)?;
         let window = match (schedule_id, period_from, period_to) {
@@ -337,8 +370,18 @@ impl RollupQuery {
                 ));
             }
         };
-        let totals =
-            rollups::indicator_summary(ctx.db(), ctx.caller()?, &codes, window, unit).await?;
+        let totals = rollups::indicator_summary(
+            ctx.db(),
+            ctx.caller()?,
+            &codes,
+            window,
+            unit,
+            rollups::Tree {
+                as_of,
+                lineage: lineage.unwrap_or(false),
+            },
+        )
+        .await?;
         Ok(totals.into_iter().map(IndicatorTotal).collect())
     }
 }

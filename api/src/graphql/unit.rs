@@ -10,6 +10,7 @@ use super::{
     enums::{GrassrootsType, Provenance, UnitKind},
     id::{self, NodeType},
     loaders::failed,
+    reorg::{Reorganisation, UnitVersion},
 };
 use crate::{domain::units, error::AppResult};
 
@@ -79,6 +80,24 @@ impl Unit {
     async fn successor(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
         load(ctx, self.0.successor_id).await
     }
+    /// Every dated version of the unit (name, code, kind, parent), oldest first.
+    async fn versions(&self, ctx: &Context<'_>) -> AppResult<Vec<UnitVersion>> {
+        ctx.caller()?;
+        Ok(crate::domain::lineage::history(ctx.db(), self.0.id)
+            .await?
+            .into_iter()
+            .map(UnitVersion)
+            .collect())
+    }
+    /// Reorganisations the unit took part in, oldest first.
+    async fn reorganisations(&self, ctx: &Context<'_>) -> AppResult<Vec<Reorganisation>> {
+        ctx.caller()?;
+        Ok(crate::domain::reorg::of_unit(ctx.db(), self.0.id)
+            .await?
+            .into_iter()
+            .map(Reorganisation)
+            .collect())
+    }
     /// Ancestors from the root down to the parent.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn ancestors(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
@@ -98,9 +117,15 @@ impl Unit {
         #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
         #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+        #[graphql(
+            desc = "The children on this day, with that day's names; default: every unit \
+                          ever placed directly under this one."
+        )]
+        as_of: Option<NaiveDate>,
     ) -> AppResult<UnitConnection> {
         let filter = units::UnitFilter {
             parent: Some(self.0.id),
+            as_of,
             ..Default::default()
         };
         let page = units::list(
@@ -156,6 +181,7 @@ impl UnitFilter {
             search: self.search,
             updated_since: self.updated_since,
             provenance: self.provenance.map(Into::into),
+            as_of: None,
         })
     }
 }
@@ -176,9 +202,17 @@ impl UnitQuery {
         #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
         #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
         #[graphql(desc = "Conditions every returned unit meets.")] filter: Option<UnitFilter>,
+        #[graphql(
+            desc = "The tree of this day: only units that existed then, each with that \
+                          day's name, code, kind and parent (`filter.parent`, `filter.within` \
+                          and `filter.kinds` are read on that day too). Default: every unit, \
+                          open or closed, as it is now."
+        )]
+        as_of: Option<NaiveDate>,
     ) -> AppResult<UnitConnection> {
         let caller = ctx.caller()?;
-        let filter = filter.unwrap_or_default().into_domain()?;
+        let mut filter = filter.unwrap_or_default().into_domain()?;
+        filter.as_of = as_of;
         let page = units::list(
             ctx.db(),
             caller,
@@ -195,9 +229,11 @@ impl UnitQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id of the unit.")] id: ID,
+        #[graphql(desc = "The unit as it was on this day (null if it did not exist then).")]
+        as_of: Option<NaiveDate>,
     ) -> AppResult<Option<Unit>> {
         let caller = ctx.caller()?;
         let uuid = id::decode("id", NodeType::Unit, &id)?;
-        Ok(units::get(ctx.db(), caller, uuid).await?.map(Unit))
+        Ok(units::get(ctx.db(), caller, uuid, as_of).await?.map(Unit))
     }
 }

@@ -1,0 +1,441 @@
+//! Units through time: the 2025 reorganisation scenario answered as of dates before and after
+//! it, open work rerouted with links back, closed work left in place, and grants that follow a
+//! merge without widening anyone's access.
+
+use entity::{Role, report_obligation};
+use qcdc::graphql::id::NodeType;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, error_code, gid};
+
+on_both_databases!(
+    the_2025_scenario_answers_as_of_questions,
+    grants_follow_a_merge_without_widening_access,
+);
+
+const UNITS_AS_OF: &str = "query($p: ID!, $d: NaiveDate, $k: [UnitKind!]) {
+    units(asOf: $d, first: 100, filter: { parent: $p, kinds: $k }) {
+        totalCount edges { node { code name kind } } } }";
+
+const COMPLIANCE: &str = "query($s: ID!, $u: ID!, $d: NaiveDate, $l: Boolean) {
+    reportingCompliance(scheduleId: $s, unitId: $u, asOf: $d, lineage: $l) {
+        expected approved missing obligations { unit { code } approved } } }";
+
+/// `writer` creates and submits the report of `unit`'s obligation on `schedule`; `approver`
+/// approves it.
+async fn approved_report(
+    app: &TestApp,
+    writer: &str,
+    approver: &str,
+    schedule: uuid::Uuid,
+    unit: &str,
+) -> String {
+    let token = writer;
+    let unit_id = app.unit_uuid(unit).await;
+    let obligation = report_obligation::Entity::find()
+        .filter(report_obligation::Column::ScheduleId.eq(schedule))
+        .filter(report_obligation::Column::UnitId.eq(unit_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("seeded obligation");
+    let created = app
+        .data(
+            token,
+            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
+            json!({ "i": { "obligationId": gid(NodeType::Obligation, obligation.id) } }),
+        )
+        .await;
+    let report = created["createReport"]["report"].clone();
+    let submitted = app
+        .data(
+            token,
+            "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { id version } } }",
+            json!({ "i": { "id": report["id"], "version": report["version"] } }),
+        )
+        .await;
+    let report = submitted["submitReport"]["report"].clone();
+    app.data(
+        approver,
+        "mutation($i: ReportStepInput!) { approveReport(input: $i) { report { status } } }",
+        json!({ "i": { "id": report["id"], "version": report["version"] } }),
+    )
+    .await;
+    report["id"].as_str().unwrap().to_owned()
+}
+
+fn codes(data: &Value) -> Vec<String> {
+    data["units"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let st = app.unit_id("ST").await;
+
+    // A 2025 obligation of a district steering committee, still open on 2025-07-01.
+    let plan = app
+        .data(
+            &steering,
+            "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+            json!({ "i": { "title": "Kế hoạch năm 2025", "issuingUnitId": app.unit_id("ST.BCD").await,
+                           "periodStart": "2025-01-01", "periodEnd": "2025-12-31" } }),
+        )
+        .await["createPlan"]["plan"]["id"]
+        .clone();
+    let schedule_2025 = app
+        .data(
+            &steering,
+            "mutation($i: CreateReportScheduleInput!) { createReportSchedule(input: $i) { reportSchedule { id } } }",
+            json!({ "i": { "planId": plan, "kind": "PRELIMINARY_REVIEW", "title": "Sơ kết 6 tháng 2025",
+                           "periodStart": "2025-01-01", "periodEnd": "2025-06-30", "dueOn": "2025-07-15",
+                           "reportingUnitIds": [app.unit_id("ST.D09.BCD").await] } }),
+        )
+        .await["createReportSchedule"]["reportSchedule"]["id"]
+        .clone();
+
+    // A 2024 report of the same district, approved before the reorganisation.
+    let seeded = entity::report_schedule::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let schedule_2024 = seeded
+        .iter()
+        .min_by_key(|s| s.due_on)
+        .expect("a seeded 2024 schedule");
+    let writer = app.user_with("w09", Role::Reporter, "ST.D09.BCD").await;
+    let report_2024 =
+        approved_report(app, &writer, &steering, schedule_2024.id, "ST.D09.BCD").await;
+    let schedule_2024_id = gid(NodeType::ReportSchedule, schedule_2024.id);
+
+    let loaded = qcdc::seed::seed_scenario(&app.db, "reorg-2025")
+        .await
+        .unwrap();
+    assert_eq!(loaded.events, 6, "every event of the scenario is applied");
+    let again = qcdc::seed::seed_scenario(&app.db, "reorg-2025")
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.events, again.skipped_events),
+        (0, 6),
+        "loading is idempotent"
+    );
+
+    // 11 districts under the province on the plan's date, none after the reform.
+    let before = app
+        .data(
+            &steering,
+            UNITS_AS_OF,
+            json!({ "p": st, "d": "2024-03-01", "k": ["DISTRICT"] }),
+        )
+        .await;
+    assert_eq!(before["units"]["totalCount"], 11, "{before:#}");
+    let after = app
+        .data(
+            &steering,
+            UNITS_AS_OF,
+            json!({ "p": st, "d": "2025-07-02", "k": ["DISTRICT"] }),
+        )
+        .await;
+    assert_eq!(after["units"]["totalCount"], 0, "{after:#}");
+
+    // The merged communes sit under Cần Thơ after the reform, and did not exist before it.
+    // Sóc Trăng's steering office followed its units, not Cần Thơ itself: the city's own
+    // steering user asks about the city.
+    let ct = app.unit_id("CT").await;
+    let city = app.user_with("ct", Role::Steering, "CT").await;
+    let under_ct = app
+        .data(
+            &city,
+            UNITS_AS_OF,
+            json!({ "p": ct, "d": "2025-07-02", "k": ["COMMUNE"] }),
+        )
+        .await;
+    let names = codes(&under_ct);
+    for code in ["ST.PHULOI", "ST.MYXUYEN", "ST.TANLONG"] {
+        assert!(
+            names.contains(&code.to_owned()),
+            "{code} under CT: {names:?}"
+        );
+    }
+    let phu_loi = app.unit_id("ST.PHULOI").await;
+    let unit_as_of =
+        "query($id: ID!, $d: NaiveDate) { unit(id: $id, asOf: $d) { code parent { code } } }";
+    let early = app
+        .data(
+            &steering,
+            unit_as_of,
+            json!({ "id": phu_loi, "d": "2025-06-30" }),
+        )
+        .await;
+    assert!(
+        early["unit"].is_null(),
+        "Phú Lợi did not exist yet: {early:#}"
+    );
+    let my_xuyen_town = app.unit_id("ST.D09.TT").await;
+    let town = app
+        .data(
+            &steering,
+            unit_as_of,
+            json!({ "id": my_xuyen_town, "d": "2024-03-01" }),
+        )
+        .await;
+    assert_eq!(town["unit"]["parent"]["code"], "ST.D09", "{town:#}");
+    let history = app
+        .data(
+            &steering,
+            "query($id: ID!) { unit(id: $id) { validTo successor { code }
+                reorganisations { code kind effectiveOn legalBasis { number }
+                                  predecessors { code } successors { code } } } }",
+            json!({ "id": my_xuyen_town }),
+        )
+        .await;
+    assert_eq!(history["unit"]["validTo"], "2025-07-01");
+    assert_eq!(history["unit"]["successor"]["code"], "ST.MYXUYEN");
+    let event = &history["unit"]["reorganisations"][0];
+    assert_eq!(event["code"], "my-xuyen");
+    assert_eq!(event["kind"], "MERGE_NEW");
+    assert_eq!(event["legalBasis"]["number"], "1668/NQ-UBTVQH15");
+    assert_eq!(event["predecessors"].as_array().unwrap().len(), 3);
+    assert_eq!(event["successors"][0]["code"], "ST.MYXUYEN");
+
+    // The open 2025 obligation moved to the district's successor, with a link back.
+    let original = report_obligation::Entity::find()
+        .filter(report_obligation::Column::UnitId.eq(app.unit_uuid("ST.D09.BCD").await))
+        .filter(report_obligation::Column::ActiveFrom.is_null())
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|o| gid(NodeType::ReportSchedule, o.schedule_id) == schedule_2025.as_str().unwrap())
+        .expect("the 2025 obligation");
+    let successor_obligation = original.rerouted_to_id.expect("rerouted");
+    let copy = report_obligation::Entity::find_by_id(successor_obligation)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(copy.unit_id, app.unit_uuid("ST.BCD").await);
+    assert_eq!(copy.rerouted_from_id, Some(original.id));
+    assert_eq!(original.rerouted_on.unwrap().to_string(), "2025-07-01");
+
+    let now = app
+        .data(&city, COMPLIANCE, json!({ "s": schedule_2025, "u": ct }))
+        .await;
+    assert_eq!(
+        now["reportingCompliance"]["obligations"][0]["unit"]["code"], "ST.BCD",
+        "today the provincial committee owes the report: {now:#}"
+    );
+    let then = app
+        .data(
+            &steering,
+            COMPLIANCE,
+            json!({ "s": schedule_2025, "u": st, "d": "2025-06-30" }),
+        )
+        .await;
+    assert_eq!(then["reportingCompliance"]["expected"], 1, "{then:#}");
+    assert_eq!(
+        then["reportingCompliance"]["obligations"][0]["unit"]["code"], "ST.D09.BCD",
+        "before the event the district owed it: {then:#}"
+    );
+
+    // The 2024 report stays with the district and still counts in 2024 rollups.
+    let report = app
+        .data(
+            &steering,
+            "query($id: ID!) { report(id: $id) { status unit { code validTo } } }",
+            json!({ "id": report_2024 }),
+        )
+        .await;
+    assert_eq!(report["report"]["unit"]["code"], "ST.D09.BCD");
+    assert_eq!(report["report"]["status"], "APPROVED");
+    let rollup_2024 = app
+        .data(
+            &steering,
+            COMPLIANCE,
+            json!({ "s": schedule_2024_id, "u": st, "d": "2024-12-31" }),
+        )
+        .await;
+    let row = rollup_2024["reportingCompliance"]["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["unit"]["code"] == "ST.D09.BCD")
+        .cloned()
+        .expect("the district counted in 2024");
+    assert_eq!(row["approved"], true, "{rollup_2024:#}");
+    assert_eq!(rollup_2024["reportingCompliance"]["approved"], 1);
+    // Across the event, Cần Thơ counts Sóc Trăng's history only through lineage.
+    let without = app
+        .data(
+            &city,
+            COMPLIANCE,
+            json!({ "s": schedule_2024_id, "u": ct, "d": "2024-12-31" }),
+        )
+        .await;
+    assert_eq!(without["reportingCompliance"]["approved"], 0, "{without:#}");
+    let with = app
+        .data(
+            &city,
+            COMPLIANCE,
+            json!({ "s": schedule_2024_id, "u": ct, "d": "2024-12-31", "l": true }),
+        )
+        .await;
+    assert_eq!(with["reportingCompliance"]["approved"], 1, "{with:#}");
+    let outside = app
+        .gql(
+            Some(&steering),
+            COMPLIANCE,
+            json!({ "s": schedule_2024_id, "u": ct }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&outside),
+        Some("FORBIDDEN"),
+        "Sóc Trăng's office did not gain the city: {outside:#}"
+    );
+}
+
+const APPLY: &str = "mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) {
+    reorganisation { id kind successors { id code } }
+    reroutedObligations grantsIssued } }";
+
+async fn grants_follow_a_merge_without_widening_access(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let first = app.user_with("bcd1", Role::UnitManager, "ST.D01.BCD").await;
+    let district = app.user_with("d03", Role::Reporter, "ST.D03").await;
+
+    // A report of the other predecessor, submitted before the merge.
+    let seeded = entity::report_schedule::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let schedule = seeded.iter().min_by_key(|s| s.due_on).unwrap();
+    let writer = app.user_with("w02", Role::Reporter, "ST.D02.BCD").await;
+    let other_report = approved_report(app, &writer, &steering, schedule.id, "ST.D02.BCD").await;
+
+    let input = json!({ "i": {
+        "kind": "MERGE_NEW", "effectiveOn": "2025-01-01", "title": "Hợp nhất hai ban chỉ đạo",
+        "predecessorIds": [app.unit_id("ST.D01.BCD").await, app.unit_id("ST.D02.BCD").await],
+        "newUnits": [{ "code": "ST.BCD.LH", "name": "Ban Chỉ đạo liên huyện",
+                       "kind": "STEERING_COMMITTEE", "parentId": app.unit_id("ST").await }] } });
+
+    // Refusals: no token, a reporter, a district manager outside its scope.
+    let anonymous = app.gql(None, APPLY, input.clone()).await;
+    assert_eq!(error_code(&anonymous), Some("UNAUTHENTICATED"));
+    let refused = app.gql(Some(&district), APPLY, input.clone()).await;
+    assert_eq!(error_code(&refused), Some("FORBIDDEN"), "{refused:#}");
+    let manager = app.gql(Some(&first), APPLY, input.clone()).await;
+    assert_eq!(error_code(&manager), Some("FORBIDDEN"), "{manager:#}");
+    assert!(
+        qcdc::domain::units::by_code(&app.db, "ST.BCD.LH")
+            .await
+            .unwrap()
+            .is_none(),
+        "a refused event leaves nothing behind"
+    );
+
+    let applied = app.data(&steering, APPLY, input.clone()).await;
+    let payload = &applied["applyReorganisation"];
+    assert_eq!(payload["reorganisation"]["kind"], "MERGE_NEW");
+    assert!(
+        payload["reroutedObligations"].as_u64().unwrap() >= 1,
+        "{payload:#}"
+    );
+    assert!(
+        payload["grantsIssued"].as_u64().unwrap() >= 1,
+        "{payload:#}"
+    );
+    let merged = payload["reorganisation"]["successors"][0]["id"].clone();
+
+    // A second application would close already closed units.
+    let again = app.gql(Some(&steering), APPLY, json!({ "i": {
+        "kind": "MERGE_NEW", "effectiveOn": "2025-02-01", "title": "Lần nữa",
+        "predecessorIds": [app.unit_id("ST.D01.BCD").await, app.unit_id("ST.D02.BCD").await],
+        "newUnits": [{ "code": "ST.BCD.LH2", "name": "Lần nữa", "kind": "STEERING_COMMITTEE" }] } })).await;
+    assert_eq!(error_code(&again), Some("BAD_USER_INPUT"), "{again:#}");
+
+    // The grant followed: the manager of a predecessor manages the new unit, and can write its
+    // rerouted obligation's report.
+    let visible = app
+        .data(
+            &first,
+            "query($id: ID!) { unit(id: $id) { code } }",
+            json!({ "id": merged }),
+        )
+        .await;
+    assert_eq!(visible["unit"]["code"], "ST.BCD.LH");
+    let rerouted = report_obligation::Entity::find()
+        .filter(report_obligation::Column::UnitId.eq(app.unit_uuid("ST.BCD.LH").await))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("an obligation rerouted to the merged unit");
+    let created = app
+        .data(
+            &first,
+            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { unit { code } } } }",
+            json!({ "i": { "obligationId": gid(NodeType::Obligation, rerouted.id) } }),
+        )
+        .await;
+    assert_eq!(
+        created["createReport"]["report"]["unit"]["code"],
+        "ST.BCD.LH"
+    );
+
+    // …but gained nothing of the other predecessor: neither its unit nor its report.
+    let other_unit = app
+        .gql(
+            Some(&first),
+            "query($id: ID!) { unit(id: $id) { code } }",
+            json!({ "id": app.unit_id("ST.D02.BCD").await }),
+        )
+        .await;
+    assert!(other_unit["data"]["unit"].is_null(), "{other_unit:#}");
+    let other = app
+        .gql(
+            Some(&first),
+            "query($id: ID!) { report(id: $id) { id } }",
+            json!({ "id": other_report }),
+        )
+        .await;
+    assert!(other["data"]["report"].is_null(), "{other:#}");
+
+    // Nothing changes through the closed unit any more.
+    let closed = report_obligation::Entity::find()
+        .filter(report_obligation::Column::UnitId.eq(app.unit_uuid("ST.D01.BCD").await))
+        .filter(report_obligation::Column::ReroutedToId.is_not_null())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let write_closed = app
+        .gql(
+            Some(&first),
+            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id } } }",
+            json!({ "i": { "obligationId": gid(NodeType::Obligation, closed.id) } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&write_closed),
+        Some("FORBIDDEN"),
+        "{write_closed:#}"
+    );
+
+    // The unit's versions tell its story.
+    let versions = app
+        .data(
+            &steering,
+            "query($id: ID!) { unit(id: $id) { versions { validFrom validTo name } } }",
+            json!({ "id": app.unit_id("ST.D01.BCD").await }),
+        )
+        .await;
+    let v = &versions["unit"]["versions"];
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    assert_eq!(v[0]["validTo"], "2025-01-01");
+}
