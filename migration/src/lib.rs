@@ -5,6 +5,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_schema;
+mod m20261128_000002_legal_registry;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -12,7 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_create_schema::Migration)]
+        vec![
+            Box::new(m20261127_000001_create_schema::Migration),
+            Box::new(m20261128_000002_legal_registry::Migration),
+        ]
     }
 }
 

@@ -241,6 +241,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         created_at: at(1),
         updated_at: at(2),
         version: 3,
+        base_status: DocumentStatus::InForce,
     };
     let decree = roundtrip!(db, legal_document, document("59/2023/NĐ-CP", None));
     let old_decree = roundtrip!(
@@ -257,6 +258,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             to_document_id: old_decree.id,
             kind: DocumentRelationKind::Replaces,
             effective_on: Some(date(8, 15)),
+            provision: text("Điều 11 khoản 5"),
             note: text("thay thế"),
             created_at: at(3),
         }

@@ -22,10 +22,11 @@ pub enum NodeType {
     AuditEvent,
     ApiClient,
     RoleGrant,
+    DocumentRelation,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 13] = [
+    const ALL: [NodeType; 14] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -39,6 +40,7 @@ impl NodeType {
         Self::AuditEvent,
         Self::ApiClient,
         Self::RoleGrant,
+        Self::DocumentRelation,
     ];
 
     fn name(self) -> &'static str {
@@ -56,6 +58,7 @@ impl NodeType {
             Self::AuditEvent => "AuditEvent",
             Self::ApiClient => "ApiClient",
             Self::RoleGrant => "RoleGrant",
+            Self::DocumentRelation => "DocumentRelation",
         }
     }
 }

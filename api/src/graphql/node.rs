@@ -75,7 +75,8 @@ impl NodeQuery {
             NodeType::Obligation
             | NodeType::AuditEvent
             | NodeType::ApiClient
-            | NodeType::RoleGrant => None,
+            | NodeType::RoleGrant
+            | NodeType::DocumentRelation => None,
             NodeType::User => users::get_visible(db, caller, uuid)
                 .await?
                 .map(|m| Node::User(User(m))),
