@@ -14,6 +14,9 @@ pub struct Model {
     pub to_document_id: Uuid,
     pub kind: DocumentRelationKind,
     pub effective_on: Option<Date>,
+    /// Article or clause of the target the relation touches, e.g. `Điều 11 khoản 5`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub provision: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
     pub created_at: DateTimeUtc,

@@ -35,6 +35,7 @@ pub struct Model {
     pub effective_on: Option<Date>,
     #[sea_orm(column_type = "Text", nullable)]
     pub title: Option<String>,
+    /// Status derived from the effective relations pointing at the document, else `base_status`.
     pub status: DocumentStatus,
     pub superseded_by_id: Option<Uuid>,
     pub provenance: Provenance,
@@ -55,6 +56,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i32,
+    /// Status as registered, before any amending, replacing or repealing relation.
+    pub base_status: DocumentStatus,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_schema;
 mod m20261128_000001_unit_history;
+mod m20261128_000002_legal_registry;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_create_schema::Migration),
             Box::new(m20261128_000001_unit_history::Migration),
+            Box::new(m20261128_000002_legal_registry::Migration),
         ]
     }
 }

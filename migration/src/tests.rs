@@ -105,7 +105,7 @@ async fn assert_sort_keys_collate_c(db: &DatabaseConnection) {
         ))
         .await
         .unwrap();
-    assert_eq!(rows.len(), 8, "tables with a sort_key");
+    assert_eq!(rows.len(), 9, "tables with a sort_key");
     for row in rows {
         let table: String = row.try_get("", "t").unwrap();
         let collation: String = row.try_get("", "c").unwrap();
@@ -198,19 +198,41 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         "dangling parent_id accepted"
     );
 
-    for (ancestor, descendant, depth) in
-        [(province.id, province.id, 0), (province.id, district.id, 1)]
-    {
+    for (id, ancestor, descendant, depth) in [
+        (1_000_001, province.id, province.id, 0),
+        (1_000_002, province.id, district.id, 1),
+    ] {
         roundtrip!(
             db,
             unit_closure,
             entity::unit_closure::Model {
+                id,
                 ancestor_id: ancestor,
                 descendant_id: descendant,
                 depth,
+                valid_from: Some(date(1, 1)),
+                valid_to: None,
             }
         );
     }
+    roundtrip!(
+        db,
+        unit_version,
+        entity::unit_version::Model {
+            id: 1_000_001,
+            unit_id: district.id,
+            valid_from: Some(date(1, 1)),
+            valid_to: Some(date(7, 1)),
+            code: "D".into(),
+            name: "Huyện".into(),
+            short_name: text("H"),
+            kind: UnitKind::District,
+            grassroots_type: None,
+            parent_id: Some(province.id),
+            event_id: None,
+            created_at: at(1),
+        }
+    );
 
     let document = |number: &str, superseded_by_id: Option<Uuid>| entity::legal_document::Model {
         id: Uuid::now_v7(),
@@ -241,6 +263,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         created_at: at(1),
         updated_at: at(2),
         version: 3,
+        base_status: DocumentStatus::InForce,
     };
     let decree = roundtrip!(db, legal_document, document("59/2023/NĐ-CP", None));
     let old_decree = roundtrip!(
@@ -257,6 +280,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             to_document_id: old_decree.id,
             kind: DocumentRelationKind::Replaces,
             effective_on: Some(date(8, 15)),
+            provision: text("Điều 11 khoản 5"),
             note: text("thay thế"),
             created_at: at(3),
         }
@@ -297,6 +321,10 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             overdue_notified_at: None,
             provenance: Provenance::Assumed,
             note: text("hạn giả định"),
+            rerouted_from_id: None,
+            rerouted_to_id: None,
+            active_from: Some(date(7, 1)),
+            rerouted_on: None,
             created_at: at(1),
             updated_at: at(2),
             version: 2,
@@ -349,6 +377,10 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             status: AssignmentStatus::Acknowledged,
             progress: 0,
             provenance: Provenance::User,
+            rerouted_from_id: None,
+            rerouted_to_id: None,
+            active_from: Some(date(7, 1)),
+            rerouted_on: None,
             created_at: at(1),
             updated_at: at(2),
             version: 1,
@@ -405,6 +437,10 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             id: Uuid::now_v7(),
             schedule_id: schedule.id,
             unit_id: district.id,
+            rerouted_from_id: None,
+            rerouted_to_id: None,
+            active_from: Some(date(7, 1)),
+            rerouted_on: None,
             created_at: at(1),
             updated_at: at(2),
             version: 1,
@@ -525,6 +561,8 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
                 api_client_id,
                 role: Role::UnitManager,
                 scope_unit_id: province.id,
+                origin_grant_id: None,
+                reorg_event_id: None,
                 created_at: at(1),
             }
         );

@@ -34,6 +34,8 @@ pub struct DocumentFilter {
     /// Year of issue (or the year written in the number).
     pub year: Option<i32>,
     pub provenance: Option<Provenance>,
+    /// Only documents whose (derived) status is one of these.
+    pub statuses: Option<Vec<entity::DocumentStatus>>,
     /// Only records changed at or after this time (incremental sync).
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -77,6 +79,9 @@ pub async fn list(
     }
     if let Some(p) = filter.provenance {
         cond = cond.add(legal_document::Column::Provenance.eq(p));
+    }
+    if let Some(statuses) = &filter.statuses {
+        cond = cond.add(legal_document::Column::Status.is_in(statuses.iter().copied()));
     }
     if let Some(since) = filter.updated_since {
         cond = cond.add(legal_document::Column::UpdatedAt.gte(since));
@@ -168,8 +173,10 @@ pub struct NewDocument {
     pub issuer: String,
     pub issuer_unit_id: Option<Uuid>,
     pub issued_on: Option<NaiveDate>,
+    pub effective_on: Option<NaiveDate>,
     pub title: Option<String>,
     pub party_term: Option<String>,
+    /// The status as registered; relations added later derive the stored `status` from it.
     pub status: entity::DocumentStatus,
     pub provenance: Provenance,
     pub note: Option<String>,
@@ -244,6 +251,27 @@ pub fn number_columns(
     }
 }
 
+/// The folded text the search and issuer filters match: number, type, title, issuer, term.
+pub fn search_columns(
+    number: &str,
+    cols: &NumberColumns,
+    document_type: DocumentType,
+    title: Option<&str>,
+    issuer: &str,
+    party_term: Option<&str>,
+) -> (String, String) {
+    use crate::text;
+    let search_text = text::fold(&format!(
+        "{number} {} {} {} {issuer} {}",
+        cols.canonical,
+        type_label(document_type),
+        title.unwrap_or_default(),
+        party_term.unwrap_or_default(),
+    ));
+    let issuer_search = text::fold(&format!("{issuer} {}", cols.issuer_codes));
+    (search_text, issuer_search)
+}
+
 /// Registers a document unless one with the same identity exists; returns the stored row and
 /// whether it was created.
 pub async fn register(
@@ -264,14 +292,15 @@ pub async fn register(
     let number = text::clean(&new.number);
     let title = new.title.as_deref().map(text::clean);
     let issuer = text::clean(&new.issuer);
-    let search_text = text::fold(&format!(
-        "{number} {} {} {} {issuer} {}",
-        cols.canonical,
-        type_label(new.document_type),
-        title.as_deref().unwrap_or_default(),
-        new.party_term.as_deref().unwrap_or_default(),
-    ));
-    let issuer_search = text::fold(&format!("{issuer} {}", cols.issuer_codes));
+    let party_term = new.party_term.as_deref().map(text::clean);
+    let (search_text, issuer_search) = search_columns(
+        &number,
+        &cols,
+        new.document_type,
+        title.as_deref(),
+        &issuer,
+        party_term.as_deref(),
+    );
     let now = chrono::Utc::now();
     let model = legal_document::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -284,14 +313,15 @@ pub async fn register(
         year: Set(cols.year),
         type_code: Set(cols.type_code),
         issuer_codes: Set(cols.issuer_codes),
-        party_term: Set(new.party_term.as_deref().map(text::clean)),
+        party_term: Set(party_term),
         document_type: Set(new.document_type),
         issuer: Set(issuer),
         issuer_unit_id: Set(new.issuer_unit_id),
         issued_on: Set(new.issued_on),
-        effective_on: Set(None),
+        effective_on: Set(new.effective_on),
         title: Set(title),
         status: Set(new.status),
+        base_status: Set(new.status),
         superseded_by_id: Set(None),
         provenance: Set(new.provenance),
         note: Set(new.note.as_deref().map(text::clean)),

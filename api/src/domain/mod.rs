@@ -10,6 +10,7 @@ pub mod derivation;
 pub mod indicators;
 pub mod legal;
 pub mod legal_number;
+pub mod legal_registry;
 pub mod lineage;
 pub mod page;
 pub mod planning;

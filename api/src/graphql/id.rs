@@ -23,10 +23,11 @@ pub enum NodeType {
     ApiClient,
     RoleGrant,
     Reorganisation,
+    DocumentRelation,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 14] = [
+    const ALL: [NodeType; 15] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -41,6 +42,7 @@ impl NodeType {
         Self::ApiClient,
         Self::RoleGrant,
         Self::Reorganisation,
+        Self::DocumentRelation,
     ];
 
     fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl NodeType {
             Self::ApiClient => "ApiClient",
             Self::RoleGrant => "RoleGrant",
             Self::Reorganisation => "Reorganisation",
+            Self::DocumentRelation => "DocumentRelation",
         }
     }
 }

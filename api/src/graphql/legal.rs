@@ -9,11 +9,15 @@ use super::{
     connection::{connection, page_args, wants_total},
     enums::{DocumentFamily, DocumentStatus, DocumentType, Provenance},
     id::{self, NodeType},
-    loaders::failed,
+    legal_registry::{Amendment, Basis, DocumentRelation},
+    loaders::{failed, group},
     task::Task,
     unit::{self, Unit},
 };
-use crate::{domain::legal, error::AppResult};
+use crate::{
+    domain::{legal, legal_registry},
+    error::AppResult,
+};
 
 /// A legal document (văn bản): directive, law, decree, resolution, conclusion, regulation,
 /// scheme, plan or official letter. The number is kept as written and parsed into its parts.
@@ -91,9 +95,71 @@ impl LegalDocument {
     async fn party_term(&self) -> Option<&str> {
         self.0.party_term.as_deref()
     }
-    /// Legal status.
+    /// Legal status, derived from the amending, replacing and repealing relations in effect
+    /// that point at this document (repealed, then superseded, then amended), otherwise the
+    /// status it was registered with.
     async fn status(&self) -> DocumentStatus {
         self.0.status.into()
+    }
+    /// Status as registered, before any relation recorded here.
+    async fn base_status(&self) -> DocumentStatus {
+        self.0.base_status.into()
+    }
+    /// The document that replaces this one, when it is superseded.
+    async fn superseded_by(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
+        match self.0.superseded_by_id {
+            Some(id) => super::legal_registry::document(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// Date the document takes effect, when known.
+    async fn effective_on(&self) -> Option<NaiveDate> {
+        self.0.effective_on
+    }
+    /// Version for optimistic locking: send it back with `updateLegalDocument`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Relations from this document: what it amends, replaces, repeals, details or implements.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn relations(&self, ctx: &Context<'_>) -> AppResult<Vec<DocumentRelation>> {
+        let rows = group(ctx.loaders().relations_from.load_one(self.0.id).await)?;
+        Ok(rows.into_iter().map(DocumentRelation).collect())
+    }
+    /// Relations to this document: what amends, replaces, repeals, details or implements it.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn related_from(&self, ctx: &Context<'_>) -> AppResult<Vec<DocumentRelation>> {
+        let rows = group(ctx.loaders().relations_to.load_one(self.0.id).await)?;
+        Ok(rows.into_iter().map(DocumentRelation).collect())
+    }
+    /// What rests on this document, among what you may see: the tasks citing it (or citing a
+    /// document that details or implements it, transitively), their plans and plans whose own
+    /// document it is, and the reports stating progress on those tasks.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn basis_of(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Also follow documents that detail or implement this one (default true).",
+            default = true
+        )]
+        through_details: bool,
+    ) -> AppResult<Basis> {
+        let caller = ctx.caller()?;
+        Ok(Basis(
+            legal_registry::basis_of(ctx.db(), caller, self.0.id, through_details).await?,
+        ))
+    }
+    /// Each amendment, replacement or repeal of this document, with the tasks (among those you
+    /// see) resting on it that must be reviewed, and whether the change touches what they cite.
+    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
+    async fn amendments(&self, ctx: &Context<'_>) -> AppResult<Vec<Amendment>> {
+        let caller = ctx.caller()?;
+        Ok(legal_registry::amendments(ctx.db(), caller, self.0.id)
+            .await?
+            .into_iter()
+            .map(Amendment)
+            .collect())
     }
     /// Where this record comes from.
     async fn provenance(&self) -> Provenance {
@@ -164,6 +230,8 @@ pub struct LegalDocumentFilter {
     pub year: Option<i32>,
     /// Only records of this provenance.
     pub provenance: Option<Provenance>,
+    /// Only documents whose (derived) status is one of these.
+    pub statuses: Option<Vec<DocumentStatus>>,
     /// Only records changed at or after this time: with `removedSince`, lets a client sync
     /// incrementally.
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
@@ -196,6 +264,9 @@ impl LegalQuery {
             issuer: f.issuer,
             year: f.year,
             provenance: f.provenance.map(Into::into),
+            statuses: f
+                .statuses
+                .map(|ss| ss.into_iter().map(Into::into).collect()),
         };
         let page = legal::list(
             ctx.db(),

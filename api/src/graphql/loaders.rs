@@ -5,8 +5,9 @@ use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    assignment, indicator, indicator_value, legal_document, plan, plan_recipient,
-    report_obligation, report_schedule, report_task_progress, task, task_legal_reference, unit,
+    assignment, document_relation, indicator, indicator_value, legal_document, plan,
+    plan_recipient, report, report_obligation, report_schedule, report_task_progress, task,
+    task_legal_reference, unit,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
@@ -92,6 +93,11 @@ pub struct Loaders {
     pub schedule_obligations: DataLoader<ByGroup<report_obligation::Entity>, HashMapCache>,
     pub report_progress: DataLoader<ByGroup<report_task_progress::Entity>, HashMapCache>,
     pub report_values: DataLoader<ByGroup<indicator_value::Entity>, HashMapCache>,
+    pub reports: DataLoader<ById<report::Entity>, HashMapCache>,
+    /// Relations from a document (it amends, replaces… others).
+    pub relations_from: DataLoader<ByGroup<document_relation::Entity>, HashMapCache>,
+    /// Relations to a document (others amend, replace… it).
+    pub relations_to: DataLoader<ByGroup<document_relation::Entity>, HashMapCache>,
 }
 
 impl Loaders {
@@ -186,6 +192,19 @@ impl Loaders {
                 indicator_value::Column::Id,
                 |v: &indicator_value::Model| v.report_id,
             ),
+            reports: by_id(db),
+            relations_from: by_group(
+                db,
+                document_relation::Column::FromDocumentId,
+                document_relation::Column::CreatedAt,
+                |r: &document_relation::Model| r.from_document_id,
+            ),
+            relations_to: by_group(
+                db,
+                document_relation::Column::ToDocumentId,
+                document_relation::Column::CreatedAt,
+                |r: &document_relation::Model| r.to_document_id,
+            ),
         }
     }
 }
@@ -206,6 +225,9 @@ impl Loaders {
         self.schedule_obligations.enable_all_cache(false);
         self.report_progress.enable_all_cache(false);
         self.report_values.enable_all_cache(false);
+        self.reports.enable_all_cache(false);
+        self.relations_from.enable_all_cache(false);
+        self.relations_to.enable_all_cache(false);
     }
 }
 

@@ -7,6 +7,7 @@ pub mod enums;
 pub mod id;
 pub mod indicator;
 pub mod legal;
+pub mod legal_registry;
 pub mod live;
 pub mod loaders;
 pub mod node;
@@ -65,6 +66,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     user::AuthMutation,
     planning::PlanningMutation,
+    legal_registry::LegalRegistryMutation,
     work::WorkMutation,
     reporting::ReportingMutation,
     admin::AdminMutation,

@@ -76,6 +76,7 @@ impl NodeQuery {
             | NodeType::AuditEvent
             | NodeType::ApiClient
             | NodeType::RoleGrant
+            | NodeType::DocumentRelation
             | NodeType::Reorganisation => None,
             NodeType::User => users::get_visible(db, caller, uuid)
                 .await?

@@ -138,6 +138,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                 issuer: d.issuer.clone(),
                 issuer_unit_id: d.issuer_unit.as_deref().map(unit_id).transpose()?,
                 issued_on: d.issued_on,
+                effective_on: None,
                 title: d.title.clone(),
                 party_term: d.party_term.clone(),
                 status: d.status,
@@ -174,6 +175,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                 to_document_id: Set(to),
                 kind: Set(r.kind),
                 effective_on: Set(r.effective_on),
+                provision: Set(None),
                 note: Set(r.note.as_deref().map(text::clean)),
                 created_at: Set(now),
             }

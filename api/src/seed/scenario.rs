@@ -171,6 +171,7 @@ async fn load(db: &DatabaseConnection, file: &ScenarioFile) -> anyhow::Result<Sc
                 issuer: d.issuer.clone(),
                 issuer_unit_id: None,
                 issued_on: d.issued_on,
+                effective_on: None,
                 title: d.title.clone(),
                 party_term: None,
                 status: DocumentStatus::InForce,
