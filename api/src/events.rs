@@ -129,6 +129,7 @@ pub async fn sweep_overdue_derivations(
     let due = plan_recipient::Entity::find()
         .filter(plan_recipient::Column::DeriveBy.lt(today))
         .filter(plan_recipient::Column::OverdueNotifiedAt.is_null())
+        .filter(plan_recipient::Column::ReroutedToId.is_null())
         .all(db)
         .await?;
     let mut told = 0;

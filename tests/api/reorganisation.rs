@@ -12,6 +12,7 @@ use crate::support::{TestApp, error_code, gid};
 on_both_databases!(
     the_2025_scenario_answers_as_of_questions,
     grants_follow_a_merge_without_widening_access,
+    every_kind_of_event_keeps_its_history,
 );
 
 const UNITS_AS_OF: &str = "query($p: ID!, $d: NaiveDate, $k: [UnitKind!]) {
@@ -303,7 +304,7 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
 
 const APPLY: &str = "mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) {
     reorganisation { id kind successors { id code } }
-    reroutedObligations grantsIssued } }";
+    reroutedAssignments reroutedObligations reroutedRecipients grantsIssued } }";
 
 async fn grants_follow_a_merge_without_widening_access(app: &TestApp) {
     let steering = app.login("steering").await;
@@ -438,4 +439,300 @@ async fn grants_follow_a_merge_without_widening_access(app: &TestApp) {
     let v = &versions["unit"]["versions"];
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["validTo"], "2025-01-01");
+}
+
+const UNIT_ON: &str = "query($id: ID!, $d: NaiveDate) {
+    unit(id: $id, asOf: $d) { code name kind parent { code } } }";
+
+async fn apply(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(Some(token), APPLY, json!({ "i": input })).await
+}
+
+async fn on(app: &TestApp, token: &str, id: async_graphql::ID, day: &str) -> Value {
+    app.data(token, UNIT_ON, json!({ "id": id, "d": day }))
+        .await["unit"]
+        .clone()
+}
+
+async fn recipients_on(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    plan: &Value,
+    unit: &async_graphql::ID,
+    day: &str,
+) -> Vec<String> {
+    app.data(token, query, json!({ "p": plan, "u": unit, "d": day }))
+        .await["planProgress"]["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["unit"]["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn every_kind_of_event_keeps_its_history(app: &TestApp) {
+    let steering = app.login("steering").await;
+    // RENAME: the old name answers for the days before, the new one after.
+    let d04 = app.unit_id("ST.D04.BCD").await;
+    let old_name = on(app, &steering, d04.clone(), "2024-05-31").await["name"].clone();
+    let renamed = apply(
+        app,
+        &steering,
+        json!({ "kind": "RENAME", "effectiveOn": "2024-06-01", "title": "Đổi tên",
+        "predecessorIds": [d04], "name": "Ban Chỉ đạo dân chủ cơ sở huyện Châu Thành" }),
+    )
+    .await;
+    assert!(renamed.get("errors").is_none(), "{renamed:#}");
+    assert_eq!(
+        on(app, &steering, d04.clone(), "2024-05-31").await["name"],
+        old_name
+    );
+    assert_eq!(
+        on(app, &steering, d04.clone(), "2024-06-01").await["name"],
+        "Ban Chỉ đạo dân chủ cơ sở huyện Châu Thành"
+    );
+    // History is appended in date order, never rewritten.
+    let backdated = apply(
+        app,
+        &steering,
+        json!({ "kind": "RECLASSIFY", "effectiveOn": "2024-05-01", "title": "Lùi ngày",
+        "predecessorIds": [d04], "unitKind": "OTHER" }),
+    )
+    .await;
+    assert_eq!(
+        error_code(&backdated),
+        Some("BAD_USER_INPUT"),
+        "{backdated:#}"
+    );
+
+    // RECLASSIFY: the kind filter reads each day's kind.
+    let dukdn = app.unit_id("ST.TU.DUKDN").await;
+    let reclassified = apply(
+        app,
+        &steering,
+        json!({ "kind": "RECLASSIFY", "effectiveOn": "2024-07-01",
+        "title": "Chuyển loại hình", "predecessorIds": [dukdn], "unitKind": "OTHER" }),
+    )
+    .await;
+    assert!(reclassified.get("errors").is_none(), "{reclassified:#}");
+    assert_eq!(
+        on(app, &steering, dukdn.clone(), "2024-06-30").await["kind"],
+        "PARTY_COMMITTEE"
+    );
+    assert_eq!(
+        on(app, &steering, dukdn.clone(), "2024-07-01").await["kind"],
+        "OTHER"
+    );
+
+    // REPARENT: the subtree moves on the day; changes follow today's tree, reads keep history.
+    let manager = app.user_with("d05", Role::UnitManager, "ST.D05").await;
+    let obligations = report_obligation::Entity::find()
+        .filter(report_obligation::Column::UnitId.eq(app.unit_uuid("ST.D05.BCD").await))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let create = "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id } } }";
+    let before_move = app
+        .gql(
+            Some(&manager),
+            create,
+            json!({ "i": { "obligationId": gid(NodeType::Obligation, obligations[0].id) } }),
+        )
+        .await;
+    assert!(before_move.get("errors").is_none(), "{before_move:#}");
+    let d05_bcd = app.unit_id("ST.D05.BCD").await;
+    let moved = apply(
+        app,
+        &steering,
+        json!({ "kind": "REPARENT", "effectiveOn": "2024-09-01", "title": "Chuyển trực thuộc",
+        "predecessorIds": [d05_bcd], "parentId": app.unit_id("ST.BCD").await }),
+    )
+    .await;
+    assert!(moved.get("errors").is_none(), "{moved:#}");
+    let within =
+        "query($w: ID!, $d: NaiveDate) { units(asOf: $d, first: 100, filter: { within: $w }) {
+        edges { node { code } } } }";
+    let d05 = app.unit_id("ST.D05").await;
+    let under_d05_then = codes(
+        &app.data(&steering, within, json!({ "w": d05, "d": "2024-08-31" }))
+            .await,
+    );
+    assert!(
+        under_d05_then.contains(&"ST.D05.BCD".to_owned()),
+        "{under_d05_then:?}"
+    );
+    let under_d05_now = codes(
+        &app.data(&steering, within, json!({ "w": d05, "d": "2024-09-02" }))
+            .await,
+    );
+    assert!(
+        !under_d05_now.contains(&"ST.D05.BCD".to_owned()),
+        "{under_d05_now:?}"
+    );
+    let bcd = app.unit_id("ST.BCD").await;
+    let under_bcd = codes(
+        &app.data(&steering, within, json!({ "w": bcd, "d": "2024-09-02" }))
+            .await,
+    );
+    assert!(
+        under_bcd.contains(&"ST.D05.BCD".to_owned()),
+        "{under_bcd:?}"
+    );
+    assert_eq!(
+        on(app, &steering, d05_bcd.clone(), "2024-09-02").await["parent"]["code"],
+        "ST.BCD"
+    );
+    let after_move = app
+        .gql(
+            Some(&manager),
+            create,
+            json!({ "i": { "obligationId": gid(NodeType::Obligation, obligations[1].id) } }),
+        )
+        .await;
+    assert_eq!(error_code(&after_move), Some("FORBIDDEN"), "{after_move:#}");
+    let still_read = app
+        .data(
+            &manager,
+            "query($id: ID!) { unit(id: $id) { code } }",
+            json!({ "id": d05_bcd }),
+        )
+        .await;
+    assert_eq!(
+        still_read["unit"]["code"], "ST.D05.BCD",
+        "history stays readable"
+    );
+
+    // DISSOLVE with open work and nobody to take it: refused, nothing written.
+    let d07 = app.unit_id("ST.D07.BCD").await;
+    let orphaned = apply(
+        app,
+        &steering,
+        json!({ "kind": "DISSOLVE", "effectiveOn": "2024-10-01", "title": "Giải thể",
+        "predecessorIds": [d07] }),
+    )
+    .await;
+    assert_eq!(
+        error_code(&orphaned),
+        Some("BAD_USER_INPUT"),
+        "{orphaned:#}"
+    );
+    assert_eq!(orphaned["errors"][0]["extensions"]["field"], "successorId");
+    let untouched = app
+        .data(
+            &steering,
+            "query($id: ID!) { unit(id: $id) { validTo reorganisations { id } } }",
+            json!({ "id": d07 }),
+        )
+        .await;
+    assert!(untouched["unit"]["validTo"].is_null(), "{untouched:#}");
+    assert_eq!(
+        untouched["unit"]["reorganisations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // SPLIT: open work goes to the successor marked routingDefault, each row linking back.
+    let d06 = app.unit_id("ST.D06.BCD").await;
+    let split = apply(app, &steering, json!({ "kind": "SPLIT", "effectiveOn": "2024-10-01", "title": "Chia tách",
+        "predecessorIds": [d06],
+        "newUnits": [
+            { "code": "ST.D06.BCD.A", "name": "Ban Chỉ đạo A", "kind": "STEERING_COMMITTEE", "routingDefault": true },
+            { "code": "ST.D06.BCD.B", "name": "Ban Chỉ đạo B", "kind": "STEERING_COMMITTEE" }] })).await;
+    assert!(split.get("errors").is_none(), "{split:#}");
+    assert_eq!(
+        split["data"]["applyReorganisation"]["reroutedObligations"],
+        2
+    );
+    assert!(
+        split["data"]["applyReorganisation"]["reroutedAssignments"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    let plan = app
+        .data(&steering, "{ plans(first: 1, filter: { search: \"24-KH\" }) { edges { node { id
+            recipients { unit { code } derivationStatus reroutedOn reroutedTo { unit { code } activeFrom } }
+            reportSchedules { obligations { unit { code } reroutedOn
+                reroutedTo { unit { code } reroutedFrom { unit { code } } } } } } } } }", json!({}))
+        .await;
+    let plan = &plan["plans"]["edges"][0]["node"];
+    let recipient = plan["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["unit"]["code"] == "ST.D06.BCD")
+        .expect("the split unit was a recipient");
+    assert_eq!(recipient["derivationStatus"], "REROUTED");
+    assert_eq!(recipient["reroutedOn"], "2024-10-01");
+    assert_eq!(recipient["reroutedTo"]["unit"]["code"], "ST.D06.BCD.A");
+    assert_eq!(recipient["reroutedTo"]["activeFrom"], "2024-10-01");
+    for schedule in plan["reportSchedules"].as_array().unwrap() {
+        let o = schedule["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["unit"]["code"] == "ST.D06.BCD")
+            .expect("the split unit's obligation");
+        assert_eq!(o["reroutedTo"]["unit"]["code"], "ST.D06.BCD.A", "{o:#}");
+        assert_eq!(
+            o["reroutedTo"]["reroutedFrom"]["unit"]["code"],
+            "ST.D06.BCD"
+        );
+    }
+    // Plan progress as of a day before the split counts the old unit, after it the new one.
+    let progress =
+        "query($p: ID!, $u: ID!, $d: NaiveDate) { planProgress(planId: $p, unitId: $u, asOf: $d) {
+        recipients { unit { code } status } } }";
+    let st = app.unit_id("ST").await;
+    let before = recipients_on(app, &steering, progress, &plan["id"], &st, "2024-09-30").await;
+    assert!(
+        before.contains(&"ST.D06.BCD".to_owned()) && !before.contains(&"ST.D06.BCD.A".to_owned()),
+        "{before:?}"
+    );
+    let after = recipients_on(app, &steering, progress, &plan["id"], &st, "2024-10-02").await;
+    assert!(
+        after.contains(&"ST.D06.BCD.A".to_owned()) && !after.contains(&"ST.D06.BCD".to_owned()),
+        "{after:?}"
+    );
+
+    // PARTIAL_TRANSFER: a sub-unit moves to another unit; both continue.
+    let d08 = app.unit_id("ST.D08").await;
+    let wrong = apply(
+        app,
+        &steering,
+        json!({ "kind": "PARTIAL_TRANSFER", "effectiveOn": "2024-11-01", "title": "Điều chỉnh",
+        "predecessorIds": [d08], "successorId": app.unit_id("ST.D11").await,
+        "transferredIds": [app.unit_id("ST.D09.PARTY").await] }),
+    )
+    .await;
+    assert_eq!(error_code(&wrong), Some("BAD_USER_INPUT"), "{wrong:#}");
+    let d08_party = app.unit_id("ST.D08.PARTY").await;
+    let transferred = apply(
+        app,
+        &steering,
+        json!({ "kind": "PARTIAL_TRANSFER", "effectiveOn": "2024-11-01", "title": "Điều chỉnh",
+        "predecessorIds": [d08], "successorId": app.unit_id("ST.D11").await,
+        "transferredIds": [d08_party] }),
+    )
+    .await;
+    assert!(transferred.get("errors").is_none(), "{transferred:#}");
+    assert_eq!(
+        on(app, &steering, d08_party.clone(), "2024-10-31").await["parent"]["code"],
+        "ST.D08"
+    );
+    assert_eq!(
+        on(app, &steering, d08_party.clone(), "2024-11-01").await["parent"]["code"],
+        "ST.D11"
+    );
+    let d08_now = app
+        .data(
+            &steering,
+            "query($id: ID!) { unit(id: $id) { validTo } }",
+            json!({ "id": d08 }),
+        )
+        .await;
+    assert!(d08_now["unit"]["validTo"].is_null(), "the source continues");
 }

@@ -235,8 +235,8 @@ pub async fn coverage(
             cells.push(CoverageCell {
                 content_task: content.clone(),
                 recipient: r.clone(),
-                status: plans::derivation_status(
-                    r.derive_by,
+                status: plans::recipient_status(
+                    r,
                     r.derived_plan_id.and_then(|id| derived_plans.get(&id)),
                     today,
                 ),

@@ -113,6 +113,21 @@ pub enum DerivationStatus {
     IssuedLate,
     /// No issued derived plan, and the due date has passed.
     Overdue,
+    /// Handed to a successor unit when this one was reorganised, before deriving.
+    Rerouted,
+}
+
+/// Where `recipient` stands on `today`: rerouted once its unit's reorganisation took effect,
+/// otherwise as [`derivation_status`] says.
+pub fn recipient_status(
+    recipient: &entity::plan_recipient::Model,
+    derived: Option<&plan::Model>,
+    today: NaiveDate,
+) -> DerivationStatus {
+    if recipient.rerouted_on.is_some_and(|day| day <= today) {
+        return DerivationStatus::Rerouted;
+    }
+    derivation_status(recipient.derive_by, derived, today)
 }
 
 /// Derivation status from the derived plan's state and today's date.

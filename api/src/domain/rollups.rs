@@ -171,11 +171,8 @@ pub async fn plan_progress(
         .filter(|r| subtree.contains(&r.unit_id))
         .filter(|r| counts_on(r.active_from, r.rerouted_on, day))
         .map(|r| {
-            let status = plans::derivation_status(
-                r.derive_by,
-                r.derived_plan_id.and_then(|id| derived.get(&id)),
-                today,
-            );
+            let status =
+                plans::recipient_status(&r, r.derived_plan_id.and_then(|id| derived.get(&id)), day);
             (r.unit_id, status, r.derived_plan_id)
         })
         .collect();

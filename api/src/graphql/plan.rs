@@ -176,6 +176,9 @@ pub enum DerivationStatus {
     IssuedLate,
     /// No issued derived plan, and the due date has passed.
     Overdue,
+    /// Handed to a successor unit when this one was reorganised, before deriving; see
+    /// `reroutedTo`.
+    Rerouted,
 }
 
 impl From<plans::DerivationStatus> for DerivationStatus {
@@ -185,6 +188,7 @@ impl From<plans::DerivationStatus> for DerivationStatus {
             plans::DerivationStatus::IssuedOnTime => Self::IssuedOnTime,
             plans::DerivationStatus::IssuedLate => Self::IssuedLate,
             plans::DerivationStatus::Overdue => Self::Overdue,
+            plans::DerivationStatus::Rerouted => Self::Rerouted,
         }
     }
 }
@@ -224,8 +228,35 @@ impl PlanRecipient {
             Some(id) => ctx.loaders().plans.load_one(id).await.map_err(failed)?,
             None => None,
         };
-        Ok(plans::derivation_status(self.0.derive_by, derived.as_ref(), ctx.today()).into())
+        Ok(plans::recipient_status(&self.0, derived.as_ref(), ctx.today()).into())
     }
+    /// The recipient row of the successor unit that took this derivation over when this unit
+    /// was reorganised.
+    async fn rerouted_to(&self, ctx: &Context<'_>) -> AppResult<Option<PlanRecipient>> {
+        recipient(ctx, self.0.rerouted_to_id).await
+    }
+    /// The recipient row of the reorganised unit this one took over from.
+    async fn rerouted_from(&self, ctx: &Context<'_>) -> AppResult<Option<PlanRecipient>> {
+        recipient(ctx, self.0.rerouted_from_id).await
+    }
+    /// Day this row was handed to a successor, if it was.
+    async fn rerouted_on(&self) -> Option<NaiveDate> {
+        self.0.rerouted_on
+    }
+    /// Day a row taken over from a reorganised unit starts counting.
+    async fn active_from(&self) -> Option<NaiveDate> {
+        self.0.active_from
+    }
+}
+
+/// A recipient row by id; the caller already sees the plan it belongs to.
+async fn recipient(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<PlanRecipient>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(plan_recipient::Entity::find_by_id(id)
+        .one(ctx.db())
+        .await
+        .map_err(crate::error::AppError::from)?
+        .map(PlanRecipient))
 }
 
 /// What a plan expects units to report, for which period, by when.
@@ -391,4 +422,31 @@ impl Obligation {
             .map_err(crate::error::AppError::from)?;
         Ok(newest.map(super::report::Report))
     }
+    /// The obligation of the successor unit that took this one over when this unit was
+    /// reorganised.
+    async fn rerouted_to(&self, ctx: &Context<'_>) -> AppResult<Option<Obligation>> {
+        obligation(ctx, self.0.rerouted_to_id).await
+    }
+    /// The reorganised unit's obligation this one took over.
+    async fn rerouted_from(&self, ctx: &Context<'_>) -> AppResult<Option<Obligation>> {
+        obligation(ctx, self.0.rerouted_from_id).await
+    }
+    /// Day this obligation was handed to a successor, if it was.
+    async fn rerouted_on(&self) -> Option<NaiveDate> {
+        self.0.rerouted_on
+    }
+    /// Day an obligation taken over from a reorganised unit starts counting.
+    async fn active_from(&self) -> Option<NaiveDate> {
+        self.0.active_from
+    }
+}
+
+/// An obligation by id; the caller already sees the schedule it belongs to.
+async fn obligation(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<Obligation>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(report_obligation::Entity::find_by_id(id)
+        .one(ctx.db())
+        .await
+        .map_err(crate::error::AppError::from)?
+        .map(Obligation))
 }

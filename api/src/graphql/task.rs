@@ -221,6 +221,34 @@ impl Assignment {
             .map_err(failed)?
             .map(Task))
     }
+    /// The successor unit's assignment that took this one over when this unit was
+    /// reorganised (status REROUTED).
+    async fn rerouted_to(&self, ctx: &Context<'_>) -> AppResult<Option<Assignment>> {
+        sibling(ctx, self.0.rerouted_to_id).await
+    }
+    /// The reorganised unit's assignment this one took over.
+    async fn rerouted_from(&self, ctx: &Context<'_>) -> AppResult<Option<Assignment>> {
+        sibling(ctx, self.0.rerouted_from_id).await
+    }
+    /// Day this assignment was handed to a successor, if it was.
+    async fn rerouted_on(&self) -> Option<NaiveDate> {
+        self.0.rerouted_on
+    }
+    /// Day an assignment taken over from a reorganised unit starts counting.
+    async fn active_from(&self) -> Option<NaiveDate> {
+        self.0.active_from
+    }
+}
+
+/// Another assignment of the same task; the caller already sees the task.
+async fn sibling(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<Assignment>> {
+    use sea_orm::EntityTrait;
+    let Some(id) = id else { return Ok(None) };
+    Ok(assignment::Entity::find_by_id(id)
+        .one(ctx.db())
+        .await
+        .map_err(crate::error::AppError::from)?
+        .map(Assignment))
 }
 
 /// Loads, in one batch per relation, what the selection asks of a page of tasks, so that the
