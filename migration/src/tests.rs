@@ -1,4 +1,5 @@
-//! Smoke test of the migrations: up, down and up again on SQLite and, when
+//! Smoke test of the migrations: an upgrade of a populated database, then up, down and up
+//! again on SQLite and, when
 //! `QCDC_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database created (and dropped)
 //! through that URL. After each `up`, one row per table is written and read back through
 //! the `entity` crate, so the entities and the schema cannot drift apart unnoticed.
@@ -67,6 +68,8 @@ async fn exercise(url: &str) {
     let backend = db.get_database_backend();
     let tables: Vec<&str> = schema(backend).iter().map(|t| t.name).collect();
 
+    upgrade_keeps_the_tree(&db).await;
+
     Migrator::up(&db, None).await.unwrap();
     assert_tables(&db, &tables, true).await;
     if backend == DatabaseBackend::Postgres {
@@ -82,6 +85,82 @@ async fn exercise(url: &str) {
     write_and_read_every_table(&db).await;
 
     db.close().await.unwrap();
+}
+
+/// A database holding units under the first migration keeps them through the unit-history
+/// migration (one open version each, open closure rows) and back down again.
+async fn upgrade_keeps_the_tree(db: &DatabaseConnection) {
+    let backend = db.get_database_backend();
+    Migrator::up(db, Some(1)).await.unwrap();
+    let (province, district) = (Uuid::now_v7(), Uuid::now_v7());
+    for (id, code, parent) in [(province, "UP", None), (district, "UP.D", Some(province))] {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                DatabaseBackend::Postgres => {
+                    "INSERT INTO units (id, code, name, kind, parent_id, provenance, search_text, \
+                     sort_key, created_at, updated_at) \
+                     VALUES ($1, $2, $2, 'PROVINCE', $3, 'USER', $2, $2, $4, $4)"
+                }
+                _ => {
+                    "INSERT INTO units (id, code, name, kind, parent_id, provenance, search_text, \
+                     sort_key, created_at, updated_at) \
+                     VALUES (?1, ?2, ?2, 'PROVINCE', ?3, 'USER', ?2, ?2, ?4, ?4)"
+                }
+            },
+            [id.into(), code.into(), parent.into(), at(1).into()],
+        ))
+        .await
+        .unwrap();
+    }
+    let pairs = [
+        (province, province, 0),
+        (province, district, 1),
+        (district, district, 0),
+    ];
+    for (ancestor, descendant, depth) in pairs {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                DatabaseBackend::Postgres => {
+                    "INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES ($1, $2, $3)"
+                }
+                _ => "INSERT INTO unit_closure (ancestor_id, descendant_id, depth) VALUES (?1, ?2, ?3)",
+            },
+            [ancestor.into(), descendant.into(), depth.into()],
+        ))
+        .await
+        .unwrap();
+    }
+
+    Migrator::up(db, None).await.unwrap();
+    let versions = entity::unit_version::Entity::find().all(db).await.unwrap();
+    assert_eq!(versions.len(), 2, "one version per existing unit");
+    let district_version = versions.iter().find(|v| v.unit_id == district).unwrap();
+    assert_eq!(district_version.parent_id, Some(province));
+    assert!(district_version.valid_from.is_none() && district_version.valid_to.is_none());
+    let closure = entity::unit_closure::Entity::find().all(db).await.unwrap();
+    assert_eq!(closure.len(), 3, "every closure pair copied");
+    assert!(
+        closure
+            .iter()
+            .all(|r| r.valid_from.is_none() && r.valid_to.is_none())
+    );
+
+    let migrations = Migrator::get_migration_files().len() as u32;
+    Migrator::down(db, Some(migrations - 1)).await.unwrap();
+    let count = db
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT COUNT(*) AS n FROM unit_closure",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(count, 3, "closure pairs restored in the first shape");
+    Migrator::down(db, None).await.unwrap();
 }
 
 async fn assert_tables(db: &DatabaseConnection, tables: &[&str], present: bool) {

@@ -33,7 +33,7 @@ enum Gate {
     Reviewers,
 }
 
-const MUTATIONS: [(&str, Gate); 18] = [
+const MUTATIONS: [(&str, Gate); 23] = [
     ("createPlan", Gate::Planners),
     ("updatePlan", Gate::Planners),
     ("addTask", Gate::Planners),
@@ -52,6 +52,11 @@ const MUTATIONS: [(&str, Gate); 18] = [
     ("createReport", Gate::Writers),
     ("updateReport", Gate::Writers),
     ("submitReport", Gate::Writers),
+    ("registerLegalDocument", Gate::Steering),
+    ("updateLegalDocument", Gate::Steering),
+    ("addDocumentRelation", Gate::Steering),
+    ("removeDocumentRelation", Gate::Steering),
+    ("applyReorganisation", Gate::Steering),
 ];
 const REVIEWS: [(&str, Gate); 3] = [
     ("approveReport", Gate::Reviewers),
@@ -86,6 +91,33 @@ impl Fixtures<'_> {
     fn number(&self) -> String {
         self.serial.set(self.serial.get() + 1);
         format!("{}-KH/BCĐ", 900 + self.serial.get())
+    }
+
+    fn document_number(&self) -> String {
+        self.serial.set(self.serial.get() + 1);
+        format!("{}/QĐ-UBND", 9_000 + self.serial.get())
+    }
+
+    /// A registered document issued by `issuer`.
+    async fn document(&self, issuer: &str) -> entity::legal_document::Model {
+        qcdc::domain::legal_registry::register_document(
+            &self.w,
+            &self.author,
+            qcdc::domain::legal_registry::DocumentInput {
+                number: self.document_number(),
+                document_type: entity::DocumentType::Decision,
+                issuer: "Ban Chỉ đạo".into(),
+                issuer_unit_id: Some(self.app.unit_uuid(issuer).await),
+                issued_on: Some(day("2024-05-01")),
+                effective_on: None,
+                title: Some("Quyết định".into()),
+                party_term: None,
+                base_status: entity::DocumentStatus::InForce,
+                note: None,
+            },
+        )
+        .await
+        .unwrap()
     }
 
     async fn draft(&self, issuer: &str) -> (entity::plan::Model, entity::task::Model) {
@@ -389,6 +421,61 @@ impl Fixtures<'_> {
                     json!({ "id": v(NodeType::Report, r.id) }),
                 )
             }
+            "registerLegalDocument" => (
+                "mutation($i: RegisterLegalDocumentInput!) { registerLegalDocument(input: $i) { legalDocument { id } } }"
+                    .into(),
+                json!({ "i": { "number": self.document_number(), "documentType": "PLAN", "issuer": "Ban Chỉ đạo",
+                               "issuerUnitId": v(NodeType::Unit, self.app.unit_uuid(&bcd).await) } }),
+            ),
+            "updateLegalDocument" => {
+                let doc = self.document(&bcd).await;
+                (
+                    "mutation($id: ID!, $v: Int!, $i: UpdateLegalDocumentInput!) { updateLegalDocument(id: $id, version: $v, input: $i) { legalDocument { id } } }"
+                        .into(),
+                    json!({ "id": v(NodeType::LegalDocument, doc.id), "v": doc.version, "i": { "title": "Trích yếu mới" } }),
+                )
+            }
+            "addDocumentRelation" => {
+                let (from, to) = (self.document(&bcd).await, self.document(&bcd).await);
+                (
+                    "mutation($i: AddDocumentRelationInput!) { addDocumentRelation(input: $i) { relation { id } } }"
+                        .into(),
+                    json!({ "i": { "fromId": v(NodeType::LegalDocument, from.id),
+                                   "toId": v(NodeType::LegalDocument, to.id), "kind": "AMENDS" } }),
+                )
+            }
+            "removeDocumentRelation" => {
+                let (from, to) = (self.document(&bcd).await, self.document(&bcd).await);
+                let (relation, _) = qcdc::domain::legal_registry::add_relation(
+                    &self.w,
+                    &self.author,
+                    qcdc::domain::legal_registry::NewRelation {
+                        from: from.id,
+                        to: to.id,
+                        kind: entity::DocumentRelationKind::Amends,
+                        effective_on: None,
+                        provision: None,
+                        note: None,
+                    },
+                )
+                .await
+                .unwrap();
+                (
+                    "mutation($id: ID!) { removeDocumentRelation(id: $id) { removedId } }".into(),
+                    json!({ "id": v(NodeType::DocumentRelation, relation.id) }),
+                )
+            }
+            "applyReorganisation" => {
+                self.serial.set(self.serial.get() + 1);
+                let effective = day("2024-06-01") + chrono::Duration::days(i64::from(self.serial.get()));
+                (
+                    "mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) { reorganisation { id } } }"
+                        .into(),
+                    json!({ "i": { "kind": "RENAME", "effectiveOn": effective, "title": "Đổi tên",
+                                   "predecessorIds": [v(NodeType::Unit, self.app.unit_uuid(&bcd).await)],
+                                   "name": format!("Ban Chỉ đạo {}", self.serial.get()) } }),
+                )
+            }
             other => panic!("no case for {other}"),
         }
     }
@@ -445,5 +532,5 @@ async fn every_mutation_for_every_role_in_and_out_of_scope(app: &TestApp) {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cases, 21 * 2 * 5);
+    assert_eq!(cases, 26 * 2 * 5);
 }
