@@ -1,8 +1,8 @@
 //! Smoke test of the migrations: an upgrade of a populated database, then up, down and up
-//! again on SQLite and, when
-//! `QCDC_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database created (and dropped)
-//! through that URL. After each `up`, one row per table is written and read back through
-//! the `entity` crate, so the entities and the schema cannot drift apart unnoticed.
+//! again, on SQLite and, when `QCDC_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL database
+//! created (and dropped) through that URL. After each `up`, one row per table is written and
+//! read back through the `entity` crate, so the entities and the schema cannot drift apart
+//! unnoticed.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::enums::*;
