@@ -127,6 +127,7 @@ async fn documents_carry_number_type_issuer_and_date(app: &TestApp) {
             &token,
             r#"{ legalDocuments(first: 50) { totalCount edges { node {
                  number numberCanonical family documentType issuer issuedOn title provenance parseWarnings
+                 legislatureTerm typeCode issuerCodes
                  citingTasks { code }
                } } } }"#,
             json!({}),
@@ -172,6 +173,10 @@ async fn documents_carry_number_type_issuer_and_date(app: &TestApp) {
     assert!(nq09["issuedOn"].is_null());
     let law = by_number("10/2022/QH15");
     assert_eq!(law["provenance"], "RESEARCH");
+    assert_eq!(law["legislatureTerm"], 15);
+    assert_eq!(nd59["legislatureTerm"], Value::Null);
+    assert_eq!(nd59["typeCode"], "NĐ");
+    assert_eq!(nd59["issuerCodes"], json!(["CP"]));
 
     // Newest first, undated last.
     let dates: Vec<&str> = docs.iter().filter_map(|d| d["issuedOn"].as_str()).collect();

@@ -49,6 +49,16 @@ async fn approved_report(
         )
         .await;
     let report = created["createReport"]["report"].clone();
+    let updated = app
+        .data(
+            token,
+            "mutation($i: UpdateReportInput!) { updateReport(input: $i) { report { id version } } }",
+            json!({ "i": { "id": report["id"], "version": report["version"],
+                           "results": "Tổ chức 12 buổi tuyên truyền",
+                           "indicatorValues": [{ "code": "C1.SESSIONS", "value": 12 }] } }),
+        )
+        .await;
+    let report = updated["updateReport"]["report"].clone();
     let submitted = app
         .data(
             token,
@@ -288,6 +298,79 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
         )
         .await;
     assert_eq!(with["reportingCompliance"]["approved"], 1, "{with:#}");
+    let sessions = "query($s: ID!, $u: ID!, $d: NaiveDate, $l: Boolean) {
+        indicatorSummary(codes: [\"C1.SESSIONS\"], unitId: $u, scheduleId: $s, asOf: $d, lineage: $l) {
+            value reports { unit { code } } } }";
+    let province_2024 = app
+        .data(
+            &steering,
+            sessions,
+            json!({ "s": schedule_2024_id, "u": st, "d": "2024-12-31" }),
+        )
+        .await;
+    assert_eq!(
+        province_2024["indicatorSummary"][0]["value"], 12.0,
+        "{province_2024:#}"
+    );
+    assert_eq!(
+        province_2024["indicatorSummary"][0]["reports"][0]["unit"]["code"],
+        "ST.D09.BCD"
+    );
+    let city_alone = app
+        .data(
+            &city,
+            sessions,
+            json!({ "s": schedule_2024_id, "u": ct, "d": "2024-12-31" }),
+        )
+        .await;
+    assert_eq!(
+        city_alone["indicatorSummary"][0]["reports"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "{city_alone:#}"
+    );
+    let city_lineage = app
+        .data(
+            &city,
+            sessions,
+            json!({ "s": schedule_2024_id, "u": ct, "l": true }),
+        )
+        .await;
+    assert_eq!(
+        city_lineage["indicatorSummary"][0]["value"], 12.0,
+        "{city_lineage:#}"
+    );
+
+    // The district manager of thành phố Sóc Trăng gained nothing of its communes' successor.
+    let manager = app.login("manager").await;
+    let phu_loi_seen = app
+        .gql(
+            Some(&manager),
+            "query($id: ID!) { unit(id: $id) { code } }",
+            json!({ "id": phu_loi }),
+        )
+        .await;
+    assert!(phu_loi_seen["data"]["unit"].is_null(), "{phu_loi_seen:#}");
+    // Sóc Trăng's steering office still runs the provincial committee, now under Cần Thơ.
+    let still_plans = app
+        .gql(
+            Some(&steering),
+            "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+            json!({ "i": { "title": "Kế hoạch năm 2026", "issuingUnitId": app.unit_id("ST.BCD").await,
+                           "periodStart": "2026-01-01", "periodEnd": "2026-12-31" } }),
+        )
+        .await;
+    assert!(still_plans.get("errors").is_none(), "{still_plans:#}");
+    let path = "query($id: ID!, $d: NaiveDate) { unit(id: $id) { ancestors(asOf: $d) { code } } }";
+    let st_bcd = app.unit_id("ST.BCD").await;
+    let then = app
+        .data(&steering, path, json!({ "id": st_bcd, "d": "2024-03-01" }))
+        .await;
+    assert_eq!(then["unit"]["ancestors"], json!([{ "code": "ST" }]));
+    let now = app.data(&steering, path, json!({ "id": st_bcd })).await;
+    assert_eq!(now["unit"]["ancestors"], json!([{ "code": "CT" }]));
     let outside = app
         .gql(
             Some(&steering),

@@ -133,19 +133,41 @@ pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> AppResult<Option<
         .await?)
 }
 
-/// Ancestors of `id` from the root down, excluding the unit itself.
-pub async fn ancestors(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Vec<unit::Model>> {
+/// Ancestors of `unit` from the root down, excluding the unit itself, on `day` (by default
+/// today, or the unit's last day when it has closed), each as it was that day.
+pub async fn ancestors(
+    db: &impl ConnectionTrait,
+    unit: &unit::Model,
+    day: Option<chrono::NaiveDate>,
+) -> AppResult<Vec<unit::Model>> {
+    use super::lineage;
+    let day = day.unwrap_or_else(|| match unit.valid_to {
+        Some(end) => end.pred_opt().unwrap_or(end),
+        None => lineage::today(),
+    });
     let rows = unit_closure::Entity::find()
-        .filter(unit_closure::Column::DescendantId.eq(id))
+        .filter(unit_closure::Column::DescendantId.eq(unit.id))
         .filter(unit_closure::Column::Depth.gt(0))
+        .filter(lineage::holds_on(
+            unit_closure::Column::ValidFrom,
+            unit_closure::Column::ValidTo,
+            day,
+        ))
         .order_by_desc(unit_closure::Column::Depth)
         .all(db)
         .await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.ancestor_id).collect();
-    let mut units = unit::Entity::find()
+    let versions = lineage::versions_on(db, &ids, day).await?;
+    let mut units: Vec<unit::Model> = unit::Entity::find()
         .filter(unit::Column::Id.is_in(ids.iter().copied()))
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(|u| match versions.get(&u.id) {
+            Some(v) => lineage::as_of(u, v),
+            None => u,
+        })
+        .collect();
     units.sort_by_key(|u| ids.iter().position(|a| *a == u.id));
     Ok(units)
 }

@@ -91,6 +91,13 @@ impl LegalDocument {
     async fn title(&self) -> Option<&str> {
         self.0.title.as_deref()
     }
+    /// National Assembly term written in a legislative number (`10/2022/QH15` → 15).
+    async fn legislature_term(&self) -> Option<i32> {
+        crate::domain::legal_number::parse(&self.0.number_canonical)
+            .ok()
+            .and_then(|p| p.legislature_term)
+            .map(i32::from)
+    }
     /// Term of the issuing party committee, when stated (e.g. "khóa XIII").
     async fn party_term(&self) -> Option<&str> {
         self.0.party_term.as_deref()

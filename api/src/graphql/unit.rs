@@ -98,11 +98,16 @@ impl Unit {
             .map(Reorganisation)
             .collect())
     }
-    /// Ancestors from the root down to the parent.
+    /// Ancestors from the root down to the parent, as they stood on a day.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
-    async fn ancestors(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
+    async fn ancestors(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The day; default today, or the unit's last day when it has closed.")]
+        as_of: Option<NaiveDate>,
+    ) -> AppResult<Vec<Unit>> {
         ctx.caller()?;
-        Ok(units::ancestors(ctx.db(), self.0.id)
+        Ok(units::ancestors(ctx.db(), &self.0, as_of)
             .await?
             .into_iter()
             .map(Unit)
