@@ -81,6 +81,52 @@ async fn open_rows(db: &impl ConnectionTrait, from: Uuid) -> AppResult<OpenRows>
     Ok((assignments, obligations, recipients))
 }
 
+/// Hands one open row of `$module` to the unit `$to` from `$day`: the successor's row for the
+/// same parent record (`$column`/`$field`) is reused when it has one, otherwise a copy pointing
+/// back is inserted (after `$copy_tweak`); the original is marked (after `$old_tweak`) with the
+/// row that took over. Evaluates to whether a copy was made.
+macro_rules! hand_over {
+    ($db:expr, $module:ident, $row:expr, ($column:ident, $field:ident), $to:expr, $day:expr,
+     $copy_tweak:expr, $old_tweak:expr) => {{
+        let row = $row;
+        let now = Utc::now();
+        let existing = $module::Entity::find()
+            .filter($module::Column::$column.eq(row.$field))
+            .filter($module::Column::UnitId.eq($to))
+            .one($db)
+            .await?;
+        let (taken, copied) = match existing {
+            Some(existing) => (existing.id, false),
+            None => {
+                let id = Uuid::now_v7();
+                let mut copy = row.clone().into_active_model();
+                copy.id = Set(id);
+                copy.unit_id = Set($to);
+                copy.rerouted_from_id = Set(Some(row.id));
+                copy.rerouted_to_id = Set(None);
+                copy.active_from = Set(Some($day));
+                copy.rerouted_on = Set(None);
+                copy.created_at = Set(now);
+                copy.updated_at = Set(now);
+                copy.version = Set(1);
+                #[allow(clippy::redundant_closure_call)]
+                ($copy_tweak)(&mut copy);
+                $module::Entity::insert(copy.reset_all()).exec($db).await?;
+                (id, true)
+            }
+        };
+        let mut old = row.clone().into_active_model();
+        old.rerouted_to_id = Set(Some(taken));
+        old.rerouted_on = Set(Some($day));
+        old.updated_at = Set(now);
+        old.version = Set(row.version + 1);
+        #[allow(clippy::redundant_closure_call)]
+        ($old_tweak)(&mut old);
+        old.update($db).await?;
+        copied
+    }};
+}
+
 /// Moves the open work of `from` to `to` from `day`.
 pub async fn reroute(
     db: &impl ConnectionTrait,
@@ -89,116 +135,50 @@ pub async fn reroute(
     day: NaiveDate,
 ) -> AppResult<Rerouted> {
     let (assignments, obligations, recipients) = open_rows(db, from).await?;
-    let now = Utc::now();
     let mut moved = Rerouted::default();
     let touched: Vec<Uuid> = assignments.iter().map(|a| a.task_id).collect();
-    for a in assignments {
-        let taken = match assignment::Entity::find()
-            .filter(assignment::Column::TaskId.eq(a.task_id))
-            .filter(assignment::Column::UnitId.eq(to))
-            .one(db)
-            .await?
-        {
-            Some(existing) => existing.id,
-            None => {
-                let id = Uuid::now_v7();
-                let mut copy = a.clone().into_active_model();
-                copy.id = Set(id);
-                copy.unit_id = Set(to);
-                copy.rerouted_from_id = Set(Some(a.id));
-                copy.rerouted_to_id = Set(None);
-                copy.active_from = Set(Some(day));
-                copy.rerouted_on = Set(None);
-                copy.created_at = Set(now);
-                copy.updated_at = Set(now);
-                copy.version = Set(1);
-                assignment::Entity::insert(copy.reset_all())
-                    .exec(db)
-                    .await?;
-                moved.assignments += 1;
-                id
-            }
-        };
-        let mut old = a.clone().into_active_model();
-        old.status = Set(AssignmentStatus::Rerouted);
-        old.rerouted_to_id = Set(Some(taken));
-        old.rerouted_on = Set(Some(day));
-        old.updated_at = Set(now);
-        old.version = Set(a.version + 1);
-        old.update(db).await?;
+    for a in &assignments {
+        let copied = hand_over!(
+            db,
+            assignment,
+            a,
+            (TaskId, task_id),
+            to,
+            day,
+            |_: &mut assignment::ActiveModel| {},
+            |old: &mut assignment::ActiveModel| old.status = Set(AssignmentStatus::Rerouted)
+        );
+        moved.assignments += u32::from(copied);
     }
+    // A merge can fold several units' assignments into one, which changes the task's state.
     for task in touched {
         super::assignments::refresh_task(db, task).await?;
     }
-    for o in obligations {
-        let taken = match report_obligation::Entity::find()
-            .filter(report_obligation::Column::ScheduleId.eq(o.schedule_id))
-            .filter(report_obligation::Column::UnitId.eq(to))
-            .one(db)
-            .await?
-        {
-            Some(existing) => existing.id,
-            None => {
-                let id = Uuid::now_v7();
-                report_obligation::ActiveModel {
-                    id: Set(id),
-                    schedule_id: Set(o.schedule_id),
-                    unit_id: Set(to),
-                    rerouted_from_id: Set(Some(o.id)),
-                    rerouted_to_id: Set(None),
-                    active_from: Set(Some(day)),
-                    rerouted_on: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    version: Set(1),
-                }
-                .insert(db)
-                .await?;
-                moved.obligations += 1;
-                id
-            }
-        };
-        let mut old = o.clone().into_active_model();
-        old.rerouted_to_id = Set(Some(taken));
-        old.rerouted_on = Set(Some(day));
-        old.updated_at = Set(now);
-        old.version = Set(o.version + 1);
-        old.update(db).await?;
+    for o in &obligations {
+        let copied = hand_over!(
+            db,
+            report_obligation,
+            o,
+            (ScheduleId, schedule_id),
+            to,
+            day,
+            |_: &mut report_obligation::ActiveModel| {},
+            |_: &mut report_obligation::ActiveModel| {}
+        );
+        moved.obligations += u32::from(copied);
     }
-    for r in recipients {
-        let taken = match plan_recipient::Entity::find()
-            .filter(plan_recipient::Column::PlanId.eq(r.plan_id))
-            .filter(plan_recipient::Column::UnitId.eq(to))
-            .one(db)
-            .await?
-        {
-            Some(existing) => existing.id,
-            None => {
-                let id = Uuid::now_v7();
-                let mut copy = r.clone().into_active_model();
-                copy.id = Set(id);
-                copy.unit_id = Set(to);
-                copy.rerouted_from_id = Set(Some(r.id));
-                copy.rerouted_to_id = Set(None);
-                copy.active_from = Set(Some(day));
-                copy.rerouted_on = Set(None);
-                copy.overdue_notified_at = Set(None);
-                copy.created_at = Set(now);
-                copy.updated_at = Set(now);
-                copy.version = Set(1);
-                plan_recipient::Entity::insert(copy.reset_all())
-                    .exec(db)
-                    .await?;
-                moved.recipients += 1;
-                id
-            }
-        };
-        let mut old = r.clone().into_active_model();
-        old.rerouted_to_id = Set(Some(taken));
-        old.rerouted_on = Set(Some(day));
-        old.updated_at = Set(now);
-        old.version = Set(r.version + 1);
-        old.update(db).await?;
+    for r in &recipients {
+        let copied = hand_over!(
+            db,
+            plan_recipient,
+            r,
+            (PlanId, plan_id),
+            to,
+            day,
+            |c: &mut plan_recipient::ActiveModel| c.overdue_notified_at = Set(None),
+            |_: &mut plan_recipient::ActiveModel| {}
+        );
+        moved.recipients += u32::from(copied);
     }
     Ok(moved)
 }
