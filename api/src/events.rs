@@ -179,7 +179,8 @@ pub async fn sweep_overdue_derivations(
     Ok(told)
 }
 
-/// Runs [`sweep_overdue_derivations`] every `every` until the process ends.
+/// Runs [`sweep_overdue_derivations`], and brings forward the status of documents whose dated
+/// relations have come into effect, every `every` until the process ends.
 pub fn spawn_overdue_sweeper(
     db: DatabaseConnection,
     writer: crate::domain::write::Writer,
@@ -192,6 +193,9 @@ pub fn spawn_overdue_sweeper(
             tick.tick().await;
             if let Err(err) = sweep_overdue_derivations(&db, &writer, &bus).await {
                 tracing::warn!(error = %err, "overdue sweep failed");
+            }
+            if let Err(err) = crate::domain::legal_registry::refresh_due_statuses(&writer).await {
+                tracing::warn!(error = ?err, "document status sweep failed");
             }
         }
     });

@@ -12,6 +12,7 @@ on_both_databases!(
     basis_of_follows_detailing_documents_to_tasks_plans_and_reports,
     amendments_list_the_tasks_to_review_by_provision,
     only_steering_and_admin_keep_the_registry,
+    a_relation_dated_ahead_takes_effect_on_its_day,
 );
 
 const REGISTER: &str = r#"mutation($i: RegisterLegalDocumentInput!) {
@@ -636,5 +637,69 @@ async fn only_steering_and_admin_keep_the_registry(app: &TestApp) {
     assert_eq!(
         after["legalDocument"],
         json!({ "status": "AMENDED", "version": 2, "relatedFrom": [{ "id": relation_id }] })
+    );
+}
+
+async fn a_relation_dated_ahead_takes_effect_on_its_day(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let target = register(app, &steering, "200/2024/NĐ-CP").await;
+    let amending = register(app, &steering, "201/2024/NĐ-CP").await;
+    let ahead = relate(
+        app,
+        &steering,
+        json!({ "fromId": amending, "toId": target, "kind": "AMENDS", "effectiveOn": "2999-01-01" }),
+    )
+    .await;
+    assert_eq!(ahead["document"]["status"], "IN_FORCE", "{ahead:#}");
+
+    let on = r#"query($id: ID!, $d: NaiveDate) { legalDocument(id: $id) { now: status on: status(asOf: $d) } }"#;
+    let asked = app
+        .data(&steering, on, json!({ "id": target, "d": "2999-01-02" }))
+        .await;
+    assert_eq!(asked["legalDocument"]["now"], "IN_FORCE");
+    assert_eq!(asked["legalDocument"]["on"], "AMENDED", "{asked:#}");
+    let before = app
+        .data(&steering, on, json!({ "id": target, "d": "2998-12-31" }))
+        .await;
+    assert_eq!(before["legalDocument"]["on"], "IN_FORCE");
+
+    // The day comes (here: the relation's date is moved into the past, as time would) and the
+    // periodic sweep stores the status lists filter on.
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    entity::document_relation::Entity::update_many()
+        .col_expr(
+            entity::document_relation::Column::EffectiveOn,
+            Expr::value(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
+        )
+        .filter(entity::document_relation::Column::EffectiveOn.is_not_null())
+        .filter(
+            entity::document_relation::Column::EffectiveOn
+                .gt(chrono::NaiveDate::from_ymd_opt(2998, 1, 1).unwrap()),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let changed = qcdc::domain::legal_registry::refresh_due_statuses(&app.writer())
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let amended = app
+        .data(
+            &steering,
+            r#"{ legalDocuments(first: 50, filter: { statuses: [AMENDED] }) { edges { node { number } } } }"#,
+            json!({}),
+        )
+        .await;
+    let numbers: Vec<&str> = nodes(&amended, &["legalDocuments"])
+        .iter()
+        .map(|d| d["number"].as_str().unwrap())
+        .collect();
+    assert!(numbers.contains(&"200/2024/NĐ-CP"), "{numbers:?}");
+    assert_eq!(
+        qcdc::domain::legal_registry::refresh_due_statuses(&app.writer())
+            .await
+            .unwrap(),
+        0,
+        "a second sweep has nothing to do"
     );
 }

@@ -355,6 +355,43 @@ async fn incoming_status_relations(
         .await?)
 }
 
+/// The status `document` had on `day`, from the relations in effect then.
+pub async fn status_on(
+    db: &impl ConnectionTrait,
+    document: &legal_document::Model,
+    day: NaiveDate,
+) -> AppResult<(DocumentStatus, Option<Uuid>)> {
+    let incoming = incoming_status_relations(db, document.id).await?;
+    Ok(derive_status(document.base_status, &incoming, day))
+}
+
+/// Stores the status of every document a dated relation has reached since it was recorded
+/// (an amendment recorded in advance takes effect on its day). Returns how many changed.
+pub async fn refresh_due_statuses(w: &Writer) -> AppResult<usize> {
+    let today = super::lineage::today();
+    let targets: Vec<Uuid> = document_relation::Entity::find()
+        .select_only()
+        .column(document_relation::Column::ToDocumentId)
+        .filter(document_relation::Column::Kind.is_in(STATUS_KINDS))
+        .filter(document_relation::Column::EffectiveOn.lte(today))
+        .distinct()
+        .into_tuple()
+        .all(&w.db)
+        .await?;
+    let mut changed = 0;
+    for target in targets {
+        let doc = load_document(&w.db, None, target).await?;
+        let incoming = incoming_status_relations(&w.db, target).await?;
+        if derive_status(doc.base_status, &incoming, today) == (doc.status, doc.superseded_by_id) {
+            continue;
+        }
+        w.transaction(move |txn| Box::pin(async move { refresh_status(txn, target).await }))
+            .await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
 /// Stores the status `document`'s relations derive, bumping its version when it changes.
 async fn refresh_status(
     db: &impl ConnectionTrait,
@@ -363,7 +400,7 @@ async fn refresh_status(
     let doc = load_document(db, None, document).await?;
     let incoming = incoming_status_relations(db, document).await?;
     let (status, superseded_by) =
-        derive_status(doc.base_status, &incoming, Utc::now().date_naive());
+        derive_status(doc.base_status, &incoming, super::lineage::today());
     if status == doc.status && superseded_by == doc.superseded_by_id {
         return Ok(doc);
     }

@@ -105,8 +105,18 @@ impl LegalDocument {
     /// Legal status, derived from the amending, replacing and repealing relations in effect
     /// that point at this document (repealed, then superseded, then amended), otherwise the
     /// status it was registered with.
-    async fn status(&self) -> DocumentStatus {
-        self.0.status.into()
+    async fn status(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The status on this day, from the relations in effect then; \
+                          default: today's stored status.")]
+        as_of: Option<NaiveDate>,
+    ) -> AppResult<DocumentStatus> {
+        let Some(day) = as_of else {
+            return Ok(self.0.status.into());
+        };
+        let (status, _) = crate::domain::legal_registry::status_on(ctx.db(), &self.0, day).await?;
+        Ok(status.into())
     }
     /// Status as registered, before any relation recorded here.
     async fn base_status(&self) -> DocumentStatus {
