@@ -436,6 +436,15 @@ async fn grants_follow_a_merge_without_widening_access(app: &TestApp) {
         "{payload:#}"
     );
     let merged = payload["reorganisation"]["successors"][0]["id"].clone();
+    let event = payload["reorganisation"]["id"].clone();
+    let node = "query($id: ID!) { node(id: $id) { __typename id } }";
+    let seen = app.data(&first, node, json!({ "id": event })).await;
+    assert_eq!(seen["node"]["__typename"], "Reorganisation");
+    let unseen = app.data(&district, node, json!({ "id": event })).await;
+    assert!(
+        unseen["node"].is_null(),
+        "another district's event: {unseen:#}"
+    );
 
     // A second application would close already closed units.
     let again = app.gql(Some(&steering), APPLY, json!({ "i": {

@@ -517,7 +517,34 @@ pub async fn of_unit(db: &impl ConnectionTrait, unit: Uuid) -> AppResult<Vec<reo
     Ok(events)
 }
 
-/// The units linked to `event` in `role`.
+/// An event the caller may see: one that involved a unit it may look up.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: &crate::auth::Caller,
+    id: Uuid,
+) -> AppResult<Option<reorg_event::Model>> {
+    use sea_orm::{QuerySelect, sea_query::Query};
+    let visible = Query::select()
+        .column(unit::Column::Id)
+        .from(unit::Entity)
+        .cond_where(super::scope::visible_units(&caller.read_scopes()))
+        .to_owned();
+    let seen = reorg_event_unit::Entity::find()
+        .select_only()
+        .column(reorg_event_unit::Column::Id)
+        .filter(reorg_event_unit::Column::EventId.eq(id))
+        .filter(reorg_event_unit::Column::UnitId.in_subquery(visible))
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some();
+    if !seen {
+        return Ok(None);
+    }
+    Ok(reorg_event::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The units linked to `event`.
 pub async fn links(
     db: &impl ConnectionTrait,
     event: Uuid,

@@ -8,13 +8,14 @@ use super::{
     indicator::Indicator,
     legal::LegalDocument,
     plan::{Plan, ReportSchedule},
+    reorg::Reorganisation,
     report::Report,
     task::{Assignment, Task},
     unit::Unit,
     user::User,
 };
 use crate::{
-    domain::{indicators, legal, plans, reports, tasks, units, users},
+    domain::{indicators, legal, plans, reorg, reports, tasks, units, users},
     error::AppResult,
 };
 
@@ -31,6 +32,7 @@ pub enum Node {
     Assignment(Assignment),
     ReportSchedule(ReportSchedule),
     User(User),
+    Reorganisation(Reorganisation),
 }
 
 #[derive(Default)]
@@ -76,8 +78,10 @@ impl NodeQuery {
             | NodeType::AuditEvent
             | NodeType::ApiClient
             | NodeType::RoleGrant
-            | NodeType::DocumentRelation
-            | NodeType::Reorganisation => None,
+            | NodeType::DocumentRelation => None,
+            NodeType::Reorganisation => reorg::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Reorganisation(Reorganisation(m))),
             NodeType::User => users::get_visible(db, caller, uuid)
                 .await?
                 .map(|m| Node::User(User(m))),

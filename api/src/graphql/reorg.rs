@@ -99,7 +99,7 @@ impl Reorganisation {
 #[Object]
 impl Reorganisation {
     /// Opaque global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         id::encode(NodeType::Reorganisation, self.0.id)
     }
     /// Stable code of events loaded from a scenario file (e.g. `phu-loi`).
