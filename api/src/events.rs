@@ -194,7 +194,9 @@ pub fn spawn_overdue_sweeper(
             if let Err(err) = sweep_overdue_derivations(&db, &writer, &bus).await {
                 tracing::warn!(error = %err, "overdue sweep failed");
             }
-            if let Err(err) = crate::domain::legal_registry::refresh_due_statuses(&writer).await {
+            if let Err(err) =
+                crate::domain::legal_registry::refresh_due_statuses(&db, &writer).await
+            {
                 tracing::warn!(error = ?err, "document status sweep failed");
             }
         }

@@ -679,10 +679,11 @@ async fn a_relation_dated_ahead_takes_effect_on_its_day(app: &TestApp) {
         .exec(&app.db)
         .await
         .unwrap();
-    let changed = qcdc::domain::legal_registry::refresh_due_statuses(&app.writer())
+    let changed = qcdc::domain::legal_registry::refresh_due_statuses(&app.db, &app.writer())
         .await
         .unwrap();
-    assert_eq!(changed, 1);
+    // The server's own sweep (every second in tests) may have got there first.
+    assert!(changed <= 1, "{changed}");
     let amended = app
         .data(
             &steering,
@@ -696,7 +697,7 @@ async fn a_relation_dated_ahead_takes_effect_on_its_day(app: &TestApp) {
         .collect();
     assert!(numbers.contains(&"200/2024/NĐ-CP"), "{numbers:?}");
     assert_eq!(
-        qcdc::domain::legal_registry::refresh_due_statuses(&app.writer())
+        qcdc::domain::legal_registry::refresh_due_statuses(&app.db, &app.writer())
             .await
             .unwrap(),
         0,

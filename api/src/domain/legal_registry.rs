@@ -367,7 +367,8 @@ pub async fn status_on(
 
 /// Stores the status of every document a dated relation has reached since it was recorded
 /// (an amendment recorded in advance takes effect on its day). Returns how many changed.
-pub async fn refresh_due_statuses(w: &Writer) -> AppResult<usize> {
+/// Reads go through `db` (the background connection), writes through `w`.
+pub async fn refresh_due_statuses(db: &impl ConnectionTrait, w: &Writer) -> AppResult<usize> {
     let today = super::lineage::today();
     let targets: Vec<Uuid> = document_relation::Entity::find()
         .select_only()
@@ -376,12 +377,12 @@ pub async fn refresh_due_statuses(w: &Writer) -> AppResult<usize> {
         .filter(document_relation::Column::EffectiveOn.lte(today))
         .distinct()
         .into_tuple()
-        .all(&w.db)
+        .all(db)
         .await?;
     let mut changed = 0;
     for target in targets {
-        let doc = load_document(&w.db, None, target).await?;
-        let incoming = incoming_status_relations(&w.db, target).await?;
+        let doc = load_document(db, None, target).await?;
+        let incoming = incoming_status_relations(db, target).await?;
         if derive_status(doc.base_status, &incoming, today) == (doc.status, doc.superseded_by_id) {
             continue;
         }
