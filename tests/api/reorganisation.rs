@@ -828,3 +828,51 @@ async fn every_kind_of_event_keeps_its_history(app: &TestApp) {
         .await;
     assert!(d08_now["unit"]["validTo"].is_null(), "the source continues");
 }
+
+/// Operators load the scenario with one command; loading it again changes nothing, and an
+/// unknown scenario is refused with the names it knows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_command_applies_a_scenario_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/scenario.db?mode=rwc", dir.path().display());
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_qcdc"))
+            .args(args)
+            .env("QCDC_DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = run(&["seed", "--scenario", "reorg-2025"]);
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(out.contains("events: 6, skipped_events: 0"), "{out}");
+    let second = run(&["seed", "--scenario", "reorg-2025"]);
+    let out = String::from_utf8_lossy(&second.stdout);
+    assert!(out.contains("events: 0, skipped_events: 6"), "{out}");
+    let unknown = run(&["seed", "--scenario", "reorg-2030"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("reorg-2025"));
+
+    let db = sea_orm::Database::connect(&url).await.unwrap();
+    let district = qcdc::domain::units::by_code(&db, "ST.D05")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(district.valid_to.unwrap().to_string(), "2025-07-01");
+    assert_eq!(
+        district.successor_id,
+        Some(
+            qcdc::domain::units::by_code(&db, "ST.BCD")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        )
+    );
+    db.close().await.unwrap();
+}
