@@ -38,6 +38,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Seed reference data (and demo accounts outside production) into an empty database.
     pub seed_on_start: bool,
+    /// Bearer token that `GET /metrics` requires; without one, production serves no metrics.
+    pub metrics_token: Option<String>,
 }
 
 /// A setting that cannot be used, with the variable to fix.
@@ -190,6 +192,7 @@ impl Config {
             refresh_ttl: Duration::from_secs(refresh_ttl_days * 24 * 3600),
             log_format,
             seed_on_start: true,
+            metrics_token: get("QCDC_METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
         })
     }
 

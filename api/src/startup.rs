@@ -27,6 +27,20 @@ pub struct AppState {
     pub allowed_operations: Option<std::sync::Arc<std::collections::HashSet<String>>>,
     /// Throttles the token endpoint (the GraphQL `login` has its own in the schema).
     pub throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
+    pub metrics: crate::metrics::Metrics,
+    /// Who may read `GET /metrics`.
+    pub metrics_access: MetricsAccess,
+}
+
+/// Who may read `GET /metrics`: operational figures are not for the public internet.
+#[derive(Clone, Debug)]
+pub enum MetricsAccess {
+    /// Anyone (development).
+    Open,
+    /// Whoever sends `Authorization: Bearer <token>`.
+    Token(String),
+    /// No one: production without `QCDC_METRICS_TOKEN`.
+    Closed,
 }
 
 /// A bound, ready-to-run server.
@@ -93,11 +107,13 @@ impl Application {
             events.clone(),
             config.overdue_sweep,
         );
+        let metrics = crate::metrics::Metrics::new();
         let schema = graphql::build_schema(
             conn.clone(),
             writer.clone(),
             keys.clone(),
             events,
+            metrics.clone(),
             config.is_production(),
         );
         let state = AppState {
@@ -108,6 +124,12 @@ impl Application {
             statements,
             allowed_operations: config.allowed_operations()?.map(std::sync::Arc::new),
             throttle: Default::default(),
+            metrics,
+            metrics_access: match (&config.metrics_token, config.is_production()) {
+                (Some(token), _) => MetricsAccess::Token(token.clone()),
+                (None, false) => MetricsAccess::Open,
+                (None, true) => MetricsAccess::Closed,
+            },
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {

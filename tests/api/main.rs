@@ -14,6 +14,7 @@ mod identity;
 mod legal_registry;
 mod live;
 mod migrations;
+mod observability;
 mod reading;
 mod reorganisation;
 mod safety;

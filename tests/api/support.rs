@@ -116,6 +116,7 @@ pub fn test_config(database_url: String) -> Config {
         overdue_sweep: Duration::from_secs(1),
         log_format: LogFormat::Text,
         seed_on_start: true,
+        metrics_token: None,
     }
 }
 

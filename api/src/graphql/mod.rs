@@ -11,6 +11,7 @@ pub mod legal_registry;
 pub mod live;
 pub mod loaders;
 pub mod node;
+pub mod observe;
 pub mod plan;
 pub mod planning;
 pub mod reorg;
@@ -88,6 +89,7 @@ pub fn build_schema(
     writer: Writer,
     keys: TokenKeys,
     events: crate::events::EventBus,
+    metrics: crate::metrics::Metrics,
     production: bool,
 ) -> AppSchema {
     let mut builder = Schema::build(
@@ -107,6 +109,7 @@ pub fn build_schema(
             ),
         ),
     )
+    .extension(observe::ObserveFactory(metrics))
     .data(db)
     .data(keys)
     .limit_depth(MAX_DEPTH)

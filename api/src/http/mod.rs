@@ -37,6 +37,11 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/jwks.json", get(oauth::jwks))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_responses,
+        ))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         // A bug that panics answers 500 instead of dropping the connection.
@@ -58,6 +63,60 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Counts every response by route and status, refusals before execution included. The route
+/// label is the matched path pattern, never the raw URI, so its values stay few.
+async fn count_responses(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state.metrics.http(&route, response.status().as_u16());
+    response
+}
+
+/// Prometheus text exposition of this instance's metrics.
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use crate::startup::MetricsAccess;
+    use axum::response::IntoResponse;
+    let allowed = match &state.metrics_access {
+        MetricsAccess::Open => true,
+        MetricsAccess::Closed => false,
+        MetricsAccess::Token(token) => headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| {
+                // Equal length first, then a comparison that does not stop at the first
+                // difference, so timing does not reveal the token.
+                sent.len() == token.len()
+                    && sent
+                        .bytes()
+                        .zip(token.bytes())
+                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                        == 0
+            }),
+    };
+    if !allowed {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&state.db),
+    )
+        .into_response()
 }
 
 /// The process is up.
