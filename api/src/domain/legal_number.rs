@@ -1198,3 +1198,126 @@ mod tests {
         assert_eq!(roman_value(""), None);
     }
 }
+
+/// Properties over generated input: the parser never panics, its canonical form is a fixed
+/// point, and every spelling of a number keeps the identity the registry deduplicates on.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::{Family, dedupe_key, parse};
+
+    /// Issuer codes as offices write them.
+    fn issuer() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "TW", "TU", "BCĐ", "VPTW", "UBND", "CP", "TTg", "MTTW", "BTT", "HĐND", "BDVTU",
+        ])
+    }
+
+    /// A State number in one of its four shapes, with the parts it was built from.
+    fn state_number() -> impl Strategy<Value = (String, u32)> {
+        let seq = 1u32..999_999;
+        let year = 1990i32..2031;
+        prop_oneof![
+            (
+                seq.clone(),
+                year.clone(),
+                prop::sample::select(vec!["NĐ", "TT", "NQ", "QĐ"]),
+                issuer()
+            )
+                .prop_map(|(n, y, t, i)| (format!("{n}/{y}/{t}-{i}"), n)),
+            (seq.clone(), year, 11u8..16).prop_map(|(n, y, k)| (format!("{n}/{y}/QH{k}"), n)),
+            (
+                seq.clone(),
+                prop::sample::select(vec!["KH", "CT", "ĐA", "BC", "TB"]),
+                issuer()
+            )
+                .prop_map(|(n, t, i)| (format!("{n}/{t}-{i}"), n)),
+            (seq, issuer(), prop::sample::select(vec!["VX", "NC", "KT"]))
+                .prop_map(|(n, i, u)| (format!("{n}/{i}-{u}"), n)),
+        ]
+    }
+
+    /// A Party number: `số-LOẠI/CƠQUAN`.
+    fn party_number() -> impl Strategy<Value = (String, u32)> {
+        (
+            1u32..99_999,
+            prop::sample::select(vec!["KH", "NQ", "CT", "KL", "QĐi", "HD", "CV", "TB"]),
+            prop::sample::select(vec!["TW", "TU", "BCĐ", "VPTW", "BDVTU"]),
+        )
+            .prop_map(|(n, t, i)| (format!("{n}-{t}/{i}"), n))
+    }
+
+    /// The same number as a careless typist or a legacy font might write it.
+    fn respelled(number: &str, prefix: bool, lower: bool, spaced: bool, dash: bool) -> String {
+        let mut s = number.to_owned();
+        if lower {
+            s = s.to_lowercase();
+        }
+        if spaced {
+            s = s.replace('/', " / ").replace('-', " - ");
+        }
+        if dash {
+            s = s.replace('-', "\u{2013}");
+        }
+        if prefix { format!("Số: {s}") } else { s }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn never_panics_on_any_text(input in "\\PC{0,60}") {
+            let _ = parse(&input);
+        }
+
+        #[test]
+        fn never_panics_on_near_misses(input in "[0-9]{0,7}[-/ ]{0,2}[0-9A-Za-zĐđ]{0,6}[-/]{0,2}[A-Za-zĐđ0-9]{0,8}") {
+            let _ = parse(&input);
+        }
+
+        #[test]
+        fn built_numbers_parse_with_their_sequence((number, seq) in prop_oneof![state_number(), party_number()]) {
+            let parsed = parse(&number).map_err(|e| TestCaseError::fail(format!("{number}: {e}")))?;
+            prop_assert_eq!(parsed.seq, seq);
+            prop_assert_eq!(parsed.canonical, number);
+        }
+
+        #[test]
+        fn the_canonical_form_is_a_fixed_point(input in prop_oneof![
+            state_number().prop_map(|(n, _)| n),
+            party_number().prop_map(|(n, _)| n),
+            "[0-9]{1,4}[-/][A-Za-zĐđ]{1,4}[-/][A-Za-zĐđ]{1,5}",
+        ]) {
+            if let Ok(first) = parse(&input) {
+                let again = parse(&first.canonical)
+                    .map_err(|e| TestCaseError::fail(format!("{} -> {}: {e}", input, first.canonical)))?;
+                prop_assert_eq!(&again.canonical, &first.canonical);
+                prop_assert_eq!(again.family, first.family);
+                prop_assert_eq!(again.seq, first.seq);
+                prop_assert_eq!(again.year, first.year);
+                prop_assert_eq!(&again.type_code, &first.type_code);
+                prop_assert_eq!(&again.issuer_codes, &first.issuer_codes);
+                prop_assert_eq!(again.legislature_term, first.legislature_term);
+            }
+        }
+
+        #[test]
+        fn every_spelling_keeps_the_identity(
+            (number, _) in prop_oneof![state_number(), party_number()],
+            prefix: bool, lower: bool, spaced: bool, dash: bool,
+        ) {
+            let written = respelled(&number, prefix, lower, spaced, dash);
+            let original = parse(&number).map_err(|e| TestCaseError::fail(format!("{number}: {e}")))?;
+            let variant = parse(&written).map_err(|e| TestCaseError::fail(format!("{written}: {e}")))?;
+            prop_assert_eq!(
+                dedupe_key(&variant, Some(2024), Some("khóa XIV")),
+                dedupe_key(&original, Some(2024), Some("khóa XIV")),
+                "{} vs {}", written, number
+            );
+            if original.family != Family::Party {
+                prop_assert_eq!(variant.year, original.year);
+            }
+        }
+    }
+}
