@@ -185,7 +185,8 @@ async fn health_and_readiness() {
     assert_eq!(health.status().as_u16(), 200);
 }
 
-/// The real binary: serves, then on SIGTERM stops accepting, finishes and exits 0.
+/// The real binary: serves, then on SIGTERM stops accepting, finishes the request in flight
+/// (here one whose body is still arriving) and exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_shuts_down_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader};
@@ -238,11 +239,47 @@ async fn the_binary_shuts_down_cleanly_on_sigterm() {
         .unwrap();
     assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
 
+    // A request in flight: headers and half the body sent when the signal arrives.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/graphql")
+        .to_owned();
+    let payload = json!({ "query": "{ __typename }" }).to_string();
+    let (head, tail) = payload.split_at(payload.len() / 2);
+    let mut in_flight = tokio::net::TcpStream::connect(&authority).await.unwrap();
+    in_flight
+        .write_all(
+            format!(
+                "POST /graphql HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{head}",
+                payload.len()
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server waits for the request in flight"
+    );
+    assert!(
+        tokio::net::TcpStream::connect(&authority).await.is_err(),
+        "no new connection once stopping"
+    );
+    in_flight.write_all(tail.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    in_flight.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""__typename":"QueryRoot""#), "{answer}");
     let started = Instant::now();
     let exit = loop {
         if let Some(exit) = child.try_wait().unwrap() {
