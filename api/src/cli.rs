@@ -37,6 +37,12 @@ enum Command {
         /// Then apply a scenario of reorganisation events (`reorg-2025`); idempotent too.
         #[arg(long)]
         scenario: Option<String>,
+        /// Then add synthetic data for benchmarks under the unit `SYN` (once per database).
+        #[arg(long, value_enum)]
+        synthetic: Option<seed::synthetic::Scale>,
+        /// Seed number of the synthetic data: the same number gives the same rows.
+        #[arg(long, default_value_t = 2024)]
+        seed: u64,
     },
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
@@ -168,7 +174,11 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             println!("migrations done");
             Ok(())
         }
-        Command::Seed { scenario } => {
+        Command::Seed {
+            scenario,
+            synthetic,
+            seed,
+        } => {
             let conn = db::connect(&config.database_url).await?;
             db::migrate(&conn).await?;
             let report = seed::seed_reference(&conn, seed::file::SOC_TRANG_2024).await?;
@@ -176,6 +186,21 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             if let Some(name) = scenario {
                 let report = seed::seed_scenario(&conn, &name).await?;
                 println!("scenario {name}: {report:?}");
+            }
+            if let Some(scale) = synthetic {
+                let report = seed::synthetic::seed_synthetic(&conn, scale, seed).await?;
+                println!(
+                    "synthetic {scale:?} (seed {seed}): {} units, {} tasks, {} assignments, \
+                     {} reports, {} indicator values",
+                    report.units,
+                    report.tasks,
+                    report.assignments,
+                    report.reports,
+                    report.indicator_values
+                );
+                for (part, seconds) in &report.seconds {
+                    println!("  {part}: {seconds:.1} s");
+                }
             }
             Ok(())
         }

@@ -22,4 +22,5 @@ mod schema;
 mod scope;
 mod search;
 mod sync;
+mod synthetic;
 mod validation;

@@ -1,0 +1,540 @@
+//! Synthetic data at scale, for benchmarks: a made-up unit tree (`SYN…` codes, kept apart from
+//! the real Sóc Trăng units), one plan with thousands of tasks and their assignments, and years
+//! of approved reports with indicator values. Deterministic: the same seed number gives the same
+//! rows, ids included. Rows go in with multi-row inserts, a batch per statement.
+
+use std::time::Instant;
+
+use anyhow::{Context as _, anyhow, bail};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use entity::{
+    AssignmentRole, AssignmentStatus, PlanStatus, Provenance, ReportKind, ReportStatus, TaskStatus,
+    UnitKind, assignment, indicator, indicator_value, plan, report, task,
+};
+use rand::{Rng, SeedableRng, rngs::StdRng};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{
+    domain::{plans, reports, tasks, units},
+    text,
+};
+
+/// How much to make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scale {
+    /// About 150 units, 2,000 tasks, 20,000 reports.
+    Province,
+    /// About 12,000 units, 1,000,000 tasks and assignments, 5,000,000 reports (PostgreSQL only).
+    National,
+}
+
+struct Shape {
+    provinces: usize,
+    districts: usize,
+    communes: usize,
+    tasks: usize,
+    reports: usize,
+    values_per_report: usize,
+}
+
+impl Scale {
+    fn shape(self) -> Shape {
+        match self {
+            Self::Province => Shape {
+                provinces: 1,
+                districts: 10,
+                communes: 12,
+                tasks: 2_000,
+                reports: 20_000,
+                values_per_report: 5,
+            },
+            Self::National => Shape {
+                provinces: 63,
+                districts: 18,
+                communes: 9,
+                tasks: 1_000_000,
+                reports: 5_000_000,
+                values_per_report: 2,
+            },
+        }
+    }
+}
+
+/// Code of the synthetic tree's root.
+pub const ROOT_CODE: &str = "SYN";
+/// Rows per multi-row `INSERT`: well under SQLite's and PostgreSQL's bound-parameter limits.
+const BATCH: usize = 500;
+
+/// What a synthetic load made, and how long each part took.
+#[derive(Debug, Default)]
+pub struct SyntheticReport {
+    pub units: usize,
+    pub tasks: usize,
+    pub assignments: usize,
+    pub reports: usize,
+    pub indicator_values: usize,
+    pub seconds: Vec<(&'static str, f64)>,
+}
+
+/// Loads synthetic data of `scale` from `seed`. Refuses a second load (the `SYN` root exists)
+/// and the national scale on SQLite.
+pub async fn seed_synthetic(
+    db: &DatabaseConnection,
+    scale: Scale,
+    seed: u64,
+) -> anyhow::Result<SyntheticReport> {
+    if scale == Scale::National && db.get_database_backend() != DatabaseBackend::Postgres {
+        bail!("the national scale needs PostgreSQL (QCDC_DATABASE_URL=postgres://…)");
+    }
+    if units::by_code(db, ROOT_CODE)
+        .await
+        .map_err(|e| anyhow!(e.message()))?
+        .is_some()
+    {
+        bail!("synthetic data is already loaded (unit {ROOT_CODE} exists)");
+    }
+    let indicators = indicator::Entity::find()
+        .filter(indicator::Column::Aggregation.eq(entity::Aggregation::Sum))
+        .all(db)
+        .await?;
+    if indicators.is_empty() {
+        bail!("load the reference data first (`qcdc seed`): reports need its indicators");
+    }
+    let shape = scale.shape();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut out = SyntheticReport::default();
+    let clock = Instant::now();
+
+    let tree = build_units(db, &shape, &mut rng).await?;
+    out.units = tree.all;
+    out.seconds.push(("units", clock.elapsed().as_secs_f64()));
+
+    let started = Instant::now();
+    let plan_id = insert_plan(db, &tree, &mut rng).await?;
+    let (task_count, assignment_count) = insert_tasks(db, &shape, &tree, plan_id, &mut rng).await?;
+    out.tasks = task_count;
+    out.assignments = assignment_count;
+    out.seconds
+        .push(("tasks and assignments", started.elapsed().as_secs_f64()));
+
+    let started = Instant::now();
+    let txn = db.begin().await?;
+    let (report_count, value_count) =
+        insert_reports(&txn, &shape, &tree, plan_id, &indicators, &mut rng).await?;
+    txn.commit().await?;
+    out.reports = report_count;
+    out.indicator_values = value_count;
+    out.seconds
+        .push(("reports", started.elapsed().as_secs_f64()));
+    out.seconds.push(("total", clock.elapsed().as_secs_f64()));
+    Ok(out)
+}
+
+/// A v4 UUID from the generator, so ids repeat with the seed.
+fn id(rng: &mut StdRng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+}
+
+/// A fixed instant plus `seconds`, so timestamps repeat with the seed too.
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+        + Duration::seconds(seconds)
+}
+
+struct Tree {
+    steering: Uuid,
+    /// Units that receive assignments and write reports: district and commune committees.
+    workers: Vec<Uuid>,
+    all: usize,
+}
+
+async fn build_units(
+    db: &DatabaseConnection,
+    shape: &Shape,
+    rng: &mut StdRng,
+) -> anyhow::Result<Tree> {
+    let txn = db.begin().await?;
+    let mut all = 0;
+    let mut make = |code: String, name: String, kind: UnitKind, parent: Option<Uuid>| {
+        all += 1;
+        NewUnitRow {
+            code,
+            name,
+            kind,
+            parent,
+        }
+    };
+    let national = shape.provinces > 1;
+    let root = create(
+        &txn,
+        make(
+            ROOT_CODE.into(),
+            if national {
+                "Trung ương (dữ liệu thử nghiệm)".into()
+            } else {
+                "Tỉnh Thử Nghiệm".into()
+            },
+            if national {
+                UnitKind::CentralBody
+            } else {
+                UnitKind::Province
+            },
+            None,
+        ),
+    )
+    .await?;
+    let steering = create(
+        &txn,
+        make(
+            format!("{ROOT_CODE}.BCD"),
+            "Ban Chỉ đạo thử nghiệm".into(),
+            UnitKind::SteeringCommittee,
+            Some(root),
+        ),
+    )
+    .await?;
+    let mut workers = Vec::new();
+    for p in 1..=shape.provinces {
+        let (province, prefix) = if national {
+            let code = format!("{ROOT_CODE}.P{p:02}");
+            let id = create(
+                &txn,
+                make(
+                    code.clone(),
+                    format!("Tỉnh thử nghiệm số {p}"),
+                    UnitKind::Province,
+                    Some(root),
+                ),
+            )
+            .await?;
+            (id, code)
+        } else {
+            (root, ROOT_CODE.to_owned())
+        };
+        for d in 1..=shape.districts {
+            let code = format!("{prefix}.D{d:02}");
+            let district = create(
+                &txn,
+                make(
+                    code.clone(),
+                    format!("Huyện thử nghiệm {d} ({p})"),
+                    UnitKind::District,
+                    Some(province),
+                ),
+            )
+            .await?;
+            let bcd = create(
+                &txn,
+                make(
+                    format!("{code}.BCD"),
+                    format!("Ban Chỉ đạo huyện thử nghiệm {d} ({p})"),
+                    UnitKind::SteeringCommittee,
+                    Some(district),
+                ),
+            )
+            .await?;
+            workers.push(bcd);
+            for c in 1..=shape.communes {
+                // Vietnamese names with diacritics, so sorting and search see real text.
+                let name = format!(
+                    "{} {} {c}",
+                    ["Xã", "Phường", "Thị trấn"][rng.random_range(0..3)],
+                    ["Đại Tâm", "Phú Lợi", "Tân Long", "Mỹ Xuyên", "Long Bình"]
+                        [rng.random_range(0..5)]
+                );
+                let commune = create(
+                    &txn,
+                    make(
+                        format!("{code}.C{c:02}"),
+                        format!("{name} ({d}/{p})"),
+                        UnitKind::Commune,
+                        Some(district),
+                    ),
+                )
+                .await?;
+                workers.push(commune);
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(Tree {
+        steering,
+        workers,
+        all,
+    })
+}
+
+struct NewUnitRow {
+    code: String,
+    name: String,
+    kind: UnitKind,
+    parent: Option<Uuid>,
+}
+
+async fn create(db: &impl ConnectionTrait, row: NewUnitRow) -> anyhow::Result<Uuid> {
+    let unit = units::create(
+        db,
+        units::NewUnit {
+            code: row.code.clone(),
+            name: row.name,
+            short_name: None,
+            kind: row.kind,
+            grassroots_type: (row.kind == UnitKind::Commune)
+                .then_some(entity::GrassrootsType::Commune),
+            parent_id: row.parent,
+            valid_from: None,
+            valid_to: None,
+            provenance: Provenance::Assumed,
+            note: Some("synthetic".into()),
+            event_id: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("unit {}: {}", row.code, e.message()))?;
+    Ok(unit.id)
+}
+
+async fn insert_plan(
+    db: &impl ConnectionTrait,
+    tree: &Tree,
+    rng: &mut StdRng,
+) -> anyhow::Result<Uuid> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).context("date")?;
+    let number = "1-KH/BCĐ".to_owned();
+    let title = "Kế hoạch thử nghiệm thực hiện Quy chế dân chủ ở cơ sở".to_owned();
+    let plan_id = id(rng);
+    plan::ActiveModel {
+        id: Set(plan_id),
+        number: Set(Some(number.clone())),
+        sort_key: Set(plans::sort_key(start, Some(&number), &title)),
+        search_text: Set(text::fold(&format!("{number} {title}"))),
+        title: Set(title),
+        issuing_unit_id: Set(tree.steering),
+        standing_unit_id: Set(None),
+        parent_plan_id: Set(None),
+        document_id: Set(None),
+        period_start: Set(start),
+        period_end: Set(NaiveDate::from_ymd_opt(2025, 12, 31).context("date")?),
+        status: Set(PlanStatus::Issued),
+        issued_on: Set(Some(start)),
+        motto: Set(None),
+        provenance: Set(Provenance::Assumed),
+        note: Set(Some("synthetic".into())),
+        created_at: Set(at(0)),
+        updated_at: Set(at(0)),
+        version: Set(1),
+    }
+    .insert(db)
+    .await?;
+    Ok(plan_id)
+}
+
+/// Seven contents, each a top-level task, with the rest spread below them as sub-tasks.
+async fn insert_tasks(
+    db: &impl ConnectionTrait,
+    shape: &Shape,
+    tree: &Tree,
+    plan_id: Uuid,
+    rng: &mut StdRng,
+) -> anyhow::Result<(usize, usize)> {
+    use sea_orm::Set;
+    let plan_key = plans::sort_key(
+        NaiveDate::from_ymd_opt(2024, 1, 1).context("date")?,
+        Some("1-KH/BCĐ"),
+        "",
+    );
+    let statuses = [
+        TaskStatus::NotStarted,
+        TaskStatus::InProgress,
+        TaskStatus::InProgress,
+        TaskStatus::Done,
+    ];
+    let mut task_rows = Vec::with_capacity(BATCH);
+    let mut assignment_rows = Vec::with_capacity(BATCH * 2);
+    let (mut tasks_made, mut assignments_made) = (0, 0);
+    let mut tops = Vec::new();
+    for n in 0..shape.tasks {
+        let area = (n % 7) as i16 + 1;
+        let top = n < 7;
+        let task_id = id(rng);
+        let (parent, code, path) = if top {
+            tops.push(task_id);
+            (None, format!("{area}"), vec![area as i32])
+        } else {
+            let position = (n / 7) as i32;
+            (
+                Some(tops[n % 7]),
+                format!("{area}.{position}"),
+                vec![area as i32, position],
+            )
+        };
+        let title = format!(
+            "Nhiệm vụ {code}: tuyên truyền, đối thoại và giám sát thực hiện dân chủ ở cơ sở"
+        );
+        let status = statuses[rng.random_range(0..statuses.len())];
+        let progress: i16 = match status {
+            TaskStatus::Done => 100,
+            TaskStatus::InProgress => rng.random_range(5..95),
+            _ => 0,
+        };
+        task_rows.push(task::ActiveModel {
+            id: Set(task_id),
+            plan_id: Set(plan_id),
+            parent_id: Set(parent),
+            code: Set(code.clone()),
+            position: Set(*path.last().unwrap_or(&0)),
+            content_area: Set(Some(area)),
+            search_text: Set(text::fold(&format!("{code} {title}"))),
+            sort_key: Set(tasks::sort_key(&plan_key, &path)),
+            title: Set(title),
+            description: Set(None),
+            due_on: Set(NaiveDate::from_ymd_opt(2024, 1, 1)
+                .map(|d| d + Duration::days(rng.random_range(30..700)))),
+            status: Set(status),
+            progress: Set(progress),
+            derived_from_task_id: Set(None),
+            provenance: Set(Provenance::Assumed),
+            note: Set(None),
+            created_at: Set(at(n as i64)),
+            updated_at: Set(at(n as i64)),
+            version: Set(1),
+        });
+        // A lead unit, and a coordinating one on every other task.
+        let lead = tree.workers[rng.random_range(0..tree.workers.len())];
+        let mut assigned = vec![(lead, AssignmentRole::Lead)];
+        if n % 2 == 0 {
+            let other = tree.workers[rng.random_range(0..tree.workers.len())];
+            if other != lead {
+                assigned.push((other, AssignmentRole::Coordinate));
+            }
+        }
+        for (unit, role) in assigned {
+            assignment_rows.push(assignment::ActiveModel {
+                id: Set(id(rng)),
+                task_id: Set(task_id),
+                unit_id: Set(unit),
+                role: Set(role),
+                due_on: Set(None),
+                status: Set(match status {
+                    TaskStatus::Done => AssignmentStatus::Done,
+                    TaskStatus::InProgress => AssignmentStatus::InProgress,
+                    _ => AssignmentStatus::Assigned,
+                }),
+                progress: Set(progress),
+                provenance: Set(Provenance::Assumed),
+                rerouted_from_id: Set(None),
+                rerouted_to_id: Set(None),
+                active_from: Set(None),
+                rerouted_on: Set(None),
+                created_at: Set(at(n as i64)),
+                updated_at: Set(at(n as i64)),
+                version: Set(1),
+            });
+        }
+        if task_rows.len() >= BATCH {
+            tasks_made += flush(db, &mut task_rows).await?;
+            assignments_made += flush(db, &mut assignment_rows).await?;
+        }
+    }
+    tasks_made += flush(db, &mut task_rows).await?;
+    assignments_made += flush(db, &mut assignment_rows).await?;
+    Ok((tasks_made, assignments_made))
+}
+
+/// Approved monthly reports, unit after unit and month after month back from December 2025,
+/// each with values for a few summing indicators.
+async fn insert_reports(
+    db: &impl ConnectionTrait,
+    shape: &Shape,
+    tree: &Tree,
+    plan_id: Uuid,
+    indicators: &[indicator::Model],
+    rng: &mut StdRng,
+) -> anyhow::Result<(usize, usize)> {
+    use sea_orm::Set;
+    let mut report_rows = Vec::with_capacity(BATCH);
+    let mut value_rows = Vec::with_capacity(BATCH * shape.values_per_report);
+    let (mut reports_made, mut values_made) = (0, 0);
+    let per_month = tree.workers.len();
+    for n in 0..shape.reports {
+        let unit = tree.workers[n % per_month];
+        let months_back = (n / per_month) as i32;
+        let (year, month) = (2025 - months_back / 12, 12 - months_back % 12);
+        let start = NaiveDate::from_ymd_opt(year, month as u32, 1).context("month")?;
+        let end = (start + Duration::days(32)).with_day(1).context("month")? - Duration::days(1);
+        let created = at(n as i64);
+        let report_id = id(rng);
+        let title = format!("Báo cáo tháng {month}/{year} thực hiện dân chủ ở cơ sở");
+        report_rows.push(report::ActiveModel {
+            id: Set(report_id),
+            unit_id: Set(unit),
+            recipient_unit_id: Set(Some(tree.steering)),
+            plan_id: Set(Some(plan_id)),
+            schedule_id: Set(None),
+            obligation_id: Set(None),
+            kind: Set(ReportKind::Periodic),
+            search_text: Set(text::fold(&title)),
+            title: Set(title),
+            period_start: Set(start),
+            period_end: Set(end),
+            status: Set(ReportStatus::Approved),
+            revision: Set(1),
+            previous_id: Set(None),
+            results: Set(Some("Tổ chức hội nghị, đối thoại với Nhân dân.".into())),
+            limitations: Set(None),
+            causes: Set(None),
+            lessons: Set(None),
+            next_steps: Set(None),
+            review_comment: Set(None),
+            author_id: Set(None),
+            submitted_at: Set(Some(created)),
+            first_submitted_at: Set(Some(created)),
+            approved_at: Set(Some(created)),
+            sort_key: Set(reports::sort_key(end, created)),
+            created_at: Set(created),
+            updated_at: Set(created),
+            version: Set(1),
+        });
+        let first = rng.random_range(0..indicators.len());
+        for k in 0..shape.values_per_report.min(indicators.len()) {
+            let indicator = &indicators[(first + k) % indicators.len()];
+            value_rows.push(indicator_value::ActiveModel {
+                id: Set(id(rng)),
+                report_id: Set(report_id),
+                indicator_id: Set(indicator.id),
+                value: Set(f64::from(rng.random_range(0u32..200))),
+                note: Set(None),
+                created_at: Set(created),
+            });
+        }
+        if report_rows.len() >= BATCH {
+            reports_made += flush(db, &mut report_rows).await?;
+            values_made += flush(db, &mut value_rows).await?;
+        }
+    }
+    reports_made += flush(db, &mut report_rows).await?;
+    values_made += flush(db, &mut value_rows).await?;
+    Ok((reports_made, values_made))
+}
+
+/// Inserts `rows` with one multi-row statement per batch and empties the buffer.
+async fn flush<A>(db: &impl ConnectionTrait, rows: &mut Vec<A>) -> anyhow::Result<usize>
+where
+    A: sea_orm::ActiveModelTrait + Clone + Send,
+{
+    let mut made = 0;
+    for chunk in std::mem::take(rows).chunks(BATCH) {
+        made += chunk.len();
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(made)
+}
