@@ -144,12 +144,10 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth, Res
         Ok(Some(caller)) => Ok(Auth::User(caller)),
         Ok(None) => Ok(Auth::Invalid),
         Err(err) => {
-            let gql: async_graphql::Error = err.into();
-            Err(refuse(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL",
-                &gql.message,
-            ))
+            let (code, message) = (err.code(), err.message());
+            // Into the GraphQL error, which logs it.
+            let _: async_graphql::Error = err.into();
+            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, code, &message))
         }
     }
 }
