@@ -113,9 +113,13 @@ pub async fn seed_synthetic(
     out.units = tree.all;
     out.seconds.push(("units", clock.elapsed().as_secs_f64()));
 
+    // One transaction a phase: SQLite then syncs once, not once a batch.
     let started = Instant::now();
-    let plan_id = insert_plan(db, &tree, &mut rng).await?;
-    let (task_count, assignment_count) = insert_tasks(db, &shape, &tree, plan_id, &mut rng).await?;
+    let txn = db.begin().await?;
+    let plan_id = insert_plan(&txn, &tree, &mut rng).await?;
+    let (task_count, assignment_count) =
+        insert_tasks(&txn, &shape, &tree, plan_id, &mut rng).await?;
+    txn.commit().await?;
     out.tasks = task_count;
     out.assignments = assignment_count;
     out.seconds
