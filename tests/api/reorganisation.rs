@@ -774,6 +774,35 @@ async fn every_kind_of_event_keeps_its_history(app: &TestApp) {
             "ST.D06.BCD"
         );
     }
+    // New work cannot go to the closed unit: it goes to a successor.
+    let task = app
+        .data(
+            &steering,
+            "query($p: ID!) { plan(id: $p) { tasks(first: 1) { edges { node { id } } } } }",
+            json!({ "p": plan["id"] }),
+        )
+        .await["plan"]["tasks"]["edges"][0]["node"]["id"]
+        .clone();
+    let to_closed = app
+        .gql(
+            Some(&steering),
+            "mutation($i: AssignTaskInput!) { assignTask(input: $i) { assignment { id } } }",
+            json!({ "i": { "taskId": task, "unitId": d06, "role": "COORDINATE" } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&to_closed),
+        Some("BAD_USER_INPUT"),
+        "{to_closed:#}"
+    );
+    assert_eq!(to_closed["errors"][0]["extensions"]["field"], "unitId");
+    assert!(
+        to_closed["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("closed on 2024-10-01"),
+        "{to_closed:#}"
+    );
     // Plan progress as of a day before the split counts the old unit, after it the new one.
     let progress =
         "query($p: ID!, $u: ID!, $d: NaiveDate) { planProgress(planId: $p, unitId: $u, asOf: $d) {

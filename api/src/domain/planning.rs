@@ -97,6 +97,26 @@ pub async fn load_unit(db: &impl ConnectionTrait, field: &str, id: Uuid) -> AppR
         .ok_or_else(|| AppError::bad_input(field, "unit not found"))
 }
 
+/// A unit new work may be given to: one that has not closed. A closed unit's open work went to
+/// its successor when it closed; new work should go there too.
+pub async fn load_open_unit(
+    db: &impl ConnectionTrait,
+    field: &str,
+    id: Uuid,
+) -> AppResult<unit::Model> {
+    let unit = load_unit(db, field, id).await?;
+    match unit.valid_to {
+        Some(closed) if closed <= super::lineage::today() => Err(AppError::bad_input(
+            field,
+            format!(
+                "{} closed on {closed}; give the work to its successor",
+                unit.name
+            ),
+        )),
+        _ => Ok(unit),
+    }
+}
+
 fn require_draft(plan: &plan::Model) -> AppResult<()> {
     if plan.status == PlanStatus::Draft {
         Ok(())
@@ -139,9 +159,9 @@ pub async fn create_plan(w: &Writer, actor: &Actor, new: NewPlan) -> AppResult<p
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            load_unit(txn, "input.issuingUnitId", new.issuing_unit).await?;
+            load_open_unit(txn, "input.issuingUnitId", new.issuing_unit).await?;
             if let Some(s) = new.standing_unit {
-                load_unit(txn, "input.standingUnitId", s).await?;
+                load_open_unit(txn, "input.standingUnitId", s).await?;
             }
             authz::require(txn, &actor.caller, authz::PLANNERS, new.issuing_unit).await?;
             let now = Utc::now();
@@ -231,7 +251,7 @@ pub async fn update_plan(
                 am.motto = Set(optional_text("input.motto", patch.motto.as_deref())?);
             }
             if let Some(s) = patch.standing_unit {
-                load_unit(txn, "input.standingUnitId", s).await?;
+                load_open_unit(txn, "input.standingUnitId", s).await?;
                 am.standing_unit_id = Set(Some(s));
             }
             let after = save_versioned!(txn, plan, am, version, Utc::now());
@@ -613,7 +633,7 @@ pub async fn add_recipient(
             let plan = load_plan(txn, plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;
-            load_unit(txn, "unitId", unit_id).await?;
+            load_open_unit(txn, "unitId", unit_id).await?;
             if unit_id == plan.issuing_unit_id {
                 return Err(AppError::bad_input(
                     "unitId",
@@ -712,7 +732,7 @@ pub async fn create_schedule(
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;
             if let Some(r) = new.recipient_unit {
-                load_unit(txn, "input.recipientUnitId", r).await?;
+                load_open_unit(txn, "input.recipientUnitId", r).await?;
             }
             let now = Utc::now();
             let schedule = report_schedule::ActiveModel {
@@ -735,7 +755,7 @@ pub async fn create_schedule(
             units.sort();
             units.dedup();
             for unit in units {
-                load_unit(txn, "input.reportingUnitIds", unit).await?;
+                load_open_unit(txn, "input.reportingUnitIds", unit).await?;
                 report_obligation::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     schedule_id: Set(schedule.id),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, Actor, Change},
     authz,
-    planning::{load_unit, optional_text, required_text},
+    planning::{load_open_unit, optional_text, required_text},
     reports,
     write::{Writer, check_version, save_versioned},
 };
@@ -113,7 +113,7 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
                     let unit = new.unit.ok_or_else(|| {
                         AppError::bad_input("input.unitId", "name the obligation or the unit")
                     })?;
-                    load_unit(txn, "input.unitId", unit).await?;
+                    load_open_unit(txn, "input.unitId", unit).await?;
                     authz::require(txn, &actor.caller, authz::WRITERS, unit).await?;
                     (unit, None)
                 }
