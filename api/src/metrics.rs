@@ -11,8 +11,8 @@ use std::{
 };
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use sea_orm::DatabaseConnection;
 
@@ -37,6 +37,7 @@ struct Inner {
     http: IntCounterVec,
     subscriptions: IntGauge,
     pool: IntGaugeVec,
+    statements: IntCounter,
     names: Mutex<HashSet<String>>,
 }
 
@@ -89,8 +90,14 @@ impl Metrics {
             &["state"],
         )
         .unwrap_or_else(unreachable_metric);
+        let statements = IntCounter::new(
+            "db_statements_total",
+            "SQL statements the requests have run (background work excluded).",
+        )
+        .unwrap_or_else(unreachable_metric);
         for collector in [
-            Box::new(operations.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(statements.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(operations.clone()),
             Box::new(latency.clone()),
             Box::new(http.clone()),
             Box::new(subscriptions.clone()),
@@ -107,6 +114,7 @@ impl Metrics {
                 http,
                 subscriptions,
                 pool,
+                statements,
                 names: Mutex::new(HashSet::new()),
             }),
         }
@@ -139,8 +147,13 @@ impl Metrics {
         SubscriptionGuard(self.inner.subscriptions.clone())
     }
 
-    /// The text exposition of every metric, with the pool read now.
-    pub fn render(&self, db: &DatabaseConnection) -> String {
+    /// The text exposition of every metric, with the pool and the statement count (kept by
+    /// `db::count_statements`) read now.
+    pub fn render(&self, db: &DatabaseConnection, statements: u64) -> String {
+        let counted = self.inner.statements.get();
+        self.inner
+            .statements
+            .inc_by(statements.saturating_sub(counted));
         if let Some((size, idle)) = pool_use(db) {
             self.inner
                 .pool

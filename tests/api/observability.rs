@@ -79,6 +79,8 @@ async fn metrics_count_operations_by_name_and_outcome(app: &TestApp) {
         sample(&text, "qcdc_graphql_subscriptions_active"),
         Some(0.0)
     );
+    let statements = sample(&text, "qcdc_db_statements_total").expect("statement count");
+    assert!(statements >= 3.0, "the requests ran SQL: {text}");
 }
 
 /// Errors name the request they belong to, whether the client chose the id or the server did.

@@ -114,7 +114,10 @@ async fn metrics(
             axum::http::header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&state.db),
+        state.metrics.render(
+            &state.db,
+            state.statements.load(std::sync::atomic::Ordering::Relaxed),
+        ),
     )
         .into_response()
 }

@@ -9,7 +9,7 @@ use anyhow::{Context as _, anyhow, bail};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use entity::{
     AssignmentRole, AssignmentStatus, PlanStatus, Provenance, ReportKind, ReportStatus, TaskStatus,
-    UnitKind, assignment, indicator, indicator_value, plan, report, task,
+    UnitKind, assignment, indicator, indicator_value, plan, report, task, task_legal_reference,
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{
@@ -104,6 +104,15 @@ pub async fn seed_synthetic(
     if indicators.is_empty() {
         bail!("load the reference data first (`qcdc seed`): reports need its indicators");
     }
+    // Ordered by number, so the same seed picks the same documents in any database.
+    let mut documents: Vec<(String, Uuid)> = entity::legal_document::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.number_canonical, d.id))
+        .collect();
+    documents.sort();
+    let documents: Vec<Uuid> = documents.into_iter().map(|(_, id)| id).collect();
     let shape = scale.shape();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut out = SyntheticReport::default();
@@ -133,7 +142,7 @@ pub async fn seed_synthetic(
         }
     };
     let (task_count, assignment_count) =
-        insert_tasks(&sink, &shape, &tree, plan_id, &mut rng).await?;
+        insert_tasks(&sink, &shape, &tree, plan_id, &documents, &mut rng).await?;
     out.tasks = task_count;
     out.assignments = assignment_count;
     out.seconds
@@ -361,6 +370,7 @@ async fn insert_tasks(
     shape: &Shape,
     tree: &Tree,
     plan_id: Uuid,
+    documents: &[Uuid],
     rng: &mut StdRng,
 ) -> anyhow::Result<(usize, usize)> {
     let plan_key = plans::sort_key(
@@ -376,6 +386,7 @@ async fn insert_tasks(
     ];
     let mut task_rows = Vec::with_capacity(BATCH);
     let mut assignment_rows = Vec::with_capacity(BATCH * 2);
+    let mut citation_rows = Vec::with_capacity(BATCH * 2);
     let (mut tasks_made, mut assignments_made) = (0, 0);
     let mut tops = Vec::new();
     for n in 0..shape.tasks {
@@ -456,16 +467,36 @@ async fn insert_tasks(
                 version: 1,
             });
         }
+        // Two of the reference documents as the task's legal basis, with an article.
+        let first = if documents.is_empty() {
+            0
+        } else {
+            rng.random_range(0..documents.len())
+        };
+        for k in 0..2.min(documents.len()) {
+            citation_rows.push(task_legal_reference::Model {
+                id: id(rng),
+                task_id,
+                document_id: documents[(first + k) % documents.len()],
+                provision: Some(format!("Điều {}", rng.random_range(1..40))),
+                note: None,
+                created_at: at(n as i64),
+            });
+        }
         if task_rows.len() >= sink.batch() {
             tasks_made += sink.write::<task::Entity>(&mut task_rows).await?;
             assignments_made += sink
                 .write::<assignment::Entity>(&mut assignment_rows)
+                .await?;
+            sink.write::<task_legal_reference::Entity>(&mut citation_rows)
                 .await?;
         }
     }
     tasks_made += sink.write::<task::Entity>(&mut task_rows).await?;
     assignments_made += sink
         .write::<assignment::Entity>(&mut assignment_rows)
+        .await?;
+    sink.write::<task_legal_reference::Entity>(&mut citation_rows)
         .await?;
     Ok((tasks_made, assignments_made))
 }
