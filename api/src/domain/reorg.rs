@@ -25,6 +25,15 @@ use super::{
 };
 use crate::error::{AppError, AppResult};
 
+impl super::page::Keyed for reorg_event::Model {
+    fn sort_key(&self) -> &str {
+        &self.sort_key
+    }
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
 /// A unit a reorganisation creates.
 #[derive(Clone, Debug)]
 pub struct SuccessorUnit {
@@ -128,14 +137,6 @@ fn check_shape(new: &NewReorg) -> AppResult<()> {
         }
         _ => Ok(()),
     }
-}
-
-/// Whether the kind closes its predecessors.
-fn closes(kind: ReorgKind) -> bool {
-    matches!(
-        kind,
-        ReorgKind::MergeNew | ReorgKind::Absorb | ReorgKind::Split | ReorgKind::Dissolve
-    )
 }
 
 /// Applies `new` in one transaction.
@@ -389,7 +390,6 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
                     }
                 }
             }
-            debug_assert!(closes(new.kind) || rerouted.is_empty());
 
             let applied = Applied {
                 event,
@@ -542,17 +542,6 @@ pub async fn get(
         return Ok(None);
     }
     Ok(reorg_event::Entity::find_by_id(id).one(db).await?)
-}
-
-/// The units linked to `event`.
-pub async fn links(
-    db: &impl ConnectionTrait,
-    event: Uuid,
-) -> AppResult<Vec<reorg_event_unit::Model>> {
-    Ok(reorg_event_unit::Entity::find()
-        .filter(reorg_event_unit::Column::EventId.eq(event))
-        .all(db)
-        .await?)
 }
 
 /// Units whose work and history flow into `units` through reorganisations, at any distance,

@@ -124,10 +124,7 @@ impl LegalDocument {
     }
     /// The document that replaces this one, when it is superseded.
     async fn superseded_by(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
-        match self.0.superseded_by_id {
-            Some(id) => super::legal_registry::document(ctx, id).await,
-            None => Ok(None),
-        }
+        load(ctx, self.0.superseded_by_id).await
     }
     /// Date the document takes effect, when known.
     async fn effective_on(&self) -> Option<NaiveDate> {
@@ -197,6 +194,19 @@ impl LegalDocument {
     }
 }
 
+/// Loads a document referenced by a record the caller already sees (documents are reference
+/// data every signed-in user reads).
+pub async fn load(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<LegalDocument>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(ctx
+        .loaders()
+        .documents
+        .load_one(id)
+        .await
+        .map_err(failed)?
+        .map(LegalDocument))
+}
+
 /// A task's citation of a legal document, with what the citation requires.
 pub struct LegalReference(pub task_legal_reference::Model);
 
@@ -213,13 +223,7 @@ impl LegalReference {
     }
     /// The cited document.
     async fn document(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
-        Ok(ctx
-            .loaders()
-            .documents
-            .load_one(self.0.document_id)
-            .await
-            .map_err(failed)?
-            .map(LegalDocument))
+        load(ctx, Some(self.0.document_id)).await
     }
     /// The citing task.
     async fn task(&self, ctx: &Context<'_>) -> AppResult<Option<Task>> {

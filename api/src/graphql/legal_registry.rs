@@ -37,11 +37,11 @@ impl DocumentRelation {
     }
     /// The document that amends, replaces, repeals, details or implements.
     async fn from(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
-        document(ctx, self.0.from_document_id).await
+        super::legal::load(ctx, Some(self.0.from_document_id)).await
     }
     /// The document amended, replaced, repealed, detailed or implemented.
     async fn to(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
-        document(ctx, self.0.to_document_id).await
+        super::legal::load(ctx, Some(self.0.to_document_id)).await
     }
     /// Day the relation takes effect; none means it is in effect already.
     async fn effective_on(&self) -> Option<NaiveDate> {
@@ -56,16 +56,6 @@ impl DocumentRelation {
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
-}
-
-pub async fn document(ctx: &Context<'_>, id: Uuid) -> AppResult<Option<LegalDocument>> {
-    Ok(ctx
-        .loaders()
-        .documents
-        .load_one(id)
-        .await
-        .map_err(failed)?
-        .map(LegalDocument))
 }
 
 /// Tasks in the order of `ids`, through the request's loader.

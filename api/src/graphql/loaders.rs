@@ -6,8 +6,8 @@ use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     assignment, document_relation, indicator, indicator_value, legal_document, plan,
-    plan_recipient, report, report_obligation, report_schedule, report_task_progress, task,
-    task_legal_reference, unit,
+    plan_recipient, reorg_event, reorg_event_unit, report, report_obligation, report_schedule,
+    report_task_progress, task, task_legal_reference, unit,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
@@ -98,6 +98,9 @@ pub struct Loaders {
     pub relations_from: DataLoader<ByGroup<document_relation::Entity>, HashMapCache>,
     /// Relations to a document (others amend, replace… it).
     pub relations_to: DataLoader<ByGroup<document_relation::Entity>, HashMapCache>,
+    pub reorg_events: DataLoader<ById<reorg_event::Entity>, HashMapCache>,
+    /// The units of a reorganisation, by event.
+    pub reorg_links: DataLoader<ByGroup<reorg_event_unit::Entity>, HashMapCache>,
 }
 
 impl Loaders {
@@ -205,6 +208,13 @@ impl Loaders {
                 document_relation::Column::CreatedAt,
                 |r: &document_relation::Model| r.to_document_id,
             ),
+            reorg_events: by_id(db),
+            reorg_links: by_group(
+                db,
+                reorg_event_unit::Column::EventId,
+                reorg_event_unit::Column::Id,
+                |l: &reorg_event_unit::Model| l.event_id,
+            ),
         }
     }
 }
@@ -228,6 +238,8 @@ impl Loaders {
         self.reports.enable_all_cache(false);
         self.relations_from.enable_all_cache(false);
         self.relations_to.enable_all_cache(false);
+        self.reorg_events.enable_all_cache(false);
+        self.reorg_links.enable_all_cache(false);
     }
 }
 

@@ -97,16 +97,7 @@ impl Plan {
     }
     /// The plan's own document, when registered.
     async fn document(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
-        let Some(doc) = self.0.document_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .loaders()
-            .documents
-            .load_one(doc)
-            .await
-            .map_err(failed)?
-            .map(LegalDocument))
+        super::legal::load(ctx, self.0.document_id).await
     }
     /// Units that must derive their own plan from this one, with where each stands.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]

@@ -3,7 +3,6 @@
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use entity::{ReorgRole as StoredRole, reorg_event, unit_version};
-use sea_orm::EntityTrait;
 
 use super::{
     ContextExt,
@@ -60,10 +59,12 @@ impl UnitVersion {
         let Some(event) = self.0.event_id else {
             return Ok(None);
         };
-        Ok(reorg_event::Entity::find_by_id(event)
-            .one(ctx.db())
+        Ok(ctx
+            .loaders()
+            .reorg_events
+            .load_one(event)
             .await
-            .map_err(AppError::from)?
+            .map_err(failed)?
             .map(Reorganisation))
     }
 }
@@ -74,8 +75,14 @@ pub struct Reorganisation(pub reorg_event::Model);
 
 impl Reorganisation {
     async fn units(&self, ctx: &Context<'_>, role: StoredRole) -> AppResult<Vec<Unit>> {
-        let ids: Vec<_> = reorg::links(ctx.db(), self.0.id)
-            .await?
+        let links = ctx
+            .loaders()
+            .reorg_links
+            .load_one(self.0.id)
+            .await
+            .map_err(failed)?
+            .unwrap_or_default();
+        let ids: Vec<_> = links
             .into_iter()
             .filter(|l| l.role == role)
             .map(|l| l.unit_id)
@@ -128,16 +135,7 @@ impl Reorganisation {
     }
     /// The decision or resolution behind the event.
     async fn legal_basis(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
-        let Some(doc) = self.0.legal_basis_id else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .loaders()
-            .documents
-            .load_one(doc)
-            .await
-            .map_err(failed)?
-            .map(LegalDocument))
+        super::legal::load(ctx, self.0.legal_basis_id).await
     }
     /// Units the event closed or changed.
     async fn predecessors(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
