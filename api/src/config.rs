@@ -35,6 +35,9 @@ pub struct Config {
     pub operation_allowlist: Option<PathBuf>,
     /// How often to look for newly overdue derived plans.
     pub overdue_sweep: Duration,
+    /// After SIGTERM, how long to keep serving (answering not ready, closing each connection
+    /// after its response) before the listener closes.
+    pub shutdown_drain: Duration,
     pub log_format: LogFormat,
     /// Seed reference data (and demo accounts outside production) into an empty database.
     pub seed_on_start: bool,
@@ -186,6 +189,20 @@ impl Config {
                         variable: "QCDC_OVERDUE_SWEEP_SECONDS",
                         message: format!("expected seconds between 1 and 86400, got `{v}`"),
                     })?,
+            }),
+            shutdown_drain: Duration::from_millis(match get("QCDC_SHUTDOWN_DRAIN_MS") {
+                None => 500,
+                Some(v) => {
+                    v.parse()
+                        .ok()
+                        .filter(|ms| *ms <= 60_000)
+                        .ok_or_else(|| ConfigError {
+                            variable: "QCDC_SHUTDOWN_DRAIN_MS",
+                            message: format!(
+                                "expected milliseconds between 0 and 60000, got `{v}`"
+                            ),
+                        })?
+                }
             }),
             jwt_previous_keys,
             token_ttl: Duration::from_secs(token_ttl_minutes * 60),

@@ -8,7 +8,10 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    sea_query::{PostgresQueryBuilder, QueryBuilder},
+};
 use sea_orm_migration::MigratorTrait;
 
 /// Opens a pool for `url`. SQLite gets WAL, a busy timeout and foreign keys, so several
@@ -57,13 +60,58 @@ fn ensure_sqlite_directory(url: &str) -> anyhow::Result<()> {
 }
 
 /// Counts every SQL statement `db` runs, so a request's database work can be measured.
+///
+/// With `RUST_LOG=qcdc::sql=trace` each statement is also logged with its bound values:
+/// the benchmark replays exactly those statements through `pgbench` as the floor it compares with.
 pub fn count_statements(db: &mut DatabaseConnection) -> Arc<AtomicU64> {
     let counter = Arc::new(AtomicU64::new(0));
     let c = counter.clone();
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         c.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(
+            target: "qcdc::sql",
+            elapsed_us = info.elapsed.as_micros() as u64,
+            failed = info.failed,
+            sql = %info.statement.sql,
+            params = %bind_texts(info.statement),
+        );
     });
     counter
+}
+
+/// A statement's bound values as a JSON array of the text PostgreSQL would parse (`null` for
+/// NULL), so a replay binds the same values as the same parameters instead of inlining them.
+fn bind_texts(statement: &Statement) -> String {
+    let values = statement
+        .values
+        .as_ref()
+        .map_or(&[][..], |v| v.0.as_slice());
+    let texts: Vec<Option<String>> = values
+        .iter()
+        .map(|v| unquote(&PostgresQueryBuilder.value_to_string(v)))
+        .collect();
+    serde_json::to_string(&texts).unwrap_or_default()
+}
+
+/// The text of a SQL literal as sea-query writes it: `NULL`, a bare number or boolean, or a
+/// quoted string (`'…'`, or `E'…'` when it holds backslashes).
+fn unquote(literal: &str) -> Option<String> {
+    if literal == "NULL" {
+        return None;
+    }
+    let (body, escaped) = match literal.strip_prefix('E') {
+        Some(rest) if rest.starts_with('\'') => (rest, true),
+        _ => (literal, false),
+    };
+    let Some(inner) = body.strip_prefix('\'').and_then(|b| b.strip_suffix('\'')) else {
+        return Some(literal.to_owned());
+    };
+    let text = inner.replace("''", "'");
+    Some(if escaped {
+        text.replace("\\\\", "\\")
+    } else {
+        text
+    })
 }
 
 /// Applies pending migrations.
@@ -79,4 +127,19 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 
 pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unquote;
+
+    #[test]
+    fn literals_become_the_text_postgres_parses() {
+        assert_eq!(unquote("NULL"), None);
+        assert_eq!(unquote("42").as_deref(), Some("42"));
+        assert_eq!(unquote("TRUE").as_deref(), Some("TRUE"));
+        assert_eq!(unquote("'Sóc Trăng'").as_deref(), Some("Sóc Trăng"));
+        assert_eq!(unquote("'it''s'").as_deref(), Some("it's"));
+        assert_eq!(unquote("E'a\\\\b'").as_deref(), Some("a\\b"));
+    }
 }

@@ -30,6 +30,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Who may read `GET /metrics`.
     pub metrics_access: MetricsAccess,
+    /// Set once shutdown has begun: `/readyz` says so and connections close after a response.
+    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Who may read `GET /metrics`: operational figures are not for the public internet.
@@ -48,6 +50,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     pub state: AppState,
+    drain: std::time::Duration,
 }
 
 /// What preparing the database did, for the start-up banner.
@@ -130,12 +133,14 @@ impl Application {
                 (None, false) => MetricsAccess::Open,
                 (None, true) => MetricsAccess::Closed,
             },
+            draining: Default::default(),
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {
             listener,
             router: http::router(state.clone()),
             state,
+            drain: config.shutdown_drain,
         })
     }
 
@@ -143,17 +148,35 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting and drains in-flight requests.
+    /// Serves until `shutdown` resolves, keeps serving for the drain window, then stops
+    /// accepting and finishes the requests in flight.
+    ///
+    /// Closing the listener at once would reset requests already sent on a kept-alive
+    /// connection but not yet read: the server cannot tell them from an idle connection. In
+    /// the window, `/readyz` answers 503 (a balancer stops routing here) and every response
+    /// closes its connection, so when the listener closes no client is left mid-request on an
+    /// idle connection, and new connections are refused.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let draining = self.state.draining.clone();
+        let drain = self.drain;
+        let stop = async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            tracing::info!(
+                drain_ms = drain.as_millis() as u64,
+                "shutdown requested; draining"
+            );
+            tokio::time::sleep(drain).await;
+        };
         axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(stop)
         .await
     }
 }
@@ -180,5 +203,4 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutdown requested; draining in-flight requests");
 }

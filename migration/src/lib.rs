@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_schema;
 mod m20261128_000001_unit_history;
 mod m20261128_000002_legal_registry;
+mod m20261128_000003_task_order_index;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_schema::Migration),
             Box::new(m20261128_000001_unit_history::Migration),
             Box::new(m20261128_000002_legal_registry::Migration),
+            Box::new(m20261128_000003_task_order_index::Migration),
         ]
     }
 }

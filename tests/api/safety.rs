@@ -185,8 +185,9 @@ async fn health_and_readiness() {
     assert_eq!(health.status().as_u16(), 200);
 }
 
-/// The real binary: serves, then on SIGTERM stops accepting, finishes the request in flight
-/// (here one whose body is still arriving) and exits 0.
+/// The real binary: serves, then on SIGTERM drains (not ready, each response closes its
+/// connection), stops accepting, finishes the request in flight (here one whose body is still
+/// arriving) and exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_binary_shuts_down_cleanly_on_sigterm() {
     use std::io::{BufRead, BufReader};
@@ -201,6 +202,7 @@ async fn the_binary_shuts_down_cleanly_on_sigterm() {
             format!("sqlite://{}/q.db?mode=rwc", dir.path().display()),
         )
         .env("RUST_LOG", "warn")
+        .env("QCDC_SHUTDOWN_DRAIN_MS", "1000")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -266,7 +268,30 @@ async fn the_binary_shuts_down_cleanly_on_sigterm() {
         .status()
         .unwrap();
     assert!(status.success());
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The drain window: still answering, but not ready, and closing each connection.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ready = client
+        .get(url.replace("/graphql", "/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status().as_u16(), 503, "not ready while draining");
+    let served = client
+        .post(&url)
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status().as_u16(), 200);
+    assert_eq!(
+        served
+            .headers()
+            .get("connection")
+            .map(|v| v.to_str().unwrap()),
+        Some("close"),
+        "a response while draining closes its connection"
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     assert!(
         child.try_wait().unwrap().is_none(),
         "the server waits for the request in flight"

@@ -114,6 +114,7 @@ pub fn test_config(database_url: String) -> Config {
         refresh_ttl: Duration::from_secs(24 * 3600),
         operation_allowlist: None,
         overdue_sweep: Duration::from_secs(1),
+        shutdown_drain: Duration::ZERO,
         log_format: LogFormat::Text,
         seed_on_start: true,
         metrics_token: None,

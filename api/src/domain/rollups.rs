@@ -8,12 +8,12 @@ use entity::{
     Aggregation, PlanStatus, ReportStatus, TaskStatus, indicator, indicator_value, plan, report,
     report_obligation, report_schedule, task, unit,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{
     plans::{self, DerivationStatus},
-    reporting, tasks, units,
+    reporting, units,
 };
 use crate::{
     auth::Caller,
@@ -102,16 +102,50 @@ pub struct PlanProgress {
     pub recipients: Vec<(Uuid, DerivationStatus, Option<Uuid>)>,
 }
 
-/// Adds one task to the counts.
-pub fn tally(counts: &mut AreaProgress, status: TaskStatus, overdue: bool) {
-    counts.total += 1;
+/// Adds `n` tasks of one status to the counts; `past_due`: their due day has passed, which
+/// makes them overdue unless they are done or cancelled.
+pub fn tally(counts: &mut AreaProgress, status: TaskStatus, past_due: bool, n: u64) {
+    counts.total += n;
     match status {
-        TaskStatus::NotStarted => counts.not_started += 1,
-        TaskStatus::InProgress => counts.in_progress += 1,
-        TaskStatus::Done => counts.done += 1,
-        TaskStatus::Cancelled => counts.cancelled += 1,
+        TaskStatus::NotStarted => counts.not_started += n,
+        TaskStatus::InProgress => counts.in_progress += n,
+        TaskStatus::Done => counts.done += n,
+        TaskStatus::Cancelled => counts.cancelled += n,
     }
-    counts.overdue += u64::from(overdue);
+    if past_due && !matches!(status, TaskStatus::Done | TaskStatus::Cancelled) {
+        counts.overdue += n;
+    }
+}
+
+/// Task counts of `plans` by content area, status and whether the due day is before `today`:
+/// the database counts, so a national plan's million tasks never leave it.
+async fn task_counts(
+    db: &impl ConnectionTrait,
+    plans: Vec<Uuid>,
+    today: NaiveDate,
+) -> AppResult<Vec<(Option<i16>, TaskStatus, bool, i64)>> {
+    use sea_orm::{
+        QuerySelect,
+        sea_query::{Alias, Expr, ExprTrait},
+    };
+    let past_due = Expr::col(task::Column::DueOn)
+        .is_not_null()
+        .and(Expr::col(task::Column::DueOn).lt(today));
+    Ok(task::Entity::find()
+        .select_only()
+        .column(task::Column::ContentArea)
+        .column(task::Column::Status)
+        .column_as(past_due, "past_due")
+        .column_as(Expr::col(task::Column::Id).count(), "n")
+        .filter(task::Column::PlanId.is_in(plans))
+        .group_by(task::Column::ContentArea)
+        .group_by(task::Column::Status)
+        // By its output name: a repeated expression would bind `today` again, and PostgreSQL
+        // does not treat two parameters as the same expression.
+        .group_by(Expr::col(Alias::new("past_due")))
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Tasks counted: the plan's own when the unit's subtree holds its issuer, plus the tasks of
@@ -147,21 +181,16 @@ pub async fn plan_progress(
         .filter(|p| p.id == plan.id || p.status != PlanStatus::Draft)
         .map(|p| p.id)
         .collect();
-    let rows = task::Entity::find()
-        .filter(task::Column::PlanId.is_in(counted))
-        .order_by_asc(task::Column::SortKey)
-        .all(db)
-        .await?;
     let mut total = AreaProgress::default();
     let mut areas: BTreeMap<Option<i16>, AreaProgress> = BTreeMap::new();
-    for t in &rows {
-        let overdue = tasks::is_overdue(t, today);
-        tally(&mut total, t.status, overdue);
-        let area = areas.entry(t.content_area).or_insert_with(|| AreaProgress {
-            content_area: t.content_area,
+    for (content_area, status, past_due, n) in task_counts(db, counted, today).await? {
+        let n = u64::try_from(n).unwrap_or_default();
+        tally(&mut total, status, past_due, n);
+        let area = areas.entry(content_area).or_insert_with(|| AreaProgress {
+            content_area,
             ..Default::default()
         });
-        tally(area, t.status, overdue);
+        tally(area, status, past_due, n);
     }
 
     let recipients = plans::recipients(db, plan.id).await?;
@@ -471,12 +500,16 @@ mod tests {
     #[test]
     fn tallies_count_each_status_and_overdue() {
         let mut c = AreaProgress::default();
-        tally(&mut c, TaskStatus::Done, false);
-        tally(&mut c, TaskStatus::InProgress, true);
-        tally(&mut c, TaskStatus::NotStarted, true);
+        tally(&mut c, TaskStatus::Done, true, 4);
+        tally(&mut c, TaskStatus::InProgress, true, 2);
+        tally(&mut c, TaskStatus::NotStarted, true, 1);
+        tally(&mut c, TaskStatus::NotStarted, false, 5);
+        tally(&mut c, TaskStatus::Cancelled, true, 3);
         assert_eq!(
-            (c.total, c.done, c.in_progress, c.not_started, c.overdue),
-            (3, 1, 1, 1, 2)
+            (c.total, c.done, c.in_progress, c.not_started, c.cancelled),
+            (15, 4, 2, 6, 3)
         );
+        // Past due counts as overdue only while the task is still open.
+        assert_eq!(c.overdue, 3);
     }
 }

@@ -7,7 +7,7 @@
 use entity::{assignment, plan, plan_recipient, report, task, unit, unit_closure};
 use sea_orm::{
     ColumnTrait, Condition,
-    sea_query::{Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -43,20 +43,29 @@ pub fn plans_touching(roots: &[Uuid]) -> Condition {
         .from(plan_recipient::Entity)
         .and_where(plan_recipient::Column::UnitId.in_subquery(subtree(roots)))
         .to_owned();
-    let assigned_tasks = Query::select()
-        .column(assignment::Column::TaskId)
-        .from(assignment::Entity)
-        .and_where(assignment::Column::UnitId.in_subquery(subtree(roots)))
-        .to_owned();
+    // Asked per plan, and only of plans the first two tests leave out: as `plans.id IN (…)` the
+    // database built the set of every plan with a task assigned in the subtree on each request,
+    // which for a national steering office means reading every assignment in the country.
     let assigned = Query::select()
-        .column(task::Column::PlanId)
-        .from(task::Entity)
-        .and_where(task::Column::Id.in_subquery(assigned_tasks))
+        .expr(Expr::val(1))
+        .from(assignment::Entity)
+        .inner_join(
+            task::Entity,
+            Expr::col((task::Entity, task::Column::Id))
+                .equals((assignment::Entity, assignment::Column::TaskId)),
+        )
+        .and_where(
+            Expr::col((task::Entity, task::Column::PlanId))
+                .equals((plan::Entity, plan::Column::Id)),
+        )
+        .and_where(
+            Expr::col((assignment::Entity, assignment::Column::UnitId)).in_subquery(subtree(roots)),
+        )
         .to_owned();
     Condition::any()
         .add(plan::Column::IssuingUnitId.in_subquery(subtree(roots)))
         .add(plan::Column::Id.in_subquery(recipients))
-        .add(plan::Column::Id.in_subquery(assigned))
+        .add(Expr::exists(assigned))
 }
 
 /// Ids of the plans [`plans_touching`] selects.

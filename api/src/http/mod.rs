@@ -65,8 +65,9 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// Counts every response by route and status, refusals before execution included. The route
-/// label is the matched path pattern, never the raw URI, so its values stay few.
+/// Counts every response by route and status, refusals before execution included, and closes
+/// the connection after each response once shutdown has begun. The route label is the matched
+/// path pattern, never the raw URI, so its values stay few.
 async fn count_responses(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -76,8 +77,16 @@ async fn count_responses(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
     state.metrics.http(&route, response.status().as_u16());
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        // Shutting down: the client opens a new connection for its next request, which
+        // reaches another instance or, once the listener is closed, a clean refusal.
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
     response
 }
 
@@ -129,7 +138,9 @@ async fn healthz() -> &'static str {
 
 /// The database answers.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if crate::db::ping(&state.db).await {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down")
+    } else if crate::db::ping(&state.db).await {
         (StatusCode::OK, "ready")
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
