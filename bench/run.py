@@ -223,7 +223,7 @@ def take_reports(status, n, db=DB):
                 f"ORDER BY id LIMIT {n}) UPDATE reports r SET review_comment = 'bench' FROM picked "
                 f"WHERE r.id = picked.id RETURNING r.id, r.version", db)
     # review_comment marks a row as handed out; it is cleared again for the next step's pool.
-    return [tuple(l.split("|")) for l in rows.splitlines() if "|" in l]  # not psql's "UPDATE n" tag
+    return [(rid, int(version)) for rid, version in (l.split("|") for l in rows.splitlines() if "|" in l)]
 
 
 def main():
@@ -238,6 +238,8 @@ def main():
     started = time.time()
     seeded = sh(BIN, "seed", "--synthetic", "province", "--seed", "1", env=qcdc_env(DB)).strip().splitlines()
     seed_seconds = time.time() - started
+    # As autovacuum would soon after a bulk load: without statistics the planner guesses.
+    psql("ANALYZE", DB)
     sh(BIN, "user", "create", "--username", "bench", "--role", "steering", "--scope", "SYN",
        env=qcdc_env(DB, QCDC_PASSWORD=PASSWORD))
     work = tempfile.mkdtemp(prefix="qcdc-bench-")
@@ -351,6 +353,13 @@ def writes(ours, peer, token):
         for c in CONCURRENCY:
             row = {"operation": name, "c": c}
             path = os.path.join(tempfile.gettempdir(), f"qcdc-bench-pool-{os.getpid()}.jsonl")
+            if c == CONCURRENCY[0]:  # a pool the API refuses would only measure refusals
+                for body, url, auth in ((report_pool(take_reports(status, 1), step, False), ours.url, token),
+                                        (report_pool(take_reports(status, 1), step, True, now), peer.url, None)):
+                    probe = json.loads(body)
+                    answer = post(f"{url}/graphql", probe["query"], probe["variables"], auth)
+                    if answer.get("errors"):
+                        raise SystemExit(f"{name} fails at {url}: {answer['errors']}")
             open(path, "w").write(report_pool(take_reports(status, pool), step, False))
             row["ours"] = measured(ours, c, "writes.lua", QCDC_BENCH_POOL=path, QCDC_BENCH_TOKEN=token)
             open(path, "w").write(report_pool(take_reports(status, pool), step, True, now))
