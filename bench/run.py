@@ -202,12 +202,12 @@ def capture(server, token, query, variables, work, name):
     return path, defines, len(lines)
 
 
-def report_pool(ids, mutation, for_peer, token_peer_at=None):
+def report_pool(ids, mutation, for_peer, at=None):
     """One JSON body per line, each for a different report."""
     lines = []
     for rid, version in ids:
         if for_peer:
-            patch = {"status": mutation, ("submittedAt" if mutation == "SUBMITTED" else "approvedAt"): token_peer_at}
+            patch = {"status": mutation, ("submittedAt" if mutation == "SUBMITTED" else "approvedAt"): at}
             body = {"query": "mutation P($id: UUID!, $p: ReportPatch!) { updateReportById(input: { id: $id, reportPatch: $p }) { report { id status } } }",
                     "variables": {"id": rid, "p": patch}}
         else:
@@ -255,13 +255,7 @@ def main():
                                    QCDC_LOG_FORMAT="json", QCDC_OVERDUE_SWEEP_SECONDS="86400"),
                           CAPTURE_PORT, "/readyz", work, servers)
         gql = f"{ours.url}/graphql"
-        token = post(gql, f'mutation {{ login(username: "bench", password: "{PASSWORD}") {{ accessToken }} }}')["data"]["login"]["accessToken"]
-        root_uuid = psql("SELECT id FROM units WHERE code = 'SYN'", DB)
-        plan_uuid = psql("SELECT p.id FROM plans p JOIN units u ON u.id = p.issuing_unit_id WHERE u.code = 'SYN.BCD' ORDER BY p.sort_key LIMIT 1", DB)
-        task_uuid = psql(f"SELECT id FROM tasks WHERE plan_id = '{plan_uuid}' ORDER BY sort_key, id LIMIT 1", DB)
-        root, plan, task = node_id("Unit", root_uuid), node_id("Plan", plan_uuid), node_id("Task", task_uuid)
-        assert post(gql, "query($id: ID!) { node(id: $id) { id } }", {"id": plan}, token)["data"]["node"]["id"] == plan
-        reads = read_operations(root, plan, task, plan_uuid, task_uuid)
+        token, reads = sign_in_and_read_operations(ours, DB)
         warm_up(ours, peer, reads[2], token, work)
         for op in reads:
             name, query, variables, peer_query, peer_variables = op
@@ -297,6 +291,19 @@ def main():
     if not args.skip_national:
         extra["national"] = national(work)
     write_report(rows, extra, seeded, seed_seconds)
+
+
+def sign_in_and_read_operations(ours, db):
+    """The bench user's token, and the read operations aimed at the synthetic root, its steering
+    committee's plan and that plan's first task."""
+    token = post(f"{ours.url}/graphql", f'mutation {{ login(username: "bench", password: "{PASSWORD}") {{ accessToken }} }}')["data"]["login"]["accessToken"]
+    root_uuid = psql("SELECT id FROM units WHERE code = 'SYN'", db)
+    plan_uuid = psql("SELECT p.id FROM plans p JOIN units u ON u.id = p.issuing_unit_id WHERE u.code = 'SYN.BCD' ORDER BY p.sort_key LIMIT 1", db)
+    task_uuid = psql(f"SELECT id FROM tasks WHERE plan_id = '{plan_uuid}' ORDER BY sort_key, id LIMIT 1", db)
+    root, plan, task = node_id("Unit", root_uuid), node_id("Plan", plan_uuid), node_id("Task", task_uuid)
+    # The ids built here must be the ones the API hands out.
+    assert post(f"{ours.url}/graphql", "query($id: ID!) { node(id: $id) { id } }", {"id": plan}, token)["data"]["node"]["id"] == plan
+    return token, read_operations(root, plan, task, plan_uuid, task_uuid)
 
 
 def read_operations(root, plan, task, plan_uuid, task_uuid):
@@ -440,11 +447,7 @@ def national(work):
     try:
         ours = Server("qcdc-national", [BIN, "serve"], qcdc_env(NATIONAL_DB, QCDC_LISTEN=f"127.0.0.1:{OURS_PORT}"),
                       OURS_PORT, "/readyz", work, servers)
-        token = post(f"{ours.url}/graphql", f'mutation {{ login(username: "bench", password: "{PASSWORD}") {{ accessToken }} }}')["data"]["login"]["accessToken"]
-        root_uuid = psql("SELECT id FROM units WHERE code = 'SYN'", NATIONAL_DB)
-        plan_uuid = psql("SELECT p.id FROM plans p JOIN units u ON u.id = p.issuing_unit_id WHERE u.code = 'SYN.BCD' ORDER BY p.sort_key LIMIT 1", NATIONAL_DB)
-        task_uuid = psql(f"SELECT id FROM tasks WHERE plan_id = '{plan_uuid}' ORDER BY sort_key, id LIMIT 1", NATIONAL_DB)
-        reads = read_operations(node_id("Unit", root_uuid), node_id("Plan", plan_uuid), node_id("Task", task_uuid), plan_uuid, task_uuid)
+        token, reads = sign_in_and_read_operations(ours, NATIONAL_DB)
         for name, query, variables, _, _ in reads:
             if not name.startswith(("Q1", "Q2 task list, page 20", "Q6")):
                 continue

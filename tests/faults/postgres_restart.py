@@ -8,54 +8,24 @@ Loopback only, bounded in time (about a minute). Needs a local PostgreSQL cluste
 `pg_ctlcluster` can restart, reachable as postgres@127.0.0.1:5432 with trust auth.
 """
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+
+from common import Api, psql
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.environ.get("CARGO_TARGET_DIR", "target"), "debug", "qcdc")
 PORT = int(os.environ.get("QCDC_FAULT_PORT", "18282"))
-URL = f"http://127.0.0.1:{PORT}"
+API = Api(PORT)
+post, wait_ready = API.post, API.wait_ready
 DB = f"qcdc_fault_{int(time.time())}"
 WRITERS = 4
 LOAD_SECONDS = 25
 RESTART_AT = 6
-
-
-def psql(sql, db="postgres"):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-tAc", sql],
-                   check=True, capture_output=True)
-
-
-def post(body, token=None, timeout=15):
-    req = urllib.request.Request(f"{URL}/graphql", data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json"})
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as res:
-            return res.status, json.loads(res.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
-
-
-def wait_ready(seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{URL}/readyz", timeout=2) as res:
-                if res.status == 200:
-                    return True
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def restart_postgres():

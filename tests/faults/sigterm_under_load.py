@@ -29,13 +29,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+
+from common import Api
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.environ.get("CARGO_TARGET_DIR", "target"), "debug", "qcdc")
 PORT = int(os.environ.get("QCDC_FAULT_PORT", "18283"))
-URL = f"http://127.0.0.1:{PORT}"
+API = Api(PORT)
+post, data, wait_ready = API.post, API.data, API.wait_ready
 CLIENTS = 16
 LOAD_SECONDS = 4
 EXIT_LIMIT = 30
@@ -48,25 +49,6 @@ TASK_TREE = ("{ tasks(first: 100) { totalCount edges { node { code title status 
              "assignments { role status unit { name } } } } } "
              "legalDocuments(first: 100) { totalCount edges { node { number title issuer issuedOn } } } "
              "units(first: 100) { totalCount edges { node { code name } } } }")
-
-
-def post(body, token=None, timeout=30):
-    req = urllib.request.Request(f"{URL}/graphql", data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json"})
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as res:
-            return res.status, json.loads(res.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
-
-
-def data(body, token):
-    status, parsed = post(body, token)
-    if status != 200 or parsed.get("errors"):
-        raise SystemExit(f"setup request failed: HTTP {status} {str(parsed)[:500]}")
-    return parsed["data"]
 
 
 def raw_post(payload, token, trickle=0.0, timeout=20):
@@ -91,19 +73,6 @@ def raw_post(payload, token, trickle=0.0, timeout=20):
         return res.status, res.read()
     finally:
         conn.close()
-
-
-def wait_ready(seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{URL}/readyz", timeout=2) as res:
-                if res.status == 200:
-                    return True
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def start(env, log):

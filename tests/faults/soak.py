@@ -30,12 +30,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+
+from common import Api, psql
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PORT = int(os.environ.get("QCDC_FAULT_PORT", "18285"))
-URL = f"http://127.0.0.1:{PORT}"
+API = Api(PORT)
+URL = API.url
+wait_ready = API.wait_ready
 PG = "postgres://postgres@127.0.0.1:5432"
 DB = f"qcdc_soak_{int(time.time())}"
 PASSWORD = "soak-password-long-enough"
@@ -45,38 +47,8 @@ CALIBRATION_SECONDS = 10
 WRK_THREADS = 2
 
 
-def psql(sql, db="postgres"):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-tAc", sql],
-                   check=True, capture_output=True)
-
-
 def post(query, variables=None, token=None):
-    req = urllib.request.Request(f"{URL}/graphql",
-                                 data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-                                 headers={"content-type": "application/json"})
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as res:
-            status, body = res.status, json.loads(res.read())
-    except urllib.error.HTTPError as e:
-        status, body = e.code, json.loads(e.read() or b"{}")
-    if status != 200 or body.get("errors"):
-        raise SystemExit(f"setup request failed: HTTP {status} {str(body)[:500]}")
-    return body["data"]
-
-
-def wait_ready(seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{URL}/readyz", timeout=2) as res:
-                if res.status == 200:
-                    return True
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    return False
+    return API.data({"query": query, "variables": variables or {}}, token)
 
 
 def rss_mib(pid, key="VmRSS"):

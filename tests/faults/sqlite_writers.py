@@ -20,55 +20,18 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+
+from common import Api, percentile
 
 BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.environ.get("CARGO_TARGET_DIR", "target"), "debug", "qcdc")
 PORT = int(os.environ.get("QCDC_FAULT_PORT", "18284"))
-URL = f"http://127.0.0.1:{PORT}"
+API = Api(PORT)
+post, data, wait_ready = API.post_text, API.data, API.wait_ready
 WRITERS = 32
 WRITES = int(os.environ.get("QCDC_FAULT_WRITES", "25"))
 LIMIT_SECONDS = 60
 CREATE = "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id title } } }"
-
-
-def post(body, token=None, timeout=30):
-    req = urllib.request.Request(f"{URL}/graphql", data=json.dumps(body).encode(),
-                                 headers={"content-type": "application/json"})
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as res:
-            return res.status, res.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, (e.read() or b"").decode()
-
-
-def data(body, token):
-    status, text = post(body, token)
-    parsed = json.loads(text)
-    if status != 200 or parsed.get("errors"):
-        raise SystemExit(f"setup request failed: HTTP {status} {text[:500]}")
-    return parsed["data"]
-
-
-def wait_ready(seconds):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"{URL}/readyz", timeout=2) as res:
-                if res.status == 200:
-                    return True
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    return False
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def on_alarm(signum, frame):

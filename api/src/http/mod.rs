@@ -42,6 +42,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             count_responses,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            close_while_draining,
+        ))
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         // A bug that panics answers 500 instead of dropping the connection.
@@ -65,9 +69,8 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// Counts every response by route and status, refusals before execution included, and closes
-/// the connection after each response once shutdown has begun. The route label is the matched
-/// path pattern, never the raw URI, so its values stay few.
+/// Counts every response by route and status, refusals before execution included. The route
+/// label is the matched path pattern, never the raw URI, so its values stay few.
 async fn count_responses(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -77,11 +80,21 @@ async fn count_responses(
         .extensions()
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let mut response = next.run(request).await;
+    let response = next.run(request).await;
     state.metrics.http(&route, response.status().as_u16());
+    response
+}
+
+/// Once shutdown has begun, closes each connection after its response: the client opens a new
+/// one for its next request, which reaches another instance or, once the listener is closed, a
+/// clean refusal.
+async fn close_while_draining(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
     if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
-        // Shutting down: the client opens a new connection for its next request, which
-        // reaches another instance or, once the listener is closed, a clean refusal.
         response.headers_mut().insert(
             axum::http::header::CONNECTION,
             axum::http::HeaderValue::from_static("close"),
