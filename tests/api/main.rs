@@ -23,4 +23,5 @@ mod scope;
 mod search;
 mod sync;
 mod synthetic;
+mod trust;
 mod validation;

@@ -94,7 +94,7 @@ pub async fn assign(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let task = load_task(txn, task_id).await?;
+            let task = super::planning::visible_task(txn, &actor.caller, task_id).await?;
             let plan = load_plan(txn, task.plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             if plan.status == PlanStatus::Closed {
@@ -193,8 +193,7 @@ pub async fn report_step(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = assignment::Entity::find_by_id(assignment_id)
-                .one(txn)
+            let before = super::tasks::get_assignment(txn, &actor.caller, assignment_id)
                 .await?
                 .ok_or(AppError::NotFound("assignment"))?;
             authz::require(txn, &actor.caller, authz::WRITERS, before.unit_id).await?;

@@ -55,7 +55,7 @@ pub async fn covers(
     super::units::all_within_on(db, &scopes, &[unit], super::lineage::today()).await
 }
 
-/// Whether a grant with a role in `roles` sits strictly above `unit` (a unit above reviews).
+/// Whether a grant with a role in `roles` sits strictly above `unit` today (a unit above reviews).
 pub async fn covers_from_above(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -70,6 +70,13 @@ pub async fn covers_from_above(
         .filter(unit_closure::Column::DescendantId.eq(unit))
         .filter(unit_closure::Column::AncestorId.is_in(scopes))
         .filter(unit_closure::Column::Depth.gt(0))
+        // Reviews are changes, so they follow today's tree like every other change: a unit that
+        // moved away is no longer reviewed from its old place.
+        .filter(super::lineage::holds_on(
+            unit_closure::Column::ValidFrom,
+            unit_closure::Column::ValidTo,
+            super::lineage::today(),
+        ))
         .one(db)
         .await?
         .is_some())

@@ -100,11 +100,12 @@ async fn connection_data(
         .ok()
         .flatten()
         .ok_or_else(|| async_graphql::Error::new("authentication required"))?;
-    let loaders = Loaders::new(&state.db);
+    let auth = Auth::User(caller);
+    let loaders = Loaders::new(&state.db, &auth);
     // A session lives long: its loaders batch but never serve a stale row.
     loaders.disable_caches();
     let mut data = async_graphql::Data::default();
-    data.insert(Auth::User(caller));
+    data.insert(auth);
     data.insert(loaders);
     data.insert(RequestId(None));
     Ok(data)
@@ -252,11 +253,12 @@ pub async fn execute(
         Auth::User(c) => Some(c.user_id),
         _ => None,
     };
+    let loaders = Loaders::new(&state.db, &auth);
     let request = request
         .data(auth)
         .data(RequestId(request_id))
         .data(ClientAddr(Some(peer.ip())))
-        .data(Loaders::new(&state.db));
+        .data(loaders);
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::trim).unwrap_or_default().to_owned());
