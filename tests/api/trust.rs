@@ -27,6 +27,7 @@ on_both_databases!(
     out_of_scope_ids_answer_as_unknown_ids,
     a_moved_units_new_reports_leave_its_old_district,
     lineage_carries_only_what_was_transferred,
+    units_a_planner_names_lie_in_its_scope,
 );
 
 const LOGIN: &str =
@@ -962,4 +963,57 @@ async fn lineage_carries_only_what_was_transferred(app: &TestApp) {
         .collect();
     assert_eq!(units, ["ST.D08.PARTY"], "{summary}");
     assert_eq!(total["value"], json!(5.0), "{summary}");
+}
+
+async fn units_a_planner_names_lie_in_its_scope(app: &TestApp) {
+    let setup = Setup::new(app).await;
+    let manager = app.login("manager").await;
+    let (plan, _) = setup.plan(app, "ST.D01.BCD", None).await;
+    let d01_party = gid(NodeType::Unit, app.unit_uuid("ST.D01.PARTY").await);
+    let d02_party = gid(NodeType::Unit, app.unit_uuid("ST.D02.PARTY").await);
+    const RECIPIENT: &str =
+        "mutation($i: AddPlanRecipientInput!) { addPlanRecipient(input: $i) { plan { id } } }";
+    const SCHEDULE: &str = "mutation($i: CreateReportScheduleInput!) { createReportSchedule(input: $i) { reportSchedule { id } } }";
+    let schedule = |units: Vec<&String>| {
+        json!({ "i": { "planId": gid(NodeType::Plan, plan.id), "kind": "PERIODIC", "title": "Quý I",
+                       "periodStart": "2024-01-01", "periodEnd": "2024-03-31", "dueOn": "2024-04-10",
+                       "reportingUnitIds": units } })
+    };
+    let foreign = app
+        .gql(
+            Some(&manager),
+            SCHEDULE,
+            schedule(vec![&d01_party, &d02_party]),
+        )
+        .await;
+    assert_eq!(error_code(&foreign), Some("BAD_USER_INPUT"), "{foreign}");
+    assert_eq!(
+        foreign["errors"][0]["extensions"]["field"],
+        "input.reportingUnitIds"
+    );
+    assert!(
+        entity::report_schedule::Entity::find()
+            .filter(entity::report_schedule::Column::PlanId.eq(plan.id))
+            .all(&app.db)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing half-written"
+    );
+    let own = app
+        .gql(Some(&manager), SCHEDULE, schedule(vec![&d01_party]))
+        .await;
+    assert_eq!(error_code(&own), None, "{own}");
+    let recipient = app
+        .gql(
+            Some(&manager),
+            RECIPIENT,
+            json!({ "i": { "planId": gid(NodeType::Plan, plan.id), "unitId": d02_party } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&recipient),
+        Some("BAD_USER_INPUT"),
+        "{recipient}"
+    );
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, Actor, Change},
     authz,
-    planning::{check_within_period, load_open_unit, load_plan, load_task, optional_text},
+    planning::{check_within_period, load_plan, load_task, optional_text},
     write::{Writer, check_version, save_versioned},
 };
 use crate::error::{AppError, AppResult};
@@ -100,13 +100,7 @@ pub async fn assign(
             if plan.status == PlanStatus::Closed {
                 return Err(AppError::bad_input("taskId", "the plan is closed"));
             }
-            load_open_unit(txn, "unitId", unit_id).await?;
-            if !authz::covers(txn, &actor.caller, authz::PLANNERS, unit_id).await? {
-                return Err(AppError::bad_input(
-                    "unitId",
-                    "the unit is outside your scope",
-                ));
-            }
+            authz::require_unit_for(txn, &actor.caller, authz::PLANNERS, "unitId", unit_id).await?;
             check_within_period("dueOn", &plan, due_on)?;
             let existing = assignment::Entity::find()
                 .filter(assignment::Column::TaskId.eq(task_id))

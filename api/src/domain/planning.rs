@@ -656,7 +656,7 @@ pub async fn add_recipient(
             let plan = visible_plan(txn, &actor.caller, plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;
-            load_open_unit(txn, "unitId", unit_id).await?;
+            authz::require_unit_for(txn, &actor.caller, authz::PLANNERS, "unitId", unit_id).await?;
             if unit_id == plan.issuing_unit_id {
                 return Err(AppError::bad_input(
                     "unitId",
@@ -756,6 +756,7 @@ pub async fn create_schedule(
             require_open(&plan)?;
             if let Some(r) = new.recipient_unit {
                 load_open_unit(txn, "input.recipientUnitId", r).await?;
+                authz::require_visible_unit(txn, &actor.caller, "input.recipientUnitId", r).await?;
             }
             let now = Utc::now();
             let schedule = report_schedule::ActiveModel {
@@ -778,7 +779,14 @@ pub async fn create_schedule(
             units.sort();
             units.dedup();
             for unit in units {
-                load_open_unit(txn, "input.reportingUnitIds", unit).await?;
+                authz::require_unit_for(
+                    txn,
+                    &actor.caller,
+                    authz::PLANNERS,
+                    "input.reportingUnitIds",
+                    unit,
+                )
+                .await?;
                 report_obligation::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     schedule_id: Set(schedule.id),
