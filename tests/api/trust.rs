@@ -826,6 +826,15 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
         !listed.to_string().contains(&gid(NodeType::Report, new.id)),
         "{listed}"
     );
+    // Nor are its totals the old district's to read now.
+    let rollup = app
+        .gql(
+            Some(&old_viewer),
+            "query($u: ID!) { indicatorSummary(codes: [\"C1.SESSIONS\"], unitId: $u, periodFrom: \"2024-01-01\", periodTo: \"2030-12-31\") { value } }",
+            json!({ "u": gid(NodeType::Unit, app.unit_uuid(&moving).await) }),
+        )
+        .await;
+    assert_eq!(error_code(&rollup), Some("FORBIDDEN"), "{rollup}");
     // Reviews are changes: they follow today's tree.
     let returned = app
         .gql(
