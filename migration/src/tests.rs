@@ -585,6 +585,24 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
     };
     let first_report = roundtrip!(db, report, report(None, 1));
     roundtrip!(db, report, report(Some(first_report.id), 2));
+    // The invariant indexes: one report chain per obligation, one correction per report.
+    for (previous, revision, what) in [
+        (None, 1, "a second report for one obligation"),
+        (
+            Some(first_report.id),
+            3,
+            "a second correction of one report",
+        ),
+    ] {
+        assert!(
+            entity::report::ActiveModel::from(report(previous, revision))
+                .reset_all()
+                .insert(db)
+                .await
+                .is_err(),
+            "{what} accepted"
+        );
+    }
     roundtrip!(
         db,
         report_task_progress,
@@ -631,7 +649,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         }
     );
     for (user_id, api_client_id) in [(Some(user.id), None), (None, Some(client.id))] {
-        roundtrip!(
+        let grant = roundtrip!(
             db,
             role_grant,
             entity::role_grant::Model {
@@ -644,6 +662,18 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
                 reorg_event_id: None,
                 created_at: at(1),
             }
+        );
+        let twin = entity::role_grant::Model {
+            id: Uuid::now_v7(),
+            ..grant
+        };
+        assert!(
+            entity::role_grant::ActiveModel::from(twin)
+                .reset_all()
+                .insert(db)
+                .await
+                .is_err(),
+            "the same grant twice accepted"
         );
     }
     roundtrip!(
