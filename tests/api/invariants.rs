@@ -17,6 +17,8 @@ on_both_databases!(
     one_derived_plan_per_recipient,
     one_grant_per_holder_role_and_unit,
     one_account_per_username,
+    one_document_per_number_identity,
+    one_recipient_row_per_plan_and_unit,
 );
 
 const RACERS: usize = 10;
@@ -304,4 +306,52 @@ async fn one_account_per_username(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(accounts, 1, "one account named tranthib");
+}
+
+async fn one_document_per_number_identity(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let requests = (0..RACERS)
+        .map(|n| {
+            // Spelled differently, the same decree once parsed.
+            let number = if n % 2 == 0 { "77/2026/NĐ-CP" } else { "Số: 77/2026/nđ-cp" };
+            (
+                steering.as_str(),
+                json!({ "i": { "number": number, "documentType": "DECREE", "issuer": "Chính phủ" } }),
+            )
+        })
+        .collect();
+    race(
+        app,
+        "mutation($i: RegisterLegalDocumentInput!) { registerLegalDocument(input: $i) {
+            legalDocument { id } } }",
+        requests,
+    )
+    .await;
+    let registered = entity::legal_document::Entity::find()
+        .filter(entity::legal_document::Column::Year.eq(2026))
+        .filter(entity::legal_document::Column::Seq.eq(77))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(registered, 1, "one document 77/2026/NĐ-CP");
+}
+
+async fn one_recipient_row_per_plan_and_unit(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let (plan, _) = draft_plan(app, &steering, "Kế hoạch gửi huyện").await;
+    let bcd2 = app.unit_uuid("ST.D02.BCD").await;
+    let vars = json!({ "i": { "planId": plan, "unitId": gid(NodeType::Unit, bcd2) } });
+    race(
+        app,
+        "mutation($i: AddPlanRecipientInput!) { addPlanRecipient(input: $i) { plan { id } } }",
+        vec![(steering.as_str(), vars); RACERS],
+    )
+    .await;
+    let rows = entity::plan_recipient::Entity::find()
+        .filter(entity::plan_recipient::Column::PlanId.eq(uuid_of(&plan)))
+        .filter(entity::plan_recipient::Column::UnitId.eq(bcd2))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "ST.D02.BCD is a recipient once");
 }

@@ -10,6 +10,7 @@ mod auth;
 mod authorization;
 mod batching;
 mod cycle;
+mod hygiene;
 mod identity;
 mod invariants;
 mod legal_registry;
