@@ -189,31 +189,39 @@ async fn one_correction_per_report(app: &TestApp) {
 
 async fn one_lead_unit_per_task(app: &TestApp) {
     let steering = app.login("steering").await;
-    let (_, task) = draft_plan(app, &steering, "Kế hoạch giao chủ trì").await;
-    let mut requests = Vec::new();
+    let mut units = Vec::new();
     for d in 1..=RACERS {
-        let unit = gid(
+        units.push(gid(
             NodeType::Unit,
             app.unit_uuid(&format!("ST.D{d:02}.BCD")).await,
-        );
-        requests.push((
-            steering.as_str(),
-            json!({ "i": { "taskId": task, "unitId": unit, "role": "LEAD" } }),
         ));
     }
-    race(
-        app,
-        "mutation($i: AssignTaskInput!) { assignTask(input: $i) { assignment { id } } }",
-        requests,
-    )
-    .await;
-    let leads = entity::assignment::Entity::find()
-        .filter(entity::assignment::Column::TaskId.eq(uuid_of(&task)))
-        .filter(entity::assignment::Column::Role.eq(entity::AssignmentRole::Lead))
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(leads, 1, "one lead unit on the task");
+    // Three tasks, three races: each must end with one lead.
+    for round in 0..3 {
+        let (_, task) = draft_plan(app, &steering, &format!("Kế hoạch giao chủ trì {round}")).await;
+        let requests = units
+            .iter()
+            .map(|unit| {
+                (
+                    steering.as_str(),
+                    json!({ "i": { "taskId": task, "unitId": unit, "role": "LEAD" } }),
+                )
+            })
+            .collect();
+        race(
+            app,
+            "mutation($i: AssignTaskInput!) { assignTask(input: $i) { assignment { id } } }",
+            requests,
+        )
+        .await;
+        let leads = entity::assignment::Entity::find()
+            .filter(entity::assignment::Column::TaskId.eq(uuid_of(&task)))
+            .filter(entity::assignment::Column::Role.eq(entity::AssignmentRole::Lead))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(leads, 1, "one lead unit on the task");
+    }
 }
 
 async fn one_plan_number_per_issuer(app: &TestApp) {
@@ -310,30 +318,38 @@ async fn one_account_per_username(app: &TestApp) {
 
 async fn one_document_per_number_identity(app: &TestApp) {
     let steering = app.login("steering").await;
-    let requests = (0..RACERS)
-        .map(|n| {
-            // Spelled differently, the same decree once parsed.
-            let number = if n % 2 == 0 { "77/2026/NĐ-CP" } else { "Số: 77/2026/nđ-cp" };
-            (
-                steering.as_str(),
-                json!({ "i": { "number": number, "documentType": "DECREE", "issuer": "Chính phủ" } }),
-            )
-        })
-        .collect();
-    race(
-        app,
-        "mutation($i: RegisterLegalDocumentInput!) { registerLegalDocument(input: $i) {
-            legalDocument { id } } }",
-        requests,
-    )
-    .await;
-    let registered = entity::legal_document::Entity::find()
-        .filter(entity::legal_document::Column::Year.eq(2026))
-        .filter(entity::legal_document::Column::Seq.eq(77))
-        .count(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(registered, 1, "one document 77/2026/NĐ-CP");
+    // Three numbers, three races: each must end with one document.
+    for seq in [77, 78, 79] {
+        let requests = (0..RACERS)
+            .map(|n| {
+                // Spelled differently, the same decree once parsed.
+                let number = if n % 2 == 0 {
+                    format!("{seq}/2026/NĐ-CP")
+                } else {
+                    format!("Số: {seq}/2026/nđ-cp")
+                };
+                (
+                    steering.as_str(),
+                    json!({ "i": { "number": number, "documentType": "DECREE",
+                        "issuer": "Chính phủ" } }),
+                )
+            })
+            .collect();
+        race(
+            app,
+            "mutation($i: RegisterLegalDocumentInput!) { registerLegalDocument(input: $i) {
+                legalDocument { id } } }",
+            requests,
+        )
+        .await;
+        let registered = entity::legal_document::Entity::find()
+            .filter(entity::legal_document::Column::Year.eq(2026))
+            .filter(entity::legal_document::Column::Seq.eq(seq))
+            .count(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(registered, 1, "one document {seq}/2026/NĐ-CP");
+    }
 }
 
 async fn one_recipient_row_per_plan_and_unit(app: &TestApp) {
