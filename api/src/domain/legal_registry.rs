@@ -189,7 +189,15 @@ pub async fn register_document(
             require_registrar(txn, &actor.caller, new.issuer_unit_id).await?;
             let cols = legal::number_columns(&new.number, new.issued_on, new.party_term.as_deref());
             refuse_duplicate(txn, &cols.dedupe_key, None).await?;
-            let (created, _) = legal::register(txn, new).await?;
+            let (created, inserted) = legal::register(txn, new).await?;
+            // Another registration of the same identity committed since the check above:
+            // `legal::register` hands back that document, which is not this caller's.
+            if !inserted {
+                return Err(AppError::Conflict(format!(
+                    "this number identifies the document already registered as {}",
+                    created.number
+                )));
+            }
             audit::record(
                 txn,
                 &actor,
