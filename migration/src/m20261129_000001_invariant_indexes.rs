@@ -84,10 +84,17 @@ const RULES: [Rule; 8] = [
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// All indexes or none, on SQLite too.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         for rule in &RULES {
             refuse_duplicates(db, rule).await?;
+        }
+        for rule in &RULES {
             // Partial unique indexes are written out: sea-query has no portable partial
             // index, and this `CREATE UNIQUE INDEX … WHERE` reads the same on SQLite and
             // PostgreSQL.
