@@ -358,4 +358,58 @@ mod tests {
         );
         assert_eq!(code(DbErr::Custom("bug".into())), "INTERNAL");
     }
+
+    /// Every unique index of the migrated schema has its rule, under the name PostgreSQL
+    /// reports and with the columns SQLite reports, so no violation falls back to the generic
+    /// message; and a real SQLite violation maps to its rule's `CONFLICT`.
+    #[tokio::test]
+    async fn every_unique_index_has_its_rule() {
+        use migration::MigratorTrait;
+        use sea_orm::{ConnectionTrait, Database, Statement};
+
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        let indexes = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT m.name AS name, m.tbl_name AS tbl, group_concat(i.name, ',') AS cols \
+                 FROM sqlite_master m, pragma_index_info(m.name) i \
+                 WHERE m.type = 'index' AND m.name LIKE 'uq\\_%' ESCAPE '\\' \
+                 GROUP BY m.name ORDER BY m.name",
+            ))
+            .await
+            .unwrap();
+        assert!(
+            indexes.len() >= 20,
+            "unique indexes found: {}",
+            indexes.len()
+        );
+        for row in indexes {
+            let name: String = row.try_get("", "name").unwrap();
+            let table: String = row.try_get("", "tbl").unwrap();
+            let columns: String = row.try_get("", "cols").unwrap();
+            let rule = super::UNIQUE_RULES
+                .iter()
+                .find(|r| r.index == name)
+                .unwrap_or_else(|| panic!("no rule for {name}"));
+            let expected: Vec<String> =
+                columns.split(',').map(|c| format!("{table}.{c}")).collect();
+            assert_eq!(rule.columns, expected.join(", "), "{name}");
+        }
+
+        let grant = |id: &str| {
+            format!(
+                "INSERT INTO role_grants (id, user_id, role, scope_unit_id, created_at) \
+                 VALUES ('{id}', 'u', 'VIEWER', 's', '2024-01-01')"
+            )
+        };
+        db.execute_unprepared("PRAGMA foreign_keys = OFF")
+            .await
+            .unwrap();
+        db.execute_unprepared(&grant("a")).await.unwrap();
+        let err = db.execute_unprepared(&grant("b")).await.unwrap_err();
+        let mapped = AppError::from(err);
+        assert_eq!(mapped.code(), "CONFLICT");
+        assert_eq!(mapped.message(), "this grant exists already");
+    }
 }
