@@ -19,6 +19,7 @@ on_both_databases!(
     one_account_per_username,
     one_document_per_number_identity,
     one_recipient_row_per_plan_and_unit,
+    a_grant_listed_twice_is_one_grant,
 );
 
 const RACERS: usize = 10;
@@ -370,4 +371,25 @@ async fn one_recipient_row_per_plan_and_unit(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(rows, 1, "ST.D02.BCD is a recipient once");
+}
+
+async fn a_grant_listed_twice_is_one_grant(app: &TestApp) {
+    let admin = app.login("admin").await;
+    let d02 = gid(NodeType::Unit, app.unit_uuid("ST.D02").await);
+    let grant = json!({ "role": "REPORTER", "scopeUnitId": d02 });
+    let created = app
+        .data(
+            &admin,
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }",
+            json!({ "i": { "username": "levanc", "displayName": "Lê Văn C",
+                "password": "một mật khẩu đủ dài", "grants": [grant, grant] } }),
+        )
+        .await;
+    let user = uuid_of(created["createUser"]["user"]["id"].as_str().unwrap());
+    let grants = entity::role_grant::Entity::find()
+        .filter(entity::role_grant::Column::UserId.eq(user))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(grants, 1);
 }
