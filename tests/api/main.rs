@@ -11,6 +11,7 @@ mod authorization;
 mod batching;
 mod cycle;
 mod identity;
+mod keep_alive;
 mod legal_registry;
 mod live;
 mod migrations;

@@ -66,8 +66,10 @@ async fn transport_rules_stop_csrf_batches_and_oversized_bodies() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 413);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("PAYLOAD_TOO_LARGE"), "{body}");
 
-    // Not JSON at all.
+    // Not JSON at all (on the connection the refusal left open: see `keep_alive`).
     let (status, _) = post_raw(&app, "application/json", "{nope".into()).await;
     assert_eq!(status, 400);
     app.finish().await;
