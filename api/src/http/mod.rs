@@ -143,6 +143,7 @@ async fn metrics(
         state.metrics.render(
             &state.db,
             state.statements.load(std::sync::atomic::Ordering::Relaxed),
+            state.events.listeners(),
         ),
     )
         .into_response()
