@@ -46,17 +46,25 @@ pub struct EventBus {
 }
 
 impl EventBus {
-    /// A bus over `db`; on PostgreSQL also starts listening on `url` for every instance's events.
-    pub fn start(db: DatabaseConnection, url: &str) -> Self {
+    /// A bus over `db`; on PostgreSQL also listens on `url` for every instance's events. The
+    /// first `LISTEN` is done before this returns, so no event published once the server
+    /// serves is missed by its subscribers; later reconnections happen in the background.
+    pub async fn start(db: DatabaseConnection, url: &str) -> Self {
         let (local, _) = broadcast::channel(BUFFER);
         if db.get_database_backend() == DbBackend::Postgres {
-            tokio::spawn(listen(url.to_owned(), local.clone()));
+            let first = connect_listener(url).await;
+            tokio::spawn(relay(url.to_owned(), first, local.clone()));
         }
         Self { local, db }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.local.subscribe()
+    }
+
+    /// Subscriptions registered for events now: each hears every event published from here on.
+    pub fn listeners(&self) -> usize {
+        self.local.receiver_count()
     }
 
     /// Publishes a committed change. Failures are logged, never returned: the change itself
@@ -84,33 +92,49 @@ impl EventBus {
     }
 }
 
-/// Relays PostgreSQL notifications to local subscribers, reconnecting after failures.
-async fn listen(url: String, local: broadcast::Sender<Event>) {
+/// A connection that is `LISTEN`ing on the events channel, or `None` (logged) when PostgreSQL
+/// cannot be reached.
+async fn connect_listener(url: &str) -> Option<sea_orm::sqlx::postgres::PgListener> {
     use sea_orm::sqlx::postgres::PgListener;
+    match PgListener::connect(url).await {
+        Ok(mut listener) => match listener.listen(CHANNEL).await {
+            Ok(()) => Some(listener),
+            Err(err) => {
+                tracing::warn!(error = %err, "LISTEN failed");
+                None
+            }
+        },
+        Err(err) => {
+            tracing::warn!(error = %err, "event listener cannot connect");
+            None
+        }
+    }
+}
+
+/// Relays PostgreSQL notifications to local subscribers, reconnecting after failures.
+async fn relay(
+    url: String,
+    mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
+    local: broadcast::Sender<Event>,
+) {
     loop {
-        match PgListener::connect(&url).await {
-            Ok(mut listener) => {
-                if let Err(err) = listener.listen(CHANNEL).await {
-                    tracing::warn!(error = %err, "LISTEN failed");
-                } else {
-                    loop {
-                        match listener.recv().await {
-                            Ok(n) => {
-                                if let Ok(event) = serde_json::from_str::<Event>(n.payload()) {
-                                    let _ = local.send(event);
-                                }
-                            }
-                            Err(err) => {
-                                tracing::warn!(error = %err, "event listener lost its connection");
-                                break;
-                            }
+        if let Some(mut connected) = listener.take() {
+            loop {
+                match connected.recv().await {
+                    Ok(n) => {
+                        if let Ok(event) = serde_json::from_str::<Event>(n.payload()) {
+                            let _ = local.send(event);
                         }
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "event listener lost its connection");
+                        break;
                     }
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "event listener cannot connect"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+        listener = connect_listener(&url).await;
     }
 }
 

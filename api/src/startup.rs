@@ -28,6 +28,8 @@ pub struct AppState {
     /// Throttles the token endpoint (the GraphQL `login` has its own in the schema).
     pub throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
     pub metrics: crate::metrics::Metrics,
+    /// Change events for subscriptions (read here for the count of listening subscriptions).
+    pub events: crate::events::EventBus,
     /// Who may read `GET /metrics`.
     pub metrics_access: MetricsAccess,
     /// Set once shutdown has begun: `/readyz` says so and connections close after a response.
@@ -102,7 +104,7 @@ impl Application {
         // Registered before any other clone, so every request's clone counts into it.
         let statements = db::count_statements(&mut conn);
         let keys = config.token_keys()?;
-        let events = crate::events::EventBus::start(background.clone(), &config.database_url);
+        let events = crate::events::EventBus::start(background.clone(), &config.database_url).await;
         let writer = crate::domain::write::Writer::new(conn.clone());
         crate::events::spawn_overdue_sweeper(
             background,
@@ -115,7 +117,7 @@ impl Application {
             conn.clone(),
             writer.clone(),
             keys.clone(),
-            events,
+            events.clone(),
             metrics.clone(),
             config.is_production(),
         );
@@ -128,6 +130,7 @@ impl Application {
             allowed_operations: config.allowed_operations()?.map(std::sync::Arc::new),
             throttle: Default::default(),
             metrics,
+            events,
             metrics_access: match (&config.metrics_token, config.is_production()) {
                 (Some(token), _) => MetricsAccess::Token(token.clone()),
                 (None, false) => MetricsAccess::Open,

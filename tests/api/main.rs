@@ -13,6 +13,7 @@ mod cycle;
 mod hygiene;
 mod identity;
 mod invariants;
+mod keep_alive;
 mod legal_registry;
 mod live;
 mod migrations;
