@@ -10,6 +10,7 @@ mod auth;
 mod authorization;
 mod batching;
 mod cycle;
+mod graphiql;
 mod identity;
 mod legal_registry;
 mod live;
