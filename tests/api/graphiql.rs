@@ -123,11 +123,34 @@ async fn graphiql_loads_only_what_the_server_itself_serves() {
     // React, ReactDOM, GraphiQL and the page's own script; GraphiQL's styles and the page's.
     assert_eq!((scripts, styles), (4, 2));
 
-    // An asset of another release, or a name that is no asset, is not found.
     let tagged = references(&page)
         .into_iter()
         .find(|r| r.ends_with("/graphiql.min.js"))
         .unwrap();
+    // A browser that accepts gzip gets the precompressed copy; a client that does not, the file.
+    let script = endpoint.join(&tagged).unwrap();
+    let plain = app.client.get(script.clone()).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "Accept-Encoding");
+    let plain = plain.bytes().await.unwrap();
+    let zipped = app
+        .client
+        .get(script)
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let zipped = zipped.bytes().await.unwrap();
+    assert_eq!(&zipped[..2], &[0x1f, 0x8b], "gzip magic");
+    assert!(
+        zipped.len() * 2 < plain.len(),
+        "{} of {}",
+        zipped.len(),
+        plain.len()
+    );
+
+    // An asset of another release, or a name that is no asset, is not found.
     for name in ["Cargo.toml", "..%2F..%2FCargo.toml", "graphiql.min.js.map"] {
         let url = endpoint
             .join(&tagged.replace("graphiql.min.js", name))

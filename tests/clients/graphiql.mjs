@@ -89,6 +89,8 @@ try {
     socket.on('framereceived', (f) => { frames.push({ sent: false, data: String(f.payload) }); settle(); });
   });
 
+  const encodings = new Map();
+  page.on('response', (r) => encodings.set(new URL(r.url()).pathname.split('/').pop(), r.headers()['content-encoding']));
   const response = await page.goto(url, { waitUntil: 'load' });
   check(response.status() === 200, `GET /graphql answers ${response.status()}`);
   check(/default-src 'self'/.test(response.headers()['content-security-policy'] ?? ''), 'the page sends its Content-Security-Policy');
@@ -97,6 +99,7 @@ try {
   const headersEditor = page.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').last();
   const result = page.locator('.graphiql-response');
   await queryEditor.waitFor();
+  check(encodings.get('graphiql.min.js') === 'gzip', 'GraphiQL\'s script came gzipped');
   // Types into an editor as a paste would: keystroke by keystroke, CodeMirror would close brackets.
   const typeInto = async (editor, text) => {
     await editor.click();

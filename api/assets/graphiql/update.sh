@@ -18,5 +18,10 @@ sed -i '/^\/\/# sourceMappingURL=/d' dist/graphiql.min.js
 cp node_modules/graphiql/LICENSE dist/LICENSE.graphiql
 cp node_modules/react/LICENSE dist/LICENSE.react
 cp node_modules/react-dom/LICENSE dist/LICENSE.react-dom
+# Precompressed copies for browsers that accept gzip (all do): a quarter of the bytes on a slow
+# provincial link. -n leaves out the name and time, so the same input gives the same file.
+for f in react.production.min.js react-dom.production.min.js graphiql.min.js graphiql.min.css; do
+  gzip -9 -n -k "dist/$f"
+done
 node -e 'for (const p of ["graphiql", "react", "react-dom"]) console.log(p, require(`./node_modules/${p}/package.json`).version)' > dist/VERSIONS
 cat dist/VERSIONS

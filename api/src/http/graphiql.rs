@@ -16,11 +16,13 @@ use sha2::{Digest, Sha256};
 /// page keeps working behind a proxy that mounts qcdc under a prefix.
 const ASSET_PATH: &str = "graphiql/assets";
 
-/// One embedded file: its name in the URL, its media type and its bytes.
+/// One embedded file: its name in the URL, its media type, its bytes and, for the large ones,
+/// the same bytes gzipped by `update.sh`.
 struct Asset {
     name: &'static str,
     content_type: &'static str,
     body: &'static [u8],
+    gzip: Option<&'static [u8]>,
 }
 
 /// The pinned GraphiQL release (`api/assets/graphiql/dist`, copied by its `update.sh`) and the
@@ -30,31 +32,45 @@ const ASSETS: &[Asset] = &[
         name: "react.production.min.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../assets/graphiql/dist/react.production.min.js"),
+        gzip: Some(include_bytes!(
+            "../../assets/graphiql/dist/react.production.min.js.gz"
+        )),
     },
     Asset {
         name: "react-dom.production.min.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../assets/graphiql/dist/react-dom.production.min.js"),
+        gzip: Some(include_bytes!(
+            "../../assets/graphiql/dist/react-dom.production.min.js.gz"
+        )),
     },
     Asset {
         name: "graphiql.min.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../assets/graphiql/dist/graphiql.min.js"),
+        gzip: Some(include_bytes!(
+            "../../assets/graphiql/dist/graphiql.min.js.gz"
+        )),
     },
     Asset {
         name: "graphiql.min.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../assets/graphiql/dist/graphiql.min.css"),
+        gzip: Some(include_bytes!(
+            "../../assets/graphiql/dist/graphiql.min.css.gz"
+        )),
     },
     Asset {
         name: "qcdc-graphiql.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../assets/graphiql/qcdc-graphiql.js"),
+        gzip: None,
     },
     Asset {
         name: "qcdc-graphiql.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../assets/graphiql/qcdc-graphiql.css"),
+        gzip: None,
     },
 ];
 
@@ -184,21 +200,53 @@ fn content_security_policy(headers: &HeaderMap, nonce: &str) -> String {
     )
 }
 
-/// `GET /graphiql/assets/{tag}/{file}`: one embedded asset of the current release.
-pub async fn asset(Path((tag, name)): Path<(String, String)>) -> Response {
-    let found = ASSETS.iter().find(|a| a.name == name);
-    match found {
-        Some(asset) if tag == *TAG => (
-            [
-                (header::CONTENT_TYPE, asset.content_type),
-                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            asset.body,
-        )
-            .into_response(),
-        _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+/// `GET /graphiql/assets/{tag}/{file}`: one embedded asset of the current release, gzipped when
+/// the browser accepts it.
+pub async fn asset(Path((tag, name)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    let Some(asset) = ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .filter(|_| tag == *TAG)
+    else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, asset.content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        asset.body,
+    )
+        .into_response();
+    if let Some(gzip) = asset.gzip {
+        let headers_out = response.headers_mut();
+        headers_out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        if accepts_gzip(&headers) {
+            headers_out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            *response.body_mut() = axum::body::Body::from(gzip);
+        }
     }
+    response
+}
+
+/// Whether `Accept-Encoding` admits gzip (named, or `*`, and not with `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 #[cfg(test)]
@@ -223,6 +271,24 @@ mod tests {
             "application/graphql-response+json, application/json;q=0.9"
         )));
         assert!(!wants_page(&accept("application/json, */*")));
+    }
+
+    #[test]
+    fn gzip_is_sent_only_where_accepted() {
+        let encoding = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(value).unwrap(),
+            );
+            accepts_gzip(&headers)
+        };
+        assert!(encoding("gzip, deflate, br, zstd"));
+        assert!(encoding("br;q=1.0, gzip;q=0.8"));
+        assert!(encoding("*"));
+        assert!(!encoding("gzip;q=0"));
+        assert!(!encoding("br, identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 
     #[test]
