@@ -1,7 +1,7 @@
 //! The `/graphql` endpoint: POST with `application/json` executes one operation; GET serves
 //! GraphiQL and executes nothing, so no mutation can ride on a link or a form (CSRF).
 
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use std::net::SocketAddr;
 
@@ -9,7 +9,7 @@ use axum::{
     body::Bytes,
     extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
 };
 use serde_json::json;
 
@@ -22,18 +22,12 @@ use crate::{
 };
 
 /// `GET /graphql`: a WebSocket upgrade opens a `graphql-transport-ws` session (subscriptions);
-/// anything else gets the GraphiQL page. Nothing executes over plain GET.
+/// anything else gets the GraphiQL page (`graphiql`). Nothing executes over plain GET.
 pub async fn get(State(state): State<AppState>, request: axum::extract::Request) -> Response {
     use axum::extract::{FromRequestParts, ws::WebSocketUpgrade};
     let (mut parts, _) = request.into_parts();
     let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &state).await else {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .finish(),
-        )
-        .into_response();
+        return super::graphiql::respond(&parts.headers);
     };
     let Ok(protocol) = GraphQLProtocol::from_request_parts(&mut parts, &state).await else {
         return refuse(

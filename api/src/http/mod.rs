@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql`, health checks, and the middleware around them.
 
+pub mod graphiql;
 pub mod graphql;
 pub mod guard;
 pub mod idempotency;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::execute))
+        .route("/graphiql/assets/{tag}/{file}", get(graphiql::asset))
         .route("/oauth/token", axum::routing::post(oauth::token))
         .route("/.well-known/jwks.json", get(oauth::jwks))
         .route("/healthz", get(healthz))
