@@ -22,6 +22,22 @@ use crate::{
     error::{AppError, AppResult},
 };
 
+async fn require_manages_user(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<()> {
+    power::require_manages(
+        db,
+        caller,
+        ACCOUNT_MANAGERS,
+        role_grant::Column::UserId,
+        id,
+        "user",
+    )
+    .await
+}
+
 async fn require_manages_client(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -99,15 +115,9 @@ pub async fn update_user(
     version: i32,
     patch: UserPatch,
 ) -> AppResult<user::Model> {
-    power::require_manages(
-        &w.db,
-        &actor.caller,
-        ACCOUNT_MANAGERS,
-        role_grant::Column::UserId,
-        id,
-        "user",
-    )
-    .await?;
+    // Before the expensive hashing, so nobody can make the server hash for accounts it may
+    // not touch.
+    require_manages_user(&w.db, &actor.caller, id).await?;
     let hash = match &patch.password {
         Some(p) => {
             let account = users::get(&w.db, id)
@@ -125,15 +135,7 @@ pub async fn update_user(
                 .await?
                 .ok_or(AppError::NotFound("user"))?;
             // Again inside the transaction: a grant given meanwhile may have put it out of reach.
-            power::require_manages(
-                txn,
-                &actor.caller,
-                ACCOUNT_MANAGERS,
-                role_grant::Column::UserId,
-                id,
-                "user",
-            )
-            .await?;
+            require_manages_user(txn, &actor.caller, id).await?;
             check_version(before.version, version)?;
             let mut am = before.clone().into_active_model();
             if let Some(name) = &patch.display_name {
