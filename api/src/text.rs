@@ -33,7 +33,7 @@ pub enum Shape {
 /// [`Shape::Block`] and [`Shape::Any`]), and the bidirectional overrides, embeddings,
 /// isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), which make
 /// text display in an order other than the one stored. [`Shape::Line`] also refuses tabs, line
-/// and paragraph breaks and zero-width characters (U+200B–U+200D, U+2060–U+2064, U+FEFF).
+/// and paragraph breaks and every invisible character ([`is_invisible`]).
 pub fn refusal(c: char, shape: Shape) -> Option<&'static str> {
     match c {
         '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => {
@@ -45,11 +45,34 @@ pub fn refusal(c: char, shape: Shape) -> Option<&'static str> {
         | '\u{200E}'
         | '\u{200F}'
         | '\u{061C}' => Some("bidirectional formatting characters"),
-        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' if shape == Shape::Line => {
-            Some("zero-width characters")
-        }
+        c if shape == Shape::Line && is_invisible(c) => Some("invisible characters"),
         _ => None,
     }
+}
+
+/// Characters that show nothing, so two names that look the same can differ (`admin` and
+/// `admin` with a soft hyphen): Unicode's Default_Ignorable_Code_Point set (DerivedCoreProperties:
+/// zero-width characters, soft hyphen, fillers, variation selectors, tags…), the interlinear
+/// annotation controls and the noncharacters.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{034F}'
+        | '\u{115F}'..='\u{1160}'
+        | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}'
+        | '\u{200B}'..='\u{200D}'
+        | '\u{2060}'..='\u{206F}'
+        | '\u{3164}'
+        | '\u{FDD0}'..='\u{FDEF}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}'
+        | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}')
+        || u32::from(c) & 0xFFFE == 0xFFFE
 }
 
 /// `BAD_USER_INPUT` on `field` if `raw` holds a character [`refusal`] refuses for `shape`.

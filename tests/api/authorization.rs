@@ -83,8 +83,8 @@ fn allowed(role: &str, gate: Gate, district: &str) -> bool {
 
 /// The code a refused case answers with. A district role naming another district's record
 /// cannot see it, so the record answers exactly as an unknown id would (`NOT_FOUND`, or
-/// `BAD_USER_INPUT` for an unknown obligation); units and legal documents are visible to all,
-/// so acting on them without the role is `FORBIDDEN`.
+/// `BAD_USER_INPUT` for an unknown obligation or unit in an input); legal documents are visible
+/// to all, so acting on them without the role is `FORBIDDEN`.
 fn refusal(role: &str, mutation: &str, district: &str) -> &'static str {
     const ON_VISIBLE_TARGETS: [&str; 6] = [
         "createPlan",
@@ -95,8 +95,14 @@ fn refusal(role: &str, mutation: &str, district: &str) -> &'static str {
         "applyReorganisation",
     ];
     let blind = district != "ST.D01" && matches!(role, "manager" | "reporter" | "d01admin");
+    // A unit named in the input that the caller cannot see answers as an unknown unit, once
+    // the caller holds a role that may act at all.
+    let named_unit = mutation == "createPlan"
+        || (role == "d01admin"
+            && matches!(mutation, "registerLegalDocument" | "applyReorganisation"));
     match (blind, mutation) {
         (false, _) => "FORBIDDEN",
+        (true, _) if named_unit => "BAD_USER_INPUT",
         (true, m) if ON_VISIBLE_TARGETS.contains(&m) => "FORBIDDEN",
         (true, "createReport") => "BAD_USER_INPUT",
         (true, _) => "NOT_FOUND",

@@ -17,7 +17,13 @@ on_both_databases!(
 );
 
 /// Characters no identifier or title may hold, each with what it is.
-const IN_A_LINE: [(&str, &str); 8] = [
+const IN_A_LINE: [(&str, &str); 14] = [
+    ("\u{AD}", "soft hyphen"),
+    ("\u{34F}", "combining grapheme joiner"),
+    ("\u{3164}", "Hangul filler"),
+    ("\u{FE0F}", "variation selector"),
+    ("\u{E0020}", "tag space"),
+    ("\u{FFF9}", "interlinear annotation anchor"),
     ("\u{0}", "NUL"),
     ("\u{7}", "BEL"),
     ("\u{85}", "C1 next line"),

@@ -612,7 +612,8 @@ async fn only_steering_and_admin_keep_the_registry(app: &TestApp) {
                            "issuerUnitId": app.unit_id("ST.D01").await } }),
         )
         .await;
-    assert_eq!(error_code(&outside), Some("FORBIDDEN"));
+    // A unit it cannot see answers as an unknown one.
+    assert_eq!(error_code(&outside), Some("BAD_USER_INPUT"));
     let inside = app
         .data(
             &steering2,

@@ -29,6 +29,8 @@ on_both_databases!(
     lineage_carries_only_what_was_transferred,
     units_a_planner_names_lie_in_its_scope,
     a_district_keeps_only_its_own_documents,
+    accounts_without_grants_and_account_events_belong_to_the_root,
+    hidden_units_answer_as_unknown_units,
 );
 
 const LOGIN: &str =
@@ -255,6 +257,15 @@ async fn a_district_admin_acts_only_inside_its_power(app: &TestApp) {
         )
         .await;
     assert_eq!(error_code(&body), None, "{body}");
+    // A grant inside D01 is an event of D01's.
+    let d01_grant = app
+        .gql(
+            Some(&d01_admin),
+            GRANT,
+            json!({ "i": { "userId": gid(NodeType::User, reporter.id), "role": "VIEWER", "scopeUnitId": d01 } }),
+        )
+        .await;
+    assert_eq!(error_code(&d01_grant), None, "{d01_grant}");
     let seen = app
         .data(
             &d01_admin,
@@ -852,7 +863,7 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
             json!({ "u": gid(NodeType::Unit, app.unit_uuid(&moving).await) }),
         )
         .await;
-    assert_eq!(error_code(&rollup), Some("FORBIDDEN"), "{rollup}");
+    assert_eq!(error_code(&rollup), Some("NOT_FOUND"), "{rollup}");
     // Reviews are changes: they follow today's tree.
     let returned = app
         .gql(
@@ -1088,4 +1099,115 @@ async fn a_district_keeps_only_its_own_documents(app: &TestApp) {
         )
         .await;
     assert_eq!(error_code(&own), None, "{own}");
+}
+
+async fn accounts_without_grants_and_account_events_belong_to_the_root(app: &TestApp) {
+    let d01_admin = app.user_with("d01admin", Role::Admin, "ST.D01").await;
+    let province_admin = app.login("admin").await;
+    let d01 = gid(NodeType::Unit, app.unit_uuid("ST.D01").await);
+    let d02 = gid(NodeType::Unit, app.unit_uuid("ST.D02").await);
+    // The province creates an account first and grants it later (README's order): in between
+    // a district must not be able to take it over.
+    let created = app
+        .data(
+            &province_admin,
+            CREATE_USER,
+            json!({ "i": { "username": "provdeputy", "displayName": "Phó chủ tịch tỉnh", "password": "province-secret-pw" } }),
+        )
+        .await;
+    let deputy = created["createUser"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reset = app
+        .gql(
+            Some(&d01_admin),
+            RESET,
+            json!({ "i": { "id": deputy, "version": 1, "password": "attacker-knows-this" } }),
+        )
+        .await;
+    assert_eq!(error_code(&reset), Some("NOT_FOUND"), "{reset}");
+    let listed = app
+        .data(&d01_admin, "{ users { username } }", json!({}))
+        .await;
+    assert!(!listed.to_string().contains("provdeputy"), "{listed}");
+    // An account spanning D01 and D02 is outside D01's power, and so is its creation event.
+    let mixed = app
+        .gql(
+            Some(&province_admin),
+            CREATE_USER,
+            json!({ "i": { "username": "mixed", "displayName": "Hai huyện", "password": "long enough pass",
+                           "grants": [{ "role": "REPORTER", "scopeUnitId": d01 }, { "role": "VIEWER", "scopeUnitId": d02 }] } }),
+        )
+        .await;
+    assert_eq!(error_code(&mixed), None, "{mixed}");
+    let audit = app
+        .data(
+            &d01_admin,
+            "{ auditEvents(first: 100) { edges { node { action after } } } }",
+            json!({}),
+        )
+        .await;
+    let text = audit.to_string();
+    assert!(
+        !text.contains("mixed") && !text.contains("provdeputy"),
+        "{text}"
+    );
+    assert!(!text.contains("user.create"), "{text}");
+}
+
+async fn hidden_units_answer_as_unknown_units(app: &TestApp) {
+    let steering = app.user_with("d01steering", Role::Steering, "ST.D01").await;
+    let hidden = gid(NodeType::Unit, app.unit_uuid("ST.D02").await);
+    let unknown = gid(NodeType::Unit, Uuid::now_v7());
+    let plan = entity::plan::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let cases: Vec<(&str, Box<dyn Fn(&str) -> Value>)> = vec![
+        (
+            "query($u: ID!, $p: ID!) { planProgress(planId: $p, unitId: $u) { tasks { total } } }",
+            Box::new(|u: &str| json!({ "u": u, "p": gid(NodeType::Plan, plan.id) })),
+        ),
+        (
+            "query($u: ID!) { indicatorSummary(codes: [\"C1.SESSIONS\"], unitId: $u, periodFrom: \"2024-01-01\", periodTo: \"2024-12-31\") { value } }",
+            Box::new(|u: &str| json!({ "u": u })),
+        ),
+        (
+            "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+            Box::new(
+                |u: &str| json!({ "i": { "title": "x", "issuingUnitId": u, "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }),
+            ),
+        ),
+        (
+            "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+            Box::new(|u: &str| {
+                json!({ "i": { "title": "x", "issuingUnitId": null,
+                                             "standingUnitId": u, "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } })
+            }),
+        ),
+    ];
+    let d01_bcd = gid(NodeType::Unit, app.unit_uuid("ST.D01.BCD").await);
+    for (i, (query, vars)) in cases.iter().enumerate() {
+        let fix = |mut v: Value| {
+            // The standing-unit case issues from the caller's own committee.
+            if i == 3 {
+                v["i"]["issuingUnitId"] = json!(d01_bcd);
+            }
+            v
+        };
+        let a = app.gql(Some(&steering), query, fix(vars(&hidden))).await;
+        let b = app.gql(Some(&steering), query, fix(vars(&unknown))).await;
+        assert!(error_code(&a).is_some(), "{query}: {a}");
+        assert_eq!(error_code(&a), error_code(&b), "{query}: {a} against {b}");
+        assert_eq!(
+            a["errors"][0]["message"], b["errors"][0]["message"],
+            "{query}: {a} against {b}"
+        );
+        assert_eq!(
+            a["errors"][0]["extensions"]["field"], b["errors"][0]["extensions"]["field"],
+            "{query}"
+        );
+    }
 }

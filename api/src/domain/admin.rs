@@ -85,13 +85,9 @@ pub async fn create_user(
             audit::record(
                 txn,
                 &actor,
-                Change::of(
-                    "user.create",
-                    "User",
-                    created.id,
-                    grants.first().map(|(_, s)| *s),
-                )
-                .after(&created),
+                // Account events belong to no unit: only a global ADMIN reads them, so the log
+                // never names an account outside a district administrator's power.
+                Change::of("user.create", "User", created.id, None).after(&created),
             )
             .await?;
             Ok(created)
@@ -338,13 +334,8 @@ pub async fn create_client(
             audit::record(
                 txn,
                 &actor,
-                Change::of(
-                    "client.create",
-                    "ApiClient",
-                    creds.client.id,
-                    grants.first().map(|(_, s)| *s),
-                )
-                .after(&creds.client),
+                Change::of("client.create", "ApiClient", creds.client.id, None)
+                    .after(&creds.client),
             )
             .await?;
             Ok(creds)

@@ -158,10 +158,15 @@ pub async fn list(
         ));
     }
     // Only an ADMIN of the root reads the whole log, account changes that belong to no unit
-    // included; everyone else reads the events of the units in its subtrees.
+    // included; everyone else reads the events of units that were in its subtrees when they
+    // happened.
     let mut cond = Condition::all();
     if !super::power::is_global_admin(db, caller).await? {
-        cond = cond.add(audit_event::Column::UnitId.in_subquery(scope::subtree(&scopes)));
+        cond = cond.add(sea_orm::sea_query::Expr::exists(scope::under_when(
+            &scopes,
+            sea_orm::sea_query::Expr::col((audit_event::Entity, audit_event::Column::UnitId)),
+            sea_orm::sea_query::Expr::col((audit_event::Entity, audit_event::Column::At)),
+        )));
     }
     if let Some(t) = &filter.entity_type {
         cond = cond.add(audit_event::Column::EntityType.eq(t.as_str()));

@@ -83,8 +83,9 @@ pub async fn covers_from_above(
 }
 
 /// A unit the caller writes into a row where it gives work to that unit (a recipient, a
-/// reporting unit, an assignee): it must be open and inside the caller's scope for `roles`
-/// today, or the input is refused naming `field`.
+/// reporting unit, an assignee, a plan's standing unit): it must be open and inside the
+/// caller's scope for `roles` today, or the input is refused naming `field`. A unit the caller
+/// cannot see at all answers exactly as an unknown one.
 pub async fn require_unit_for(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -92,6 +93,7 @@ pub async fn require_unit_for(
     field: &str,
     unit: Uuid,
 ) -> AppResult<()> {
+    require_visible_unit(db, caller, field, unit).await?;
     super::planning::load_open_unit(db, field, unit).await?;
     if covers(db, caller, roles, unit).await? {
         Ok(())
@@ -100,8 +102,8 @@ pub async fn require_unit_for(
     }
 }
 
-/// A unit the caller names as the addressee of something (a schedule's recipient): one it can
-/// see, that is, in its subtrees or above them.
+/// A unit the caller names: one it can see (in its subtrees or above them), or the same
+/// answer as an unknown unit (`BAD_USER_INPUT` "unit not found" naming `field`).
 pub async fn require_visible_unit(
     db: &impl ConnectionTrait,
     caller: &Caller,

@@ -193,6 +193,9 @@ pub async fn register_document(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
+            if let Some(unit) = new.issuer_unit_id {
+                authz::require_visible_unit(txn, &actor.caller, "input.issuerUnitId", unit).await?;
+            }
             require_registrar(txn, &actor.caller, new.issuer_unit_id).await?;
             let cols = legal::number_columns(&new.number, new.issued_on, new.party_term.as_deref());
             refuse_duplicate(txn, &cols.dedupe_key, None).await?;
@@ -250,7 +253,8 @@ pub async fn update_document(
         Box::pin(async move {
             let before = load_document(txn, None, id).await?;
             require_registrar(txn, &actor.caller, before.issuer_unit_id).await?;
-            if patch.issuer_unit_id.is_some() {
+            if let Some(unit) = patch.issuer_unit_id {
+                authz::require_visible_unit(txn, &actor.caller, "input.issuerUnitId", unit).await?;
                 require_registrar(txn, &actor.caller, patch.issuer_unit_id).await?;
             }
             check_version(before.version, version)?;

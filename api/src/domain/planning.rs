@@ -183,11 +183,25 @@ pub async fn create_plan(w: &Writer, actor: &Actor, new: NewPlan) -> AppResult<p
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
+            authz::require_visible_unit(
+                txn,
+                &actor.caller,
+                "input.issuingUnitId",
+                new.issuing_unit,
+            )
+            .await?;
             load_open_unit(txn, "input.issuingUnitId", new.issuing_unit).await?;
-            if let Some(s) = new.standing_unit {
-                load_open_unit(txn, "input.standingUnitId", s).await?;
-            }
             authz::require(txn, &actor.caller, authz::PLANNERS, new.issuing_unit).await?;
+            if let Some(s) = new.standing_unit {
+                authz::require_unit_for(
+                    txn,
+                    &actor.caller,
+                    authz::PLANNERS,
+                    "input.standingUnitId",
+                    s,
+                )
+                .await?;
+            }
             let now = Utc::now();
             let created = plan::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -275,7 +289,14 @@ pub async fn update_plan(
                 am.motto = Set(optional_text("input.motto", patch.motto.as_deref())?);
             }
             if let Some(s) = patch.standing_unit {
-                load_open_unit(txn, "input.standingUnitId", s).await?;
+                authz::require_unit_for(
+                    txn,
+                    &actor.caller,
+                    authz::PLANNERS,
+                    "input.standingUnitId",
+                    s,
+                )
+                .await?;
                 am.standing_unit_id = Set(Some(s));
             }
             let after = save_versioned!(txn, plan, am, version, Utc::now());

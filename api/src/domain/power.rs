@@ -43,7 +43,10 @@ pub async fn covers(
     target: &[(Role, Uuid)],
 ) -> AppResult<bool> {
     if target.is_empty() {
-        return Ok(true);
+        // A principal without grants has no scope to place it: it is managed from the root
+        // only, or a district could reset the password of an account the province is about to
+        // make powerful.
+        return holds_at_root(db, caller, managers).await;
     }
     if managers.contains(&Role::Admin) && is_global_admin(db, caller).await? {
         return Ok(true);
@@ -126,7 +129,7 @@ pub async fn holds_at_root(
 
 /// The principals the caller manages as an account manager: those whose every grant lies in
 /// the subtrees of its ADMIN grants today (ADMIN outranks every grant, so scope decides).
-/// A principal with no grant holds no power, and lies inside anyone's.
+/// A principal with no grant lies inside a global ADMIN's power only.
 pub enum Managed {
     /// Nobody: the caller is no ADMIN.
     Nobody,
@@ -186,7 +189,14 @@ impl Managed {
                             .not_in_subquery(lineage::subtree_on(scopes, lineage::today())),
                     )
                     .to_owned();
-                Condition::all().add(id.not_in_subquery(outside))
+                let holders = Query::select()
+                    .column(holder)
+                    .from(role_grant::Entity)
+                    .and_where(Expr::col(holder).is_not_null())
+                    .to_owned();
+                Condition::all()
+                    .add(id.in_subquery(holders))
+                    .add(id.not_in_subquery(outside))
             }
         }
     }

@@ -245,6 +245,7 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
             }
             let mut loaded: HashMap<Uuid, unit::Model> = HashMap::new();
             for (field, id) in &touched {
+                authz::require_visible_unit(txn, &actor.caller, field, *id).await?;
                 let u = load_unit(txn, field, *id).await?;
                 lineage::require_open_on(txn, field, &u, day).await?;
                 authz::require(txn, &actor.caller, authz::STEERING, u.id).await?;

@@ -131,6 +131,7 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
                     let unit = new.unit.ok_or_else(|| {
                         AppError::bad_input("input.unitId", "name the obligation or the unit")
                     })?;
+                    authz::require_visible_unit(txn, &actor.caller, "input.unitId", unit).await?;
                     load_open_unit(txn, "input.unitId", unit).await?;
                     authz::require(txn, &actor.caller, authz::WRITERS, unit).await?;
                     (unit, None)

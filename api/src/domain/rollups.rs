@@ -44,7 +44,8 @@ async fn subject_unit(
     if units::all_within_on(db, &caller.read_scopes(), &[id], day).await? {
         Ok(u)
     } else {
-        Err(AppError::forbidden("this unit is outside your scope"))
+        // The same answer as an unknown unit: no rollup tells which units exist elsewhere.
+        Err(AppError::NotFound("unit"))
     }
 }
 

@@ -137,8 +137,9 @@ fn under_when_written(roots: &[Uuid], unit: report::Column) -> SelectStatement {
 }
 
 /// A closure row placing `unit` under one of `roots` at the instant `at` (both columns of the
-/// outer query's row). Closure spans are days; an instant on the span's first day counts.
-fn under_when(roots: &[Uuid], unit: Expr, at: Expr) -> SelectStatement {
+/// outer query's row), for `EXISTS`: a grant covers a unit's records from while the unit was
+/// under the grant's unit. Closure spans are days; an instant on the span's first day counts.
+pub fn under_when(roots: &[Uuid], unit: Expr, at: Expr) -> SelectStatement {
     Query::select()
         .expr(Expr::val(1))
         .from(unit_closure::Entity)

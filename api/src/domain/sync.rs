@@ -54,10 +54,13 @@ pub async fn removed_since(
 ) -> AppResult<Page<tombstone::Model>> {
     let mut cond = Condition::all().add(tombstone::Column::DeletedAt.gte(since));
     // Removals tied to no unit reach only an ADMIN of the root; everyone else hears of the
-    // removals in its subtrees.
+    // removals of units that were in its subtrees when they happened.
     if !super::power::is_global_admin(db, caller).await? {
-        cond =
-            cond.add(tombstone::Column::UnitId.in_subquery(scope::subtree(&caller.read_scopes())));
+        cond = cond.add(sea_orm::sea_query::Expr::exists(scope::under_when(
+            &caller.read_scopes(),
+            sea_orm::sea_query::Expr::col((tombstone::Entity, tombstone::Column::UnitId)),
+            sea_orm::sea_query::Expr::col((tombstone::Entity, tombstone::Column::DeletedAt)),
+        )));
     }
     page::fetch(
         db,
