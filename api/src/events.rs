@@ -1,7 +1,8 @@
-//! Change events for subscriptions. Published after the change's transaction commits. On
-//! PostgreSQL they travel through `pg_notify`, so every instance on the database (this one
-//! included) hears every event; on SQLite, where one process owns the file, they stay in
-//! process.
+//! Change events for subscriptions, and notices that a principal's access changed (so open
+//! connections check their credentials again at once). Published after the change's transaction
+//! commits. On PostgreSQL they travel through `pg_notify`, so every instance on the database
+//! (this one included) hears every message, in commit order; on SQLite, where one process owns
+//! the file, they stay in process.
 
 use std::time::Duration;
 
@@ -38,10 +39,29 @@ pub struct Event {
     pub at: DateTime<Utc>,
 }
 
-/// Fan-out of events to this instance's subscribers.
+/// A principal's access changed: one of its sessions ended, the account or client was changed
+/// (deactivated, password reset, secret rotated, revoked), or its grants changed. Connections
+/// of that principal authenticate again before they carry anything more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessChanged {
+    /// The user or API client.
+    pub principal: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// What travels on the bus.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Message {
+    /// A committed change to a record.
+    Change(Event),
+    /// A principal's access changed.
+    Access(AccessChanged),
+}
+
+/// Fan-out of messages to this instance's subscribers and connections.
 #[derive(Clone)]
 pub struct EventBus {
-    local: broadcast::Sender<Event>,
+    local: broadcast::Sender<Message>,
     db: DatabaseConnection,
 }
 
@@ -55,15 +75,28 @@ impl EventBus {
         Self { local, db }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Message> {
         self.local.subscribe()
     }
 
     /// Publishes a committed change. Failures are logged, never returned: the change itself
     /// has already happened.
     pub async fn publish(&self, event: Event) {
+        self.send(Message::Change(event)).await;
+    }
+
+    /// Tells every instance that `principal`'s access changed (after the change committed).
+    pub async fn publish_access(&self, principal: Uuid) {
+        self.send(Message::Access(AccessChanged {
+            principal,
+            at: Utc::now(),
+        }))
+        .await;
+    }
+
+    async fn send(&self, message: Message) {
         if self.db.get_database_backend() == DbBackend::Postgres {
-            let Ok(payload) = serde_json::to_string(&event) else {
+            let Ok(payload) = serde_json::to_string(&message) else {
                 return;
             };
             let sent = self
@@ -79,13 +112,13 @@ impl EventBus {
             }
         } else {
             // No receiver is not an error: nobody is subscribed.
-            let _ = self.local.send(event);
+            let _ = self.local.send(message);
         }
     }
 }
 
 /// Relays PostgreSQL notifications to local subscribers, reconnecting after failures.
-async fn listen(url: String, local: broadcast::Sender<Event>) {
+async fn listen(url: String, local: broadcast::Sender<Message>) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
         match PgListener::connect(&url).await {
@@ -96,8 +129,8 @@ async fn listen(url: String, local: broadcast::Sender<Event>) {
                     loop {
                         match listener.recv().await {
                             Ok(n) => {
-                                if let Ok(event) = serde_json::from_str::<Event>(n.payload()) {
-                                    let _ = local.send(event);
+                                if let Ok(message) = serde_json::from_str::<Message>(n.payload()) {
+                                    let _ = local.send(message);
                                 }
                             }
                             Err(err) => {

@@ -35,6 +35,8 @@ struct Inner {
     operations: IntCounterVec,
     latency: HistogramVec,
     http: IntCounterVec,
+    refusals: IntCounterVec,
+    sockets: IntGauge,
     subscriptions: IntGauge,
     pool: IntGaugeVec,
     statements: IntCounter,
@@ -77,6 +79,19 @@ impl Metrics {
             &["route", "status"],
         )
         .unwrap_or_else(unreachable_metric);
+        let refusals = IntCounterVec::new(
+            Opts::new(
+                "graphql_refusals_total",
+                "Operations refused before execution, by transport (http, websocket) and code.",
+            ),
+            &["transport", "code"],
+        )
+        .unwrap_or_else(unreachable_metric);
+        let sockets = IntGauge::new(
+            "websockets_open",
+            "GraphQL WebSocket connections open (initialised or not).",
+        )
+        .unwrap_or_else(unreachable_metric);
         let subscriptions = IntGauge::new(
             "graphql_subscriptions_active",
             "GraphQL subscriptions currently streaming.",
@@ -100,6 +115,8 @@ impl Metrics {
             Box::new(operations.clone()),
             Box::new(latency.clone()),
             Box::new(http.clone()),
+            Box::new(refusals.clone()),
+            Box::new(sockets.clone()),
             Box::new(subscriptions.clone()),
             Box::new(pool.clone()),
         ] {
@@ -112,6 +129,8 @@ impl Metrics {
                 operations,
                 latency,
                 http,
+                refusals,
+                sockets,
                 subscriptions,
                 pool,
                 statements,
@@ -139,6 +158,20 @@ impl Metrics {
             .http
             .with_label_values(&[route, &status.to_string()])
             .inc();
+    }
+
+    /// Records one operation refused before execution.
+    pub fn refused(&self, transport: &str, code: &str) {
+        self.inner
+            .refusals
+            .with_label_values(&[transport, code])
+            .inc();
+    }
+
+    /// Counts an open WebSocket until the returned guard is dropped.
+    pub fn socket(&self) -> SubscriptionGuard {
+        self.inner.sockets.inc();
+        SubscriptionGuard(self.inner.sockets.clone())
     }
 
     /// Counts a subscription until the returned guard is dropped.

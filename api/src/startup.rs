@@ -32,6 +32,13 @@ pub struct AppState {
     pub metrics_access: MetricsAccess,
     /// Set once shutdown has begun: `/readyz` says so and connections close after a response.
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Change events and access notices (WebSockets follow their principal's).
+    pub events: crate::events::EventBus,
+    /// Documents kept for automatic persisted queries.
+    pub persisted: std::sync::Arc<http::persisted::PersistedQueries>,
+    /// Open WebSockets per principal.
+    pub sockets: std::sync::Arc<http::socket::SocketRegistry>,
+    pub limits: crate::config::Limits,
 }
 
 /// Who may read `GET /metrics`: operational figures are not for the public internet.
@@ -51,6 +58,78 @@ pub struct Application {
     router: axum::Router,
     pub state: AppState,
     drain: std::time::Duration,
+}
+
+/// Serves `router` on `listener` until `stop` resolves, then stops accepting and lets the
+/// connections finish. Like `axum::serve`, but every connection has a deadline for its request
+/// headers (idle kept-alive connections included), which `axum::serve` cannot set: without
+/// one, a client that sends headers slowly holds a connection for ever.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    header_read_timeout: std::time::Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::{
+        rt::{TokioIo, TokioTimer},
+        service::TowerToHyperService,
+    };
+    use tower::ServiceExt;
+
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    // Told to each connection when shutdown begins; the connections' own receivers of `close`
+    // are dropped as they end, so its sender learns when the last one is done.
+    let (signal, _) = tokio::sync::watch::channel(());
+    let (close, closed) = tokio::sync::watch::channel(());
+    tokio::pin!(stop);
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            },
+        );
+        let connection = builder
+            .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+            .with_upgrades();
+        let (mut shutdown, done) = (signal.subscribe(), closed.clone());
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                _ = shutdown.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = ended {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+            drop(done);
+        });
+    }
+    drop(listener);
+    let _ = signal.send(());
+    drop(closed);
+    close.closed().await;
+    Ok(())
 }
 
 /// What preparing the database did, for the start-up banner.
@@ -110,12 +189,17 @@ impl Application {
             events.clone(),
             config.overdue_sweep,
         );
+        http::idempotency::spawn_sweeper(
+            writer.clone(),
+            config.limits.idempotency_ttl,
+            config.overdue_sweep,
+        );
         let metrics = crate::metrics::Metrics::new();
         let schema = graphql::build_schema(
             conn.clone(),
             writer.clone(),
             keys.clone(),
-            events,
+            events.clone(),
             metrics.clone(),
             config.is_production(),
         );
@@ -134,6 +218,13 @@ impl Application {
                 (None, true) => MetricsAccess::Closed,
             },
             draining: Default::default(),
+            events,
+            persisted: std::sync::Arc::new(http::persisted::PersistedQueries::new(
+                config.limits.persisted_query_bytes,
+                config.limits.persisted_query_max_document,
+            )),
+            sockets: Default::default(),
+            limits: config.limits.clone(),
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {
@@ -171,12 +262,12 @@ impl Application {
             );
             tokio::time::sleep(drain).await;
         };
-        axum::serve(
+        serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            self.router,
+            self.state.limits.header_read_timeout,
+            stop,
         )
-        .with_graceful_shutdown(stop)
         .await
     }
 }

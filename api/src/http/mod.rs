@@ -4,6 +4,9 @@ pub mod graphql;
 pub mod guard;
 pub mod idempotency;
 pub mod oauth;
+pub mod persisted;
+pub mod pipeline;
+pub mod socket;
 
 use std::time::Duration;
 
