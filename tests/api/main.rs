@@ -21,6 +21,8 @@ mod safety;
 mod schema;
 mod scope;
 mod search;
+mod sessions;
+mod stores;
 mod sync;
 mod synthetic;
 mod validation;
