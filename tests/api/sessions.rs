@@ -94,8 +94,14 @@ async fn logout_deactivation_and_password_reset_close_open_sockets(app: &TestApp
 
     // Deactivation and a password reset end every session of the account, sockets included.
     for (name, patch) in [
-        ("deactivated", "updateUser(input: { id: $id, version: $v, active: false })"),
-        ("reset", r#"resetPassword(input: { id: $id, version: $v, password: "another long password" })"#),
+        (
+            "deactivated",
+            "updateUser(input: { id: $id, version: $v, active: false })",
+        ),
+        (
+            "reset",
+            r#"resetPassword(input: { id: $id, version: $v, password: "another long password" })"#,
+        ),
     ] {
         let token = app.user_with(name, entity::Role::Reporter, "ST.D01").await;
         let user = qcdc::domain::users::get_by_username(&app.db, name)
@@ -391,7 +397,11 @@ async fn connection_init_is_required_in_time_and_unambiguous() {
     assert_eq!(closing(&mut silent).await.1, Some(4408));
     // No credentials.
     let mut anonymous = connect(&app.base).await;
-    send(&mut anonymous, json!({ "type": "connection_init", "payload": {} })).await;
+    send(
+        &mut anonymous,
+        json!({ "type": "connection_init", "payload": {} }),
+    )
+    .await;
     assert_eq!(closing(&mut anonymous).await.1, Some(4401));
     // Two credentials: refused, not resolved by picking one.
     let mut twice = connect(&app.base).await;

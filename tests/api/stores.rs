@@ -114,7 +114,12 @@ async fn the_persisted_query_store_is_bounded_in_bytes() {
     )
     .await;
     assert_eq!(ran["data"]["__typename"], "QueryRoot");
-    let miss = post(&app, None, json!({ "extensions": persisted(&sha256(&big)) })).await;
+    let miss = post(
+        &app,
+        None,
+        json!({ "extensions": persisted(&sha256(&big)) }),
+    )
+    .await;
     assert_eq!(error_code(&miss), Some("PERSISTED_QUERY_NOT_FOUND"));
     app.finish().await;
 }

@@ -124,7 +124,8 @@ impl Drop for SocketSlot {
 
 /// What an operation's task hands to the socket.
 enum Outgoing {
-    Next(String, u64, async_graphql::Response),
+    /// A response, serialised in the operation's task.
+    Next(String, u64, Value),
     Done(String, u64),
 }
 
@@ -347,7 +348,8 @@ async fn session(
                         let task = tokio::spawn(async move {
                             let mut responses = schema.execute_stream(prepared.request);
                             while let Some(response) = responses.next().await {
-                                if tx.send(Outgoing::Next(op_id.clone(), started, with_codes(response))).await.is_err() {
+                                let payload = serde_json::to_value(with_codes(response)).unwrap_or_default();
+                                if tx.send(Outgoing::Next(op_id.clone(), started, payload)).await.is_err() {
                                     return;
                                 }
                             }
