@@ -300,6 +300,19 @@ async fn two_authorization_headers_are_refused() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(error_code(&body), Some("BAD_REQUEST"), "{body}");
     assert!(body["data"].is_null());
+    // The token endpoint too.
+    let res = app
+        .client
+        .post(app.url("/oauth/token"))
+        .header("authorization", "Basic YTpi")
+        .header("authorization", "Basic Yzpk")
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_request", "{body}");
     app.finish().await;
 }
 

@@ -241,6 +241,64 @@ async fn initialisation(
     }
 }
 
+/// Why an operation did not start.
+enum Refused {
+    /// The pipeline refused it: its errors.
+    Operation(Value),
+    /// Its credentials no longer hold: the whole socket closes.
+    Connection(Closing),
+}
+
+/// Passes one `subscribe` through the pipeline, its session authenticated again, and starts
+/// it; its responses come back on `tx` tagged with `id` and `generation`.
+async fn start(
+    state: &AppState,
+    credentials: &Credentials,
+    client: IpAddr,
+    id: &str,
+    generation: u64,
+    tx: &mpsc::Sender<Outgoing>,
+    payload: Value,
+) -> Result<JoinHandle<()>, Refused> {
+    let incoming = Incoming {
+        body: payload,
+        credentials: credentials.clone(),
+        client,
+        request_id: Some(Uuid::now_v7().to_string()),
+        transport: Transport::Socket,
+    };
+    let prepared = pipeline::prepare(state, incoming)
+        .await
+        .map_err(|refusal| Refused::Operation(refusal.errors()))?;
+    match &prepared.auth {
+        Auth::User(caller) if caller.grants.is_empty() => {
+            return Err(Refused::Connection((close::FORBIDDEN, "no grants")));
+        }
+        Auth::User(_) => {}
+        _ => {
+            return Err(Refused::Connection((
+                close::UNAUTHORIZED,
+                "authentication required",
+            )));
+        }
+    }
+    let (schema, tx, id) = (state.schema.clone(), tx.clone(), id.to_owned());
+    Ok(tokio::spawn(async move {
+        let mut responses = schema.execute_stream(prepared.request);
+        while let Some(response) = responses.next().await {
+            let payload = serde_json::to_value(with_codes(response)).unwrap_or_default();
+            if tx
+                .send(Outgoing::Next(id.clone(), generation, payload))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let _ = tx.send(Outgoing::Done(id, generation)).await;
+    }))
+}
+
 /// The protocol, from `connection_init` to the end; the close to send, if any.
 async fn session(
     state: &AppState,
@@ -313,49 +371,28 @@ async fn session(
                         if operations.0.contains_key(&id) {
                             return Some((close::DUPLICATE_ID, "subscriber for this id already exists"));
                         }
-                        if operations.0.len() >= limits.operations_per_socket {
-                            let error = json!({ "id": id, "type": "error", "payload": [{
-                                "message": format!("at most {} operations run at once on one connection", limits.operations_per_socket),
+                        let refused = if operations.0.len() >= limits.operations_per_socket {
+                            Some(json!([{
+                                "message": "too many operations running on this connection",
                                 "extensions": { "code": "TOO_MANY_REQUESTS" },
-                            }] });
-                            if send(sink, error).await.is_err() { return None; }
-                            continue;
-                        }
-                        let incoming = Incoming {
-                            body: payload,
-                            credentials: credentials.clone(),
-                            client,
-                            request_id: Some(Uuid::now_v7().to_string()),
-                            transport: Transport::Socket,
-                        };
-                        let prepared = match pipeline::prepare(state, incoming).await {
-                            Ok(prepared) => prepared,
-                            Err(refusal) => {
-                                let error = json!({ "id": id, "type": "error", "payload": refusal.errors() });
-                                if send(sink, error).await.is_err() { return None; }
-                                continue;
-                            }
-                        };
-                        // The session was checked again for this operation.
-                        match &prepared.auth {
-                            Auth::User(caller) if caller.grants.is_empty() => return Some((close::FORBIDDEN, "no grants")),
-                            Auth::User(_) => {}
-                            _ => return Some((close::UNAUTHORIZED, "authentication required")),
-                        }
-                        generation += 1;
-                        let (schema, tx, op_id) = (state.schema.clone(), tx.clone(), id.clone());
-                        let started = generation;
-                        let task = tokio::spawn(async move {
-                            let mut responses = schema.execute_stream(prepared.request);
-                            while let Some(response) = responses.next().await {
-                                let payload = serde_json::to_value(with_codes(response)).unwrap_or_default();
-                                if tx.send(Outgoing::Next(op_id.clone(), started, payload)).await.is_err() {
-                                    return;
+                            }]))
+                        } else {
+                            generation += 1;
+                            match start(state, &credentials, client, &id, generation, &tx, payload).await {
+                                Ok(task) => {
+                                    operations.0.insert(id.clone(), (generation, task));
+                                    None
                                 }
+                                Err(Refused::Operation(errors)) => Some(errors),
+                                Err(Refused::Connection(closing)) => return Some(closing),
                             }
-                            let _ = tx.send(Outgoing::Done(op_id, started)).await;
-                        });
-                        operations.0.insert(id, (generation, task));
+                        };
+                        if let Some(errors) = refused {
+                            let error = json!({ "id": id, "type": "error", "payload": errors });
+                            if send(sink, error).await.is_err() {
+                                return None;
+                            }
+                        }
                     }
                     Ok(ClientMessage::Complete { id }) => {
                         operations.stop(&id);
