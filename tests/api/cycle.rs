@@ -231,7 +231,7 @@ async fn the_2024_cycle_runs_through_the_api(app: &TestApp) {
         .unwrap()
         .to_owned();
     assert_eq!(r1["createReport"]["report"]["kind"], "PRELIMINARY_REVIEW");
-    // A reporter cannot write another district's report.
+    // A reporter cannot write another district's report: its obligation answers as unknown.
     let other = app
         .gql(
             Some(&reporter1),
@@ -239,7 +239,7 @@ async fn the_2024_cycle_runs_through_the_api(app: &TestApp) {
             json!({ "i": { "obligationId": obligation(&h1, "ST.D02.BCD") } }),
         )
         .await;
-    assert_eq!(error_code(&other), Some("FORBIDDEN"));
+    assert_eq!(error_code(&other), Some("BAD_USER_INPUT"));
     ok(app, &reporter1, UPDATE_REPORT, json!({ "i": { "id": r1_id, "version": 1,
         "results": "Tổ chức 12 hội nghị quán triệt với 1.500 lượt người.", "limitations": "Một số nơi còn hình thức.",
         "progress": [{ "taskId": d1_task1, "progress": 50, "note": "Đang triển khai" }],

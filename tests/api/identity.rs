@@ -513,14 +513,15 @@ async fn partners_use_client_credentials_and_retry_idempotently(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(error_code(&other), Some("CONFLICT"));
-    // Outside its scope the partner is refused like anyone else.
+    // Outside its scope the partner is refused like anyone else: another district's obligation
+    // answers as an unknown one.
     let foreign: Value = send(create("Báo cáo", obligation("ST.D02.BCD")), "retry-2")
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(error_code(&foreign), Some("FORBIDDEN"));
+    assert_eq!(error_code(&foreign), Some("BAD_USER_INPUT"));
 
     // Rotation: the old secret stops working, the new one works.
     let rotated = app

@@ -25,4 +25,5 @@ mod sessions;
 mod stores;
 mod sync;
 mod synthetic;
+mod trust;
 mod validation;

@@ -1,5 +1,6 @@
-//! Administration: accounts, grants and partner systems. ADMIN does everything; STEERING
-//! manages grants inside its own scope and never hands out ADMIN.
+//! Administration: accounts, grants and partner systems. ADMIN manages accounts and partner
+//! systems inside its scope; STEERING gives and takes grants inside its scope, below its rank.
+//! Every operation asks `power` whether the target lies inside the caller's power.
 
 use chrono::Utc;
 use entity::{Role, api_client, role_grant, user};
@@ -11,7 +12,9 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, Actor, Change},
-    authz, clients, users,
+    clients,
+    power::{self, ACCOUNT_MANAGERS, GRANT_MANAGERS},
+    users,
     write::{Writer, check_version},
 };
 use crate::{
@@ -19,26 +22,24 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-fn require_admin(caller: &Caller) -> AppResult<()> {
-    caller
-        .require_any(&[Role::Admin])
-        .map_err(|_| AppError::forbidden("only ADMIN manages accounts and partner systems"))
-}
-
-/// Who may grant `role` over `scope`: ADMIN anything; STEERING any role but ADMIN, inside its scope.
-async fn require_grant_rights(
+async fn require_manages_client(
     db: &impl ConnectionTrait,
     caller: &Caller,
-    role: Role,
-    scope: Uuid,
+    id: Uuid,
 ) -> AppResult<()> {
-    if authz::covers(db, caller, &[Role::Admin], scope).await? {
-        return Ok(());
-    }
-    if role == Role::Admin {
-        return Err(AppError::forbidden("only ADMIN grants ADMIN"));
-    }
-    authz::require(db, caller, &[Role::Steering], scope).await
+    api_client::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("API client"))?;
+    power::require_manages(
+        db,
+        caller,
+        ACCOUNT_MANAGERS,
+        role_grant::Column::ApiClientId,
+        id,
+        "API client",
+    )
+    .await
 }
 
 /// Which principal a grant goes to.
@@ -56,13 +57,13 @@ pub async fn create_user(
     password_text: String,
     grants: Vec<(Role, Uuid)>,
 ) -> AppResult<user::Model> {
-    require_admin(&actor.caller)?;
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
             for (_, scope) in &grants {
                 super::planning::load_unit(txn, "input.grants", *scope).await?;
             }
+            power::require_covers(txn, &actor.caller, ACCOUNT_MANAGERS, &grants).await?;
             let created =
                 users::create(txn, &username, &display_name, &password_text, &grants).await?;
             audit::record(
@@ -98,7 +99,15 @@ pub async fn update_user(
     version: i32,
     patch: UserPatch,
 ) -> AppResult<user::Model> {
-    require_admin(&actor.caller)?;
+    power::require_manages(
+        &w.db,
+        &actor.caller,
+        ACCOUNT_MANAGERS,
+        role_grant::Column::UserId,
+        id,
+        "user",
+    )
+    .await?;
     let hash = match &patch.password {
         Some(p) => {
             let account = users::get(&w.db, id)
@@ -115,6 +124,16 @@ pub async fn update_user(
             let before = users::get(txn, id)
                 .await?
                 .ok_or(AppError::NotFound("user"))?;
+            // Again inside the transaction: a grant given meanwhile may have put it out of reach.
+            power::require_manages(
+                txn,
+                &actor.caller,
+                ACCOUNT_MANAGERS,
+                role_grant::Column::UserId,
+                id,
+                "user",
+            )
+            .await?;
             check_version(before.version, version)?;
             let mut am = before.clone().into_active_model();
             if let Some(name) = &patch.display_name {
@@ -173,12 +192,22 @@ pub async fn grant(
     w.transaction(move |txn| {
         Box::pin(async move {
             super::planning::load_unit(txn, "input.scopeUnitId", scope).await?;
-            require_grant_rights(txn, &actor.caller, role, scope).await?;
+            power::require_covers(txn, &actor.caller, GRANT_MANAGERS, &[(role, scope)]).await?;
             let (user_id, client_id) = match to {
                 Grantee::User(u) => {
                     users::get(txn, u)
                         .await?
-                        .ok_or_else(|| AppError::bad_input("input.userId", "user not found"))?;
+                        .ok_or(AppError::NotFound("user"))?;
+                    // Nobody adds to the power of a principal stronger than themselves.
+                    power::require_manages(
+                        txn,
+                        &actor.caller,
+                        GRANT_MANAGERS,
+                        role_grant::Column::UserId,
+                        u,
+                        "user",
+                    )
+                    .await?;
                     (Some(u), None)
                 }
                 Grantee::Client(c) => {
@@ -191,9 +220,16 @@ pub async fn grant(
                     api_client::Entity::find_by_id(c)
                         .one(txn)
                         .await?
-                        .ok_or_else(|| {
-                            AppError::bad_input("input.apiClientId", "API client not found")
-                        })?;
+                        .ok_or(AppError::NotFound("API client"))?;
+                    power::require_manages(
+                        txn,
+                        &actor.caller,
+                        GRANT_MANAGERS,
+                        role_grant::Column::ApiClientId,
+                        c,
+                        "API client",
+                    )
+                    .await?;
                     (None, Some(c))
                 }
             };
@@ -242,7 +278,22 @@ pub async fn revoke_grant(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<role
                 .one(txn)
                 .await?
                 .ok_or(AppError::NotFound("grant"))?;
-            require_grant_rights(txn, &actor.caller, grant.role, grant.scope_unit_id).await?;
+            let (holder, holder_id) = match (grant.user_id, grant.api_client_id) {
+                (Some(u), _) => (role_grant::Column::UserId, u),
+                (None, Some(c)) => (role_grant::Column::ApiClientId, c),
+                (None, None) => return Err(AppError::NotFound("grant")),
+            };
+            // The grant and its holder both lie inside the caller's power, or the grant is
+            // answered as unknown.
+            power::require_manages(
+                txn,
+                &actor.caller,
+                GRANT_MANAGERS,
+                holder,
+                holder_id,
+                "grant",
+            )
+            .await?;
             role_grant::Entity::delete_by_id(id).exec(txn).await?;
             super::sync::bury(txn, "RoleGrant", id, Some(grant.scope_unit_id)).await?;
             audit::record(
@@ -258,11 +309,13 @@ pub async fn revoke_grant(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<role
     .await
 }
 
-/// A grant with its id, for listing.
+/// The grants of a partner system the caller manages, with their ids.
 pub async fn grants_of_client(
     db: &impl ConnectionTrait,
+    caller: &Caller,
     client: Uuid,
 ) -> AppResult<Vec<role_grant::Model>> {
+    require_manages_client(db, caller, client).await?;
     users::grants_where(db, role_grant::Column::ApiClientId.eq(client)).await
 }
 
@@ -272,13 +325,13 @@ pub async fn create_client(
     name: String,
     grants: Vec<(Role, Uuid)>,
 ) -> AppResult<clients::Credentials> {
-    require_admin(&actor.caller)?;
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
             for (_, scope) in &grants {
                 super::planning::load_unit(txn, "input.grants", *scope).await?;
             }
+            power::require_covers(txn, &actor.caller, ACCOUNT_MANAGERS, &grants).await?;
             let creds = clients::create(txn, &name, &grants).await?;
             audit::record(
                 txn,
@@ -299,10 +352,10 @@ pub async fn create_client(
 }
 
 pub async fn rotate_client(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<clients::Credentials> {
-    require_admin(&actor.caller)?;
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
+            require_manages_client(txn, &actor.caller, id).await?;
             let creds = clients::rotate(txn, id).await?;
             audit::record(
                 txn,
@@ -317,10 +370,10 @@ pub async fn rotate_client(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<cli
 }
 
 pub async fn revoke_client(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<api_client::Model> {
-    require_admin(&actor.caller)?;
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
+            require_manages_client(txn, &actor.caller, id).await?;
             let client = clients::revoke(txn, id).await?;
             audit::record(
                 txn,
@@ -340,8 +393,9 @@ pub async fn list_users(
     caller: &Caller,
     search: Option<&str>,
 ) -> AppResult<Vec<user::Model>> {
-    require_admin(caller)?;
-    let mut cond = Condition::all();
+    let managed = power::Managed::of(db, caller).await?;
+    managed.require_any()?;
+    let mut cond = managed.users();
     if let Some(q) = search {
         let q = crate::text::like_pattern(&q.trim().to_lowercase());
         cond = cond.add(
@@ -361,8 +415,10 @@ pub async fn list_clients(
     db: &impl ConnectionTrait,
     caller: &Caller,
 ) -> AppResult<Vec<api_client::Model>> {
-    require_admin(caller)?;
+    let managed = power::Managed::of(db, caller).await?;
+    managed.require_any()?;
     Ok(api_client::Entity::find()
+        .filter(managed.clients())
         .order_by_asc(api_client::Column::Name)
         .all(db)
         .await?)

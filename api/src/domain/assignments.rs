@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, Actor, Change},
     authz,
-    planning::{check_within_period, load_open_unit, load_plan, load_task, optional_text},
+    planning::{check_within_period, load_plan, load_task, optional_text},
     write::{Writer, check_version, save_versioned},
 };
 use crate::error::{AppError, AppResult};
@@ -94,19 +94,13 @@ pub async fn assign(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let task = load_task(txn, task_id).await?;
+            let task = super::planning::visible_task(txn, &actor.caller, task_id).await?;
             let plan = load_plan(txn, task.plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             if plan.status == PlanStatus::Closed {
                 return Err(AppError::bad_input("taskId", "the plan is closed"));
             }
-            load_open_unit(txn, "unitId", unit_id).await?;
-            if !authz::covers(txn, &actor.caller, authz::PLANNERS, unit_id).await? {
-                return Err(AppError::bad_input(
-                    "unitId",
-                    "the unit is outside your scope",
-                ));
-            }
+            authz::require_unit_for(txn, &actor.caller, authz::PLANNERS, "unitId", unit_id).await?;
             check_within_period("dueOn", &plan, due_on)?;
             let existing = assignment::Entity::find()
                 .filter(assignment::Column::TaskId.eq(task_id))
@@ -193,8 +187,7 @@ pub async fn report_step(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = assignment::Entity::find_by_id(assignment_id)
-                .one(txn)
+            let before = super::tasks::get_assignment(txn, &actor.caller, assignment_id)
                 .await?
                 .ok_or(AppError::NotFound("assignment"))?;
             authz::require(txn, &actor.caller, authz::WRITERS, before.unit_id).await?;

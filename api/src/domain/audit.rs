@@ -132,9 +132,10 @@ pub async fn list(
             "only ADMIN and STEERING read the audit log",
         ));
     }
-    // ADMIN reads the whole log, including account changes that belong to no unit.
+    // Only an ADMIN of the root reads the whole log, account changes that belong to no unit
+    // included; everyone else reads the events of the units in its subtrees.
     let mut cond = Condition::all();
-    if !caller.has_role(entity::Role::Admin) {
+    if !super::power::is_global_admin(db, caller).await? {
         cond = cond.add(audit_event::Column::UnitId.in_subquery(scope::subtree(&scopes)));
     }
     if let Some(t) = &filter.entity_type {

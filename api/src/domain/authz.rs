@@ -55,7 +55,7 @@ pub async fn covers(
     super::units::all_within_on(db, &scopes, &[unit], super::lineage::today()).await
 }
 
-/// Whether a grant with a role in `roles` sits strictly above `unit` (a unit above reviews).
+/// Whether a grant with a role in `roles` sits strictly above `unit` today (a unit above reviews).
 pub async fn covers_from_above(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -70,7 +70,51 @@ pub async fn covers_from_above(
         .filter(unit_closure::Column::DescendantId.eq(unit))
         .filter(unit_closure::Column::AncestorId.is_in(scopes))
         .filter(unit_closure::Column::Depth.gt(0))
+        // Reviews are changes, so they follow today's tree like every other change: a unit that
+        // moved away is no longer reviewed from its old place.
+        .filter(super::lineage::holds_on(
+            unit_closure::Column::ValidFrom,
+            unit_closure::Column::ValidTo,
+            super::lineage::today(),
+        ))
         .one(db)
         .await?
         .is_some())
+}
+
+/// A unit the caller writes into a row where it gives work to that unit (a recipient, a
+/// reporting unit, an assignee): it must be open and inside the caller's scope for `roles`
+/// today, or the input is refused naming `field`.
+pub async fn require_unit_for(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    roles: &[Role],
+    field: &str,
+    unit: Uuid,
+) -> AppResult<()> {
+    super::planning::load_open_unit(db, field, unit).await?;
+    if covers(db, caller, roles, unit).await? {
+        Ok(())
+    } else {
+        Err(AppError::bad_input(field, "the unit is outside your scope"))
+    }
+}
+
+/// A unit the caller names as the addressee of something (a schedule's recipient): one it can
+/// see, that is, in its subtrees or above them.
+pub async fn require_visible_unit(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    field: &str,
+    unit: Uuid,
+) -> AppResult<()> {
+    use entity::unit;
+    let found = unit::Entity::find_by_id(unit)
+        .filter(super::scope::visible_units(&caller.read_scopes()))
+        .one(db)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(AppError::bad_input(field, "unit not found")),
+    }
 }

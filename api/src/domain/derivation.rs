@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     audit::{self, Actor, Change},
     authz,
-    planning::{load_open_unit, load_plan, path_of, tasks_of},
+    planning::{load_open_unit, path_of, tasks_of},
     plans::{self, DerivationStatus},
     write::Writer,
 };
@@ -36,7 +36,7 @@ pub async fn derive_plan(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let parent = load_plan(txn, parent_id).await?;
+            let parent = super::planning::visible_plan(txn, &actor.caller, parent_id).await?;
             let unit = load_open_unit(txn, "unitId", unit_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, unit_id).await?;
             if parent.status != PlanStatus::Issued {

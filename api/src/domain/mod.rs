@@ -15,6 +15,7 @@ pub mod lineage;
 pub mod page;
 pub mod planning;
 pub mod plans;
+pub mod power;
 pub mod reorg;
 pub mod reporting;
 pub mod reports;

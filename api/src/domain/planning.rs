@@ -83,6 +83,29 @@ pub async fn load_plan(db: &impl ConnectionTrait, id: Uuid) -> AppResult<plan::M
         .ok_or(AppError::NotFound("plan"))
 }
 
+/// A plan named by the caller: one it cannot see answers exactly as an unknown id
+/// (`NOT_FOUND`), so no refusal reveals that another unit's plan exists.
+pub async fn visible_plan(
+    db: &impl ConnectionTrait,
+    caller: &crate::auth::Caller,
+    id: Uuid,
+) -> AppResult<plan::Model> {
+    super::plans::get(db, caller, id)
+        .await?
+        .ok_or(AppError::NotFound("plan"))
+}
+
+/// A task named by the caller: one it cannot see answers exactly as an unknown id.
+pub async fn visible_task(
+    db: &impl ConnectionTrait,
+    caller: &crate::auth::Caller,
+    id: Uuid,
+) -> AppResult<task::Model> {
+    super::tasks::get(db, caller, id)
+        .await?
+        .ok_or(AppError::NotFound("task"))
+}
+
 pub async fn load_task(db: &impl ConnectionTrait, id: Uuid) -> AppResult<task::Model> {
     task::Entity::find_by_id(id)
         .one(db)
@@ -229,7 +252,7 @@ pub async fn update_plan(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = load_plan(txn, id).await?;
+            let before = visible_plan(txn, &actor.caller, id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, before.issuing_unit_id).await?;
             check_version(before.version, version)?;
             require_draft(&before)?;
@@ -286,7 +309,7 @@ pub async fn issue_plan(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = load_plan(txn, id).await?;
+            let before = visible_plan(txn, &actor.caller, id).await?;
             let roles = if before.parent_plan_id.is_some() {
                 authz::PLANNERS
             } else {
@@ -352,7 +375,7 @@ pub async fn close_plan(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = load_plan(txn, id).await?;
+            let before = visible_plan(txn, &actor.caller, id).await?;
             authz::require(txn, &actor.caller, authz::STEERING, before.issuing_unit_id).await?;
             check_version(before.version, version)?;
             if before.status != PlanStatus::Issued {
@@ -406,13 +429,13 @@ pub async fn add_task(w: &Writer, actor: &Actor, new: NewTask) -> AppResult<task
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let plan = load_plan(txn, new.plan).await?;
+            let plan = visible_plan(txn, &actor.caller, new.plan).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_draft(&plan)?;
             check_within_period("input.dueOn", &plan, new.due_on)?;
             let parent = match new.parent {
                 Some(p) => {
-                    let parent = load_task(txn, p).await?;
+                    let parent = visible_task(txn, &actor.caller, p).await?;
                     if parent.plan_id != plan.id {
                         return Err(AppError::bad_input(
                             "input.parentId",
@@ -520,7 +543,7 @@ pub async fn update_task(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = load_task(txn, id).await?;
+            let before = visible_task(txn, &actor.caller, id).await?;
             let plan = load_plan(txn, before.plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             check_version(before.version, version)?;
@@ -577,7 +600,7 @@ pub async fn add_reference(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let task = load_task(txn, task_id).await?;
+            let task = visible_task(txn, &actor.caller, task_id).await?;
             let plan = load_plan(txn, task.plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;
@@ -630,10 +653,10 @@ pub async fn add_recipient(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let plan = load_plan(txn, plan_id).await?;
+            let plan = visible_plan(txn, &actor.caller, plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;
-            load_open_unit(txn, "unitId", unit_id).await?;
+            authz::require_unit_for(txn, &actor.caller, authz::PLANNERS, "unitId", unit_id).await?;
             if unit_id == plan.issuing_unit_id {
                 return Err(AppError::bad_input(
                     "unitId",
@@ -728,11 +751,12 @@ pub async fn create_schedule(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let plan = load_plan(txn, new.plan).await?;
+            let plan = visible_plan(txn, &actor.caller, new.plan).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;
             if let Some(r) = new.recipient_unit {
                 load_open_unit(txn, "input.recipientUnitId", r).await?;
+                authz::require_visible_unit(txn, &actor.caller, "input.recipientUnitId", r).await?;
             }
             let now = Utc::now();
             let schedule = report_schedule::ActiveModel {
@@ -755,7 +779,14 @@ pub async fn create_schedule(
             units.sort();
             units.dedup();
             for unit in units {
-                load_open_unit(txn, "input.reportingUnitIds", unit).await?;
+                authz::require_unit_for(
+                    txn,
+                    &actor.caller,
+                    authz::PLANNERS,
+                    "input.reportingUnitIds",
+                    unit,
+                )
+                .await?;
                 report_obligation::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     schedule_id: Set(schedule.id),
@@ -804,7 +835,7 @@ pub async fn remove_task(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let task = load_task(txn, id).await?;
+            let task = visible_task(txn, &actor.caller, id).await?;
             let plan = load_plan(txn, task.plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             check_version(task.version, version)?;
@@ -842,7 +873,7 @@ pub async fn remove_reference(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let task = load_task(txn, task_id).await?;
+            let task = visible_task(txn, &actor.caller, task_id).await?;
             let plan = load_plan(txn, task.plan_id).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;

@@ -561,15 +561,37 @@ pub async fn lineage_of(db: &impl ConnectionTrait, units: &[Uuid]) -> AppResult<
         if events.is_empty() {
             break;
         }
-        let preds: Vec<Uuid> = reorg_event_unit::Entity::find()
-            .filter(reorg_event_unit::Column::EventId.is_in(events))
+        // A partial transfer carries only the sub-units that moved: the unit that gave them up
+        // stays open and keeps its own history. Every other kind carries its predecessors whole.
+        let (transfers, whole): (Vec<reorg_event::Model>, Vec<reorg_event::Model>) =
+            reorg_event::Entity::find()
+                .filter(reorg_event::Column::Id.is_in(events))
+                .all(db)
+                .await?
+                .into_iter()
+                .partition(|e| e.kind == ReorgKind::PartialTransfer);
+        let mut preds: Vec<Uuid> = reorg_event_unit::Entity::find()
+            .filter(reorg_event_unit::Column::EventId.is_in(whole.iter().map(|e| e.id)))
             .filter(reorg_event_unit::Column::Role.eq(ReorgRole::Predecessor))
             .all(db)
             .await?
             .into_iter()
             .map(|l| l.unit_id)
-            .filter(|u| !all.contains(u))
             .collect();
+        if !transfers.is_empty() {
+            // The moved sub-units are those whose version the transfer opened.
+            preds.extend(
+                entity::unit_version::Entity::find()
+                    .filter(
+                        entity::unit_version::Column::EventId.is_in(transfers.iter().map(|e| e.id)),
+                    )
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|v| v.unit_id),
+            );
+        }
+        preds.retain(|u| !all.contains(u));
         // Everything that was ever under a predecessor flows in with it.
         let below: Vec<Uuid> = unit_closure::Entity::find()
             .filter(unit_closure::Column::AncestorId.is_in(preds.iter().copied()))

@@ -55,9 +55,14 @@ pub fn next_status(from: ReportStatus, t: Transition) -> Result<ReportStatus, &'
     }
 }
 
-async fn load(db: &impl ConnectionTrait, id: Uuid) -> AppResult<report::Model> {
-    report::Entity::find_by_id(id)
-        .one(db)
+/// A report named by the caller: one it cannot see answers exactly as an unknown id
+/// (`NOT_FOUND`), so no refusal reveals that another unit's report exists.
+async fn load(
+    db: &impl ConnectionTrait,
+    caller: &crate::auth::Caller,
+    id: Uuid,
+) -> AppResult<report::Model> {
+    reports::get(db, caller, id)
         .await?
         .ok_or(AppError::NotFound("report"))
 }
@@ -87,6 +92,19 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
                         .ok_or_else(|| {
                             AppError::bad_input("input.obligationId", "obligation not found")
                         })?;
+                    // Another unit's obligation answers as an unknown one.
+                    if !super::units::all_within(
+                        txn,
+                        &actor.caller.read_scopes(),
+                        &[obligation.unit_id],
+                    )
+                    .await?
+                    {
+                        return Err(AppError::bad_input(
+                            "input.obligationId",
+                            "obligation not found",
+                        ));
+                    }
                     if new.unit.is_some_and(|u| u != obligation.unit_id) {
                         return Err(AppError::bad_input(
                             "input.obligationId",
@@ -146,6 +164,9 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
                                 "the period ends before it starts",
                             ));
                         }
+                        if let Some(plan) = new.plan {
+                            require_plan_of_unit(txn, unit_id, plan).await?;
+                        }
                         (
                             new.kind.unwrap_or(ReportKind::AdHoc),
                             new.title.clone().unwrap_or_default(),
@@ -203,6 +224,19 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
     .await
 }
 
+/// Refuses, as an unknown id, a plan the unit's report may not be about (another unit's plan,
+/// or a draft above it): the id a caller writes into the report must belong to its unit.
+async fn require_plan_of_unit(db: &impl ConnectionTrait, unit: Uuid, plan: Uuid) -> AppResult<()> {
+    let found = entity::plan::Entity::find_by_id(plan)
+        .filter(super::scope::plans_for_unit(unit))
+        .one(db)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(AppError::bad_input("input.planId", "plan not found")),
+    }
+}
+
 /// A task's progress as a report states it.
 #[derive(Clone, Debug)]
 pub struct ProgressInput {
@@ -242,7 +276,7 @@ pub async fn update(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = load(txn, id).await?;
+            let before = load(txn, &actor.caller, id).await?;
             authz::require(txn, &actor.caller, authz::WRITERS, before.unit_id).await?;
             check_version(before.version, version)?;
             next_status(before.status, Transition::Edit)
@@ -320,7 +354,11 @@ async fn replace_progress(
                 "progress is a percentage from 0 to 100",
             ));
         }
+        // A report speaks only for its own unit's work: tasks of plans issued in its subtree or
+        // assigned there. Any other task, another district's derived task included, answers as
+        // an unknown id.
         let task = task::Entity::find_by_id(e.task)
+            .filter(super::scope::tasks_of_units(&[report.unit_id]))
             .one(db)
             .await?
             .ok_or_else(|| AppError::bad_input(format!("{field}.taskId"), "task not found"))?;
@@ -469,7 +507,7 @@ pub async fn transition(
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let before = load(txn, id).await?;
+            let before = load(txn, &actor.caller, id).await?;
             match step {
                 Transition::Submit | Transition::Edit => {
                     authz::require(txn, &actor.caller, authz::WRITERS, before.unit_id).await?;
@@ -539,10 +577,47 @@ async fn require_reviewer(
             "reports are reviewed by the steering committee or a manager of a unit above",
         ));
     }
-    if report.author_id.is_some() && report.author_id == actor.caller.person() {
-        return Err(AppError::forbidden("nobody reviews a report they wrote"));
+    if let Some(person) = actor.caller.person()
+        && (report.author_id == Some(person) || took_part(db, report, person).await?)
+    {
+        return Err(AppError::forbidden(
+            "nobody reviews a report they wrote, edited or submitted",
+        ));
     }
     Ok(())
+}
+
+/// Whether `person` wrote, edited, submitted or corrected `report` or a revision it corrects,
+/// as the audit log records every such change.
+async fn took_part(
+    db: &impl ConnectionTrait,
+    report: &report::Model,
+    person: Uuid,
+) -> AppResult<bool> {
+    use entity::audit_event;
+    let mut chain = vec![report.id];
+    let mut previous = report.previous_id;
+    // Revision chains are short; a bound guards a cycle.
+    while let Some(id) = previous.filter(|_| chain.len() < 32) {
+        chain.push(id);
+        previous = report::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .and_then(|r| r.previous_id);
+    }
+    Ok(audit_event::Entity::find()
+        .filter(audit_event::Column::EntityType.eq("Report"))
+        .filter(audit_event::Column::EntityId.is_in(chain))
+        .filter(audit_event::Column::ActorUserId.eq(person))
+        .filter(audit_event::Column::Action.is_in([
+            "report.create",
+            "report.update",
+            "report.submit",
+            "report.correct",
+        ]))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// Opens a correction of an approved report: a new draft revision linked to it, with the
@@ -551,7 +626,7 @@ pub async fn correct(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<report::M
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let original = load(txn, id).await?;
+            let original = load(txn, &actor.caller, id).await?;
             authz::require(txn, &actor.caller, authz::WRITERS, original.unit_id).await?;
             if original.status != ReportStatus::Approved {
                 return Err(AppError::bad_input(

@@ -20,17 +20,28 @@ use crate::{
     error::{AppError, AppResult},
 };
 
-/// The unit the caller asks about, which must lie in its read scope.
+/// The unit the caller asks about, which must lie in its read scope on the day the rollup
+/// counts (today without `asOf`): a unit that moved to another district is summed for its old
+/// district only as it stood while it was there.
 async fn subject_unit(
     db: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
+    tree: Tree,
 ) -> AppResult<unit::Model> {
     let u = unit::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(AppError::NotFound("unit"))?;
-    if units::all_within(db, &caller.read_scopes(), &[id]).await? {
+    let mut day = tree.as_of.unwrap_or_else(super::lineage::today);
+    // A closed unit is summed as it stood on its last day; one not yet open, on its first.
+    if let Some(closed) = u.valid_to.filter(|c| *c <= day) {
+        day = closed.pred_opt().unwrap_or(closed);
+    }
+    if let Some(opened) = u.valid_from.filter(|o| *o > day) {
+        day = opened;
+    }
+    if units::all_within_on(db, &caller.read_scopes(), &[id], day).await? {
         Ok(u)
     } else {
         Err(AppError::forbidden("this unit is outside your scope"))
@@ -161,7 +172,7 @@ pub async fn plan_progress(
     let plan = plans::get(db, caller, plan_id)
         .await?
         .ok_or(AppError::NotFound("plan"))?;
-    let unit = subject_unit(db, caller, unit_id).await?;
+    let unit = subject_unit(db, caller, unit_id, tree).await?;
     let subtree = counted_units(db, unit_id, tree).await?;
     let day = tree.as_of.unwrap_or(today);
 
@@ -272,7 +283,7 @@ pub async fn compliance(
     let schedule = plans::get_schedule(db, caller, schedule_id)
         .await?
         .ok_or(AppError::NotFound("report schedule"))?;
-    let unit = subject_unit(db, caller, unit_id).await?;
+    let unit = subject_unit(db, caller, unit_id, tree).await?;
     let counted = counted_units(db, unit_id, tree).await?;
     let day = tree.as_of.unwrap_or(today);
     let obligations: Vec<_> = report_obligation::Entity::find()
@@ -369,7 +380,7 @@ pub async fn indicator_summary(
             "name between 1 and 100 indicator codes",
         ));
     }
-    subject_unit(db, caller, unit_id).await?;
+    subject_unit(db, caller, unit_id, tree).await?;
     let defs = indicator::Entity::find()
         .filter(indicator::Column::Code.is_in(codes.iter().cloned()))
         .all(db)

@@ -99,9 +99,56 @@ pub fn tasks_of_units(roots: &[Uuid]) -> Condition {
         .add(task::Column::Id.in_subquery(assigned))
 }
 
-/// Reports sent by, or addressed to, the units of `roots`' subtrees.
+/// Reports sent by, or addressed to, a unit that lay in one of `roots`' subtrees when the report
+/// was written. A grant covers a unit's records from while the unit was under the grant's unit:
+/// once a unit moves to another district, its new reports belong to the new district and its
+/// old ones stay with the old.
 pub fn reports_of_units(roots: &[Uuid]) -> Condition {
     Condition::any()
-        .add(report::Column::UnitId.in_subquery(subtree(roots)))
-        .add(report::Column::RecipientUnitId.in_subquery(subtree(roots)))
+        .add(Expr::exists(under_when_written(
+            roots,
+            report::Column::UnitId,
+        )))
+        .add(Expr::exists(under_when_written(
+            roots,
+            report::Column::RecipientUnitId,
+        )))
+}
+
+/// A closure row placing the report's `unit` under one of `roots` on the day it was written.
+fn under_when_written(roots: &[Uuid], unit: report::Column) -> SelectStatement {
+    let written = Expr::col((report::Entity, report::Column::CreatedAt));
+    Query::select()
+        .expr(Expr::val(1))
+        .from(unit_closure::Entity)
+        .and_where(unit_closure::Column::AncestorId.is_in(roots.iter().copied()))
+        .and_where(
+            Expr::col((unit_closure::Entity, unit_closure::Column::DescendantId))
+                .equals((report::Entity, unit)),
+        )
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidFrom)).is_null())
+                .add(
+                    Expr::col((unit_closure::Entity, unit_closure::Column::ValidFrom))
+                        .lte(written.clone()),
+                ),
+        )
+        .cond_where(
+            Condition::any()
+                .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo)).is_null())
+                .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo)).gt(written)),
+        )
+        .to_owned()
+}
+
+/// Plans a report of `unit` may be about: those issued in, addressed to or assigned within the
+/// unit's subtree, and the issued plans of the units above it (a provincial plan every unit
+/// under the province carries out). Another unit's plan, and a draft above, are not among them.
+pub fn plans_for_unit(unit: Uuid) -> Condition {
+    Condition::any().add(plans_touching(&[unit])).add(
+        Condition::all()
+            .add(plan::Column::IssuingUnitId.in_subquery(ancestors(&[unit])))
+            .add(plan::Column::Status.ne(entity::PlanStatus::Draft)),
+    )
 }

@@ -57,6 +57,18 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user::
     Ok(user::Entity::find_by_id(id).one(db).await?)
 }
 
+/// Grants of a user the caller may look at ([`get_visible`]); `NOT_FOUND` for anyone else.
+pub async fn visible_grants_of(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    user_id: Uuid,
+) -> AppResult<Vec<role_grant::Model>> {
+    get_visible(db, caller, user_id)
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    grants_of(db, user_id).await
+}
+
 /// Grants of a user as stored (with their ids).
 pub async fn grants_of(
     db: &impl ConnectionTrait,
@@ -159,16 +171,20 @@ pub async fn get_by_username(
         .await?)
 }
 
-/// A user the caller may look at: itself, or anyone for an administrator.
+/// A user the caller may look at: itself, or an account inside its power as an administrator.
 pub async fn get_visible(
     db: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
 ) -> AppResult<Option<user::Model>> {
-    if caller.person() != Some(id) && !caller.has_role(Role::Admin) {
-        return Ok(None);
+    if caller.person() == Some(id) {
+        return get(db, id).await;
     }
-    get(db, id).await
+    let managed = super::power::Managed::of(db, caller).await?;
+    Ok(user::Entity::find_by_id(id)
+        .filter(managed.users())
+        .one(db)
+        .await?)
 }
 
 /// Adds a grant to an account (operators' CLI). Refuses a duplicate.

@@ -1,7 +1,8 @@
 //! Subscriptions over `graphql-transport-ws`, filtered by the subscriber's grants as they are
 //! when each event is sent: a notice that the subscriber's access changed makes the stream
-//! authenticate again and recompute its filter before it passes on anything else, and a stream
-//! whose session ended, whose token expired or whose subject went out of scope ends.
+//! authenticate again before it passes on anything else; it then goes on with a filter of its
+//! new grants if it only gained some, and ends if its session ended, its token expired, it
+//! lost a grant or its subject went out of scope.
 
 use std::{collections::HashSet, sync::Arc};
 
@@ -197,7 +198,10 @@ impl Live {
         }
     }
 
-    /// Authenticates again and recomputes the filter from the grants in force now.
+    /// Authenticates again and recomputes the filter from the grants in force now. A caller
+    /// that lost any grant ends the stream instead: the operation's loaders were scoped by the
+    /// old grants, so nested fields could still read what they covered. The client subscribes
+    /// again, with loaders of its grants as they are.
     async fn refresh(&mut self) -> Result<(), ()> {
         let credential = self.credential.ok_or(())?;
         let caller = users::caller_for(&self.db, &credential)
@@ -205,6 +209,9 @@ impl Live {
             .ok()
             .flatten()
             .ok_or(())?;
+        if !self.caller.grants.iter().all(|g| caller.grants.contains(g)) {
+            return Err(());
+        }
         self.filter = (self.scope)(self.db.clone(), caller.clone())
             .await
             .map_err(|_| ())?;

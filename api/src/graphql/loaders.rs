@@ -1,5 +1,7 @@
 //! Per-request DataLoaders: nested fields batch their lookups into one query per relation and
-//! level, and no cached row outlives the request (or reaches another caller).
+//! level, and no cached row outlives the request (or reaches another caller). Records that
+//! belong to units (plans, tasks, reports) load through the caller's read scope, so a nested
+//! field that follows a stored id never shows what the caller may not see.
 
 use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
@@ -10,18 +12,23 @@ use entity::{
     report_task_progress, task, task_legal_reference, unit,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn, QueryFilter,
-    QueryOrder,
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
-use crate::domain::page::Keyed;
+use crate::{
+    auth::Auth,
+    domain::{page::Keyed, scope},
+};
 
 /// Loads rows of `E` by primary key.
 /// Loaders cache per request (they are built per request), so a relation primed for a whole
 /// page is served from memory to each item, however the item resolvers interleave.
 pub struct ById<E> {
     db: DatabaseConnection,
+    /// The caller's read scope over `E`; `None` for reference data every caller reads.
+    scope: Option<Condition>,
     entity: PhantomData<E>,
 }
 
@@ -37,11 +44,11 @@ where
         let Some(pk) = E::PrimaryKey::iter().next() else {
             return Ok(HashMap::new());
         };
-        let rows = E::find()
-            .filter(pk.into_column().is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
+        let mut query = E::find().filter(pk.into_column().is_in(keys.iter().copied()));
+        if let Some(scope) = &self.scope {
+            query = query.filter(scope.clone());
+        }
+        let rows = query.all(&self.db).await.map_err(Arc::new)?;
         Ok(rows.into_iter().map(|r| (Keyed::id(&r), r)).collect())
     }
 }
@@ -82,7 +89,12 @@ where
 pub struct Loaders {
     pub units: DataLoader<ById<unit::Entity>, HashMapCache>,
     pub documents: DataLoader<ById<legal_document::Entity>, HashMapCache>,
+    /// Plans the caller sees.
     pub plans: DataLoader<ById<plan::Entity>, HashMapCache>,
+    /// Any plan, for what is derived from it without showing it (a recipient's derivation
+    /// status): never return its rows to the client.
+    pub plan_states: DataLoader<ById<plan::Entity>, HashMapCache>,
+    /// Tasks the caller sees.
     pub tasks: DataLoader<ById<task::Entity>, HashMapCache>,
     pub indicators: DataLoader<ById<indicator::Entity>, HashMapCache>,
     pub task_children: DataLoader<ByGroup<task::Entity>, HashMapCache>,
@@ -93,6 +105,7 @@ pub struct Loaders {
     pub schedule_obligations: DataLoader<ByGroup<report_obligation::Entity>, HashMapCache>,
     pub report_progress: DataLoader<ByGroup<report_task_progress::Entity>, HashMapCache>,
     pub report_values: DataLoader<ByGroup<indicator_value::Entity>, HashMapCache>,
+    /// Reports the caller sees.
     pub reports: DataLoader<ById<report::Entity>, HashMapCache>,
     /// Relations from a document (it amends, replaces… others).
     pub relations_from: DataLoader<ByGroup<document_relation::Entity>, HashMapCache>,
@@ -104,8 +117,16 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    pub fn new(db: &DatabaseConnection) -> Self {
-        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>, HashMapCache>
+    /// The loaders of one request by `auth` (an anonymous caller sees no unit's records).
+    pub fn new(db: &DatabaseConnection, auth: &Auth) -> Self {
+        let scopes = match auth {
+            Auth::User(caller) => caller.read_scopes(),
+            Auth::Anonymous | Auth::Invalid => Vec::new(),
+        };
+        fn scoped<E>(
+            db: &DatabaseConnection,
+            scope: Option<Condition>,
+        ) -> DataLoader<ById<E>, HashMapCache>
         where
             E: EntityTrait + Send + Sync + 'static,
             E::Model: Keyed + Clone + Send + Sync + 'static,
@@ -113,6 +134,7 @@ impl Loaders {
             DataLoader::with_cache(
                 ById {
                     db: db.clone(),
+                    scope,
                     entity: PhantomData,
                 },
                 tokio::spawn,
@@ -141,11 +163,19 @@ impl Loaders {
                 HashMapCache::default(),
             )
         }
+        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>, HashMapCache>
+        where
+            E: EntityTrait + Send + Sync + 'static,
+            E::Model: Keyed + Clone + Send + Sync + 'static,
+        {
+            scoped(db, None)
+        }
         Self {
             units: by_id(db),
             documents: by_id(db),
-            plans: by_id(db),
-            tasks: by_id(db),
+            plans: scoped(db, Some(scope::plans_touching(&scopes))),
+            plan_states: by_id(db),
+            tasks: scoped(db, Some(scope::visible_tasks(&scopes))),
             indicators: by_id(db),
             task_children: by_group(
                 db,
@@ -195,7 +225,7 @@ impl Loaders {
                 indicator_value::Column::Id,
                 |v: &indicator_value::Model| v.report_id,
             ),
-            reports: by_id(db),
+            reports: scoped(db, Some(scope::reports_of_units(&scopes))),
             relations_from: by_group(
                 db,
                 document_relation::Column::FromDocumentId,
@@ -225,6 +255,7 @@ impl Loaders {
         self.units.enable_all_cache(false);
         self.documents.enable_all_cache(false);
         self.plans.enable_all_cache(false);
+        self.plan_states.enable_all_cache(false);
         self.tasks.enable_all_cache(false);
         self.indicators.enable_all_cache(false);
         self.task_children.enable_all_cache(false);

@@ -216,7 +216,12 @@ impl PlanRecipient {
     /// Pending, issued on time, issued late or overdue, as of today.
     async fn derivation_status(&self, ctx: &Context<'_>) -> AppResult<DerivationStatus> {
         let derived = match self.0.derived_plan_id {
-            Some(id) => ctx.loaders().plans.load_one(id).await.map_err(failed)?,
+            Some(id) => ctx
+                .loaders()
+                .plan_states
+                .load_one(id)
+                .await
+                .map_err(failed)?,
             None => None,
         };
         Ok(plans::recipient_status(&self.0, derived.as_ref(), ctx.today()).into())

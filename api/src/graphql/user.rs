@@ -45,13 +45,7 @@ impl User {
     /// Roles the user holds, each over a unit's subtree.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn grants(&self, ctx: &Context<'_>) -> AppResult<Vec<RoleGrant>> {
-        let caller = ctx.caller()?;
-        if caller.person() != Some(self.0.id) && !caller.has_role(entity::Role::Admin) {
-            return Err(AppError::forbidden(
-                "only administrators see other users' grants",
-            ));
-        }
-        Ok(users::grants_of(ctx.db(), self.0.id)
+        Ok(users::visible_grants_of(ctx.db(), ctx.caller()?, self.0.id)
             .await?
             .into_iter()
             .map(RoleGrant)

@@ -315,7 +315,7 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
         .parsed_query()
         .ok()
         .and_then(|document| operation_type(document, name.as_deref()));
-    let loaders = Loaders::new(&state.db);
+    let loaders = Loaders::new(&state.db, &auth);
     if operation == Some(OperationType::Subscription) {
         // A subscription lives long: its loaders batch but never serve a stale row.
         loaders.disable_caches();
