@@ -183,15 +183,15 @@ impl Application {
         let keys = config.token_keys()?;
         let events = crate::events::EventBus::start(background.clone(), &config.database_url);
         let writer = crate::domain::write::Writer::new(conn.clone());
+        http::idempotency::spawn_sweeper(
+            background.clone(),
+            config.limits.idempotency_ttl,
+            config.overdue_sweep,
+        );
         crate::events::spawn_overdue_sweeper(
             background,
             writer.clone(),
             events.clone(),
-            config.overdue_sweep,
-        );
-        http::idempotency::spawn_sweeper(
-            writer.clone(),
-            config.limits.idempotency_ttl,
             config.overdue_sweep,
         );
         let metrics = crate::metrics::Metrics::new();

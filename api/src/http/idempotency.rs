@@ -17,14 +17,16 @@ use axum::{
 };
 use chrono::Utc;
 use entity::idempotency_key;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::graphql::{refuse, with_codes};
 use crate::{
-    auth::Caller, domain::sessions::hash_secret, domain::write::Writer, error::AppResult,
-    graphql::SecretInAnswer, startup::AppState,
+    auth::Caller, domain::sessions::hash_secret, error::AppResult, graphql::SecretInAnswer,
+    startup::AppState,
 };
 
 const MAX_KEY_LENGTH: usize = 255;
@@ -191,31 +193,27 @@ fn answer_retry(row: idempotency_key::Model, bound: &str) -> Response {
     }
 }
 
-/// Deletes keys older than `ttl`.
-pub async fn purge_expired(writer: &Writer, ttl: Duration) -> AppResult<u64> {
+/// Deletes keys older than `ttl`: one statement, so it needs no transaction (on SQLite it waits
+/// out a writer through the busy timeout).
+pub async fn purge_expired(db: &DatabaseConnection, ttl: Duration) -> AppResult<u64> {
     let cutoff =
         Utc::now() - chrono::Duration::from_std(ttl).map_err(crate::error::AppError::internal)?;
-    writer
-        .transaction(move |txn| {
-            Box::pin(async move {
-                Ok(idempotency_key::Entity::delete_many()
-                    .filter(idempotency_key::Column::CreatedAt.lte(cutoff))
-                    .exec(txn)
-                    .await?
-                    .rows_affected)
-            })
-        })
-        .await
+    Ok(idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lte(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Runs [`purge_expired`] every `every` until the process ends (beside the overdue sweep in
-/// `events::spawn_overdue_sweeper`).
-pub fn spawn_sweeper(writer: Writer, ttl: Duration, every: Duration) {
+/// `events::spawn_overdue_sweeper`), on the background connection so requests' statement
+/// counts stay their own.
+pub fn spawn_sweeper(db: DatabaseConnection, ttl: Duration, every: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(err) = purge_expired(&writer, ttl).await {
+            if let Err(err) = purge_expired(&db, ttl).await {
                 tracing::warn!(error = ?err.message(), "idempotency key sweep failed");
             }
         }
