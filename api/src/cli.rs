@@ -223,12 +223,14 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 .ok_or_else(|| {
                     anyhow::anyhow!("no unit with code `{scope}` (run `qcdc seed` first?)")
                 })?;
-            let account = users::create(
-                &conn,
-                &username,
-                display_name.as_deref().unwrap_or(&username),
-                &password,
-                &[(role.into(), scope_unit.id)],
+            let actor = command_line(&conn).await?;
+            let account = crate::domain::admin::create_user(
+                &crate::domain::write::Writer::new(conn.clone()),
+                &actor,
+                username.clone(),
+                display_name.clone().unwrap_or_else(|| username.clone()),
+                password,
+                vec![(role.into(), scope_unit.id)],
             )
             .await
             .map_err(|e| anyhow::anyhow!(e.message()))?;
@@ -249,9 +251,16 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message()))?
                 .ok_or_else(|| anyhow::anyhow!("no user `{username}`"))?;
-            users::add_grant(&conn, account.id, role.into(), scope_unit.id)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.message()))?;
+            let actor = command_line(&conn).await?;
+            crate::domain::admin::grant(
+                &crate::domain::write::Writer::new(conn.clone()),
+                &actor,
+                crate::domain::admin::Grantee::User(account.id),
+                role.into(),
+                scope_unit.id,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!(
                 "granted {} over {scope} to `{username}`",
                 entity::Role::from(role).as_str()
@@ -264,16 +273,31 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             let conn = db::connect(&config.database_url).await?;
             db::migrate(&conn).await?;
             let scope_unit = unit_by_code(&conn, &scope).await?;
-            let creds =
-                crate::domain::clients::create(&conn, &name, &[(role.into(), scope_unit.id)])
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.message()))?;
+            let actor = command_line(&conn).await?;
+            let creds = crate::domain::admin::create_client(
+                &crate::domain::write::Writer::new(conn.clone()),
+                &actor,
+                name,
+                vec![(role.into(), scope_unit.id)],
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
             println!("client_id={}", creds.client.client_id);
             println!("client_secret={}", creds.secret);
             eprintln!("store the secret now: it is never shown again");
             Ok(())
         }
     }
+}
+
+/// The command line as the author of its changes: they pass the same checks and leave the same
+/// audit events as the API's.
+async fn command_line(
+    conn: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<crate::domain::audit::Actor> {
+    crate::domain::audit::command_line(conn)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message()))
 }
 
 async fn unit_by_code(

@@ -287,6 +287,20 @@ async fn the_cli_creates_an_account_that_can_sign_in() {
     assert_eq!(me["me"]["grants"][0]["role"], "ADMIN");
     assert_eq!(me["me"]["grants"][0]["scopeUnit"]["code"], "ST");
     assert_eq!(me["me"]["grants"][1]["role"], "VIEWER");
+    // The command line passes the same domain operations as the API, so it leaves their audit.
+    let audit = app
+        .data(
+            &token,
+            "{ auditEvents(first: 50) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    for action in ["user.create", "grant.create", "client.create"] {
+        assert!(
+            audit.to_string().contains(&format!("\"{action}\"")),
+            "{action} in {audit}"
+        );
+    }
     // The partner system the CLI registered gets tokens.
     let res = app
         .client

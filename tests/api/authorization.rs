@@ -65,13 +65,19 @@ const REVIEWS: [(&str, Gate); 3] = [
 ];
 
 /// Whether `role` (province-wide, or of district D01) may pass `gate` on a target in `district`.
+/// `d01admin` is an ADMIN of district D01: all powers there, none outside.
 fn allowed(role: &str, gate: Gate, district: &str) -> bool {
     let province = matches!(role, "admin" | "steering");
     let own = district == "ST.D01";
+    let district_admin = role == "d01admin" && own;
     match gate {
-        Gate::Steering => province,
-        Gate::Planners | Gate::Reviewers => province || (role == "manager" && own),
-        Gate::Writers => province || (own && matches!(role, "manager" | "reporter")),
+        Gate::Steering => province || district_admin,
+        Gate::Planners | Gate::Reviewers => {
+            province || district_admin || (role == "manager" && own)
+        }
+        Gate::Writers => {
+            province || district_admin || (own && matches!(role, "manager" | "reporter"))
+        }
     }
 }
 
@@ -88,7 +94,7 @@ fn refusal(role: &str, mutation: &str, district: &str) -> &'static str {
         "removeDocumentRelation",
         "applyReorganisation",
     ];
-    let blind = district != "ST.D01" && matches!(role, "manager" | "reporter");
+    let blind = district != "ST.D01" && matches!(role, "manager" | "reporter" | "d01admin");
     match (blind, mutation) {
         (false, _) => "FORBIDDEN",
         (true, m) if ON_VISIBLE_TARGETS.contains(&m) => "FORBIDDEN",
@@ -525,6 +531,11 @@ async fn every_mutation_for_every_role_in_and_out_of_scope(app: &TestApp) {
     for role in ["admin", "steering", "manager", "reporter", "viewer"] {
         tokens.push((role, app.login(role).await));
     }
+    tokens.push((
+        "d01admin",
+        app.user_with("d01admin", entity::Role::Admin, "ST.D01")
+            .await,
+    ));
     let mut cases = 0;
     let mut failures = Vec::new();
     for (mutation, gate) in MUTATIONS.iter().chain(REVIEWS.iter()) {
@@ -555,5 +566,5 @@ async fn every_mutation_for_every_role_in_and_out_of_scope(app: &TestApp) {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(cases, 26 * 2 * 5);
+    assert_eq!(cases, 26 * 2 * 6);
 }

@@ -28,6 +28,7 @@ on_both_databases!(
     a_moved_units_new_reports_leave_its_old_district,
     lineage_carries_only_what_was_transferred,
     units_a_planner_names_lie_in_its_scope,
+    a_district_keeps_only_its_own_documents,
 );
 
 const LOGIN: &str =
@@ -1025,4 +1026,49 @@ async fn units_a_planner_names_lie_in_its_scope(app: &TestApp) {
         Some("BAD_USER_INPUT"),
         "{recipient}"
     );
+}
+
+async fn a_district_keeps_only_its_own_documents(app: &TestApp) {
+    let d01_steering = app.user_with("d01steering", Role::Steering, "ST.D01").await;
+    let docs = entity::legal_document::Entity::find()
+        .filter(entity::legal_document::Column::IssuerUnitId.is_null())
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(docs.len() >= 2, "the seed cites national documents");
+    let relation = app
+        .gql(
+            Some(&d01_steering),
+            "mutation($i: AddDocumentRelationInput!) { addDocumentRelation(input: $i) { relation { id } } }",
+            json!({ "i": { "fromId": gid(NodeType::LegalDocument, docs[0].id),
+                           "toId": gid(NodeType::LegalDocument, docs[1].id), "kind": "REPEALS" } }),
+        )
+        .await;
+    assert_eq!(error_code(&relation), Some("FORBIDDEN"), "{relation}");
+    let after = entity::legal_document::Entity::find_by_id(docs[1].id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        after.status, docs[1].status,
+        "a district cannot repeal a national decree"
+    );
+    let register = app
+        .gql(
+            Some(&d01_steering),
+            "mutation($i: RegisterLegalDocumentInput!) { registerLegalDocument(input: $i) { legalDocument { id } } }",
+            json!({ "i": { "number": "999/2026/NĐ-CP", "documentType": "DECREE", "issuer": "Chính phủ" } }),
+        )
+        .await;
+    assert_eq!(error_code(&register), Some("FORBIDDEN"), "{register}");
+    let own = app
+        .gql(
+            Some(&d01_steering),
+            "mutation($i: RegisterLegalDocumentInput!) { registerLegalDocument(input: $i) { legalDocument { id } } }",
+            json!({ "i": { "number": "12/KH-BCĐ", "documentType": "PLAN", "issuer": "Ban Chỉ đạo huyện",
+                           "issuerUnitId": gid(NodeType::Unit, app.unit_uuid("ST.D01.BCD").await) } }),
+        )
+        .await;
+    assert_eq!(error_code(&own), None, "{own}");
 }

@@ -114,18 +114,25 @@ fn line(field: &str, value: Option<&str>, required: bool) -> AppResult<Option<St
     }
 }
 
-/// Only ADMIN and STEERING keep the registry; an issuing unit must lie in their scope.
+/// Only ADMIN and STEERING keep the registry. A document issued by a unit of the tree is kept
+/// by those whose scope holds that unit; one issued outside it (a law, a central decree) is
+/// everyone's basis, so only ADMIN or STEERING of the root (the province) keeps it.
 async fn require_registrar(
     db: &impl ConnectionTrait,
     caller: &Caller,
     issuer_unit: Option<Uuid>,
 ) -> AppResult<()> {
     caller.require_any(authz::STEERING)?;
-    if let Some(unit) = issuer_unit {
-        load_unit(db, "input.issuerUnitId", unit).await?;
-        authz::require(db, caller, authz::STEERING, unit).await?;
+    match issuer_unit {
+        Some(unit) => {
+            load_unit(db, "input.issuerUnitId", unit).await?;
+            authz::require(db, caller, authz::STEERING, unit).await
+        }
+        None if super::power::holds_at_root(db, caller, authz::STEERING).await? => Ok(()),
+        None => Err(AppError::forbidden(
+            "documents issued outside the province's units are kept by its steering committee",
+        )),
     }
-    Ok(())
 }
 
 /// `CONFLICT` naming the document that already has `key`, unless it is `except`.
@@ -464,6 +471,9 @@ pub async fn add_relation(
         Box::pin(async move {
             let from = load_document(txn, Some("input.fromId"), new.from).await?;
             let to = load_document(txn, Some("input.toId"), new.to).await?;
+            // A relation changes the status of both ends for everyone who cites them.
+            require_registrar(txn, &actor.caller, from.issuer_unit_id).await?;
+            require_registrar(txn, &actor.caller, to.issuer_unit_id).await?;
             let duplicate = document_relation::Entity::find()
                 .filter(document_relation::Column::FromDocumentId.eq(from.id))
                 .filter(document_relation::Column::ToDocumentId.eq(to.id))
@@ -539,6 +549,10 @@ pub async fn remove_relation(
                 .one(txn)
                 .await?
                 .ok_or(AppError::NotFound("document relation"))?;
+            for end in [relation.from_document_id, relation.to_document_id] {
+                let document = load_document(txn, None, end).await?;
+                require_registrar(txn, &actor.caller, document.issuer_unit_id).await?;
+            }
             relation.clone().delete(txn).await?;
             let target = refresh_status(txn, relation.to_document_id).await?;
             audit::record(

@@ -85,7 +85,17 @@ pub async fn require_covers(
 /// Whether the caller is an ADMIN of a root unit (one without a parent today): the only
 /// principal whose power has no bound, so the only one that sees records tied to no unit.
 pub async fn is_global_admin(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<bool> {
-    let scopes = caller.scopes_for(&[Role::Admin]);
+    holds_at_root(db, caller, &[Role::Admin]).await
+}
+
+/// Whether the caller holds one of `roles` over a root unit (one without a parent today): what
+/// changes records that belong to no unit of the tree (a national decree's relations) needs.
+pub async fn holds_at_root(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    roles: &[Role],
+) -> AppResult<bool> {
+    let scopes = caller.scopes_for(roles);
     if scopes.is_empty() {
         return Ok(false);
     }
@@ -107,7 +117,7 @@ pub async fn is_global_admin(db: &impl ConnectionTrait, caller: &Caller) -> AppR
     }
     // A database without unit versions (written before they existed) keeps the parent on the unit.
     Ok(unit::Entity::find()
-        .filter(unit::Column::Id.is_in(caller.scopes_for(&[Role::Admin])))
+        .filter(unit::Column::Id.is_in(caller.scopes_for(roles)))
         .filter(unit::Column::ParentId.is_null())
         .one(db)
         .await?

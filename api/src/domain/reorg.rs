@@ -139,6 +139,18 @@ fn check_shape(new: &NewReorg) -> AppResult<()> {
     }
 }
 
+/// A unit without a parent is a root, and a grant there holds the whole tree's power (grants
+/// follow a merge onto its new unit): only the steering of a root makes one.
+async fn require_root_steering(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<()> {
+    if super::power::holds_at_root(db, &actor.caller, authz::STEERING).await? {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "only the steering of a root unit makes a unit without a parent",
+        ))
+    }
+}
+
 /// Applies `new` in one transaction.
 pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applied> {
     check_shape(&new)?;
@@ -187,6 +199,11 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
                 touched.push(("parentId", p));
             }
             actor.caller.require_any(authz::STEERING)?;
+            // A unit without a parent is a root, and whoever holds a grant there holds the whole
+            // tree's power: only the steering of a root creates or moves one to the top.
+            if matches!(new.revision.parent, Some(None)) {
+                require_root_steering(txn, &actor).await?;
+            }
             let mut loaded: HashMap<Uuid, unit::Model> = HashMap::new();
             for (field, id) in &touched {
                 let u = load_unit(txn, field, *id).await?;
@@ -243,6 +260,9 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
                     Some(p) => Some(p),
                     None => preds.first().and_then(|p| p.parent_id),
                 };
+                if parent.is_none() {
+                    require_root_steering(txn, &actor).await?;
+                }
                 let created = units::create(
                     txn,
                     NewUnit {

@@ -9,16 +9,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{
-    auth::{Caller, caller::Grant},
-    domain::{
-        audit::Actor,
-        legal::{self, NewDocument},
-        lineage::Revision,
-        reorg::{self, NewReorg, SuccessorUnit},
-        units::{self, NewUnit},
-        write::Writer,
-    },
+use crate::domain::{
+    legal::{self, NewDocument},
+    lineage::Revision,
+    reorg::{self, NewReorg, SuccessorUnit},
+    units::{self, NewUnit},
+    write::Writer,
 };
 
 /// The 2025 reorganisation of Sóc Trăng (research §3.7).
@@ -197,7 +193,9 @@ async fn load(db: &DatabaseConnection, file: &ScenarioFile) -> anyhow::Result<Sc
             continue;
         }
         let new = resolve(db, event).await?;
-        let actor = system_actor(db).await?;
+        let actor = crate::domain::audit::command_line(db)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
         reorg::apply(&writer, &actor, new)
             .await
             .map_err(|e| anyhow!("event {}: {}", event.code, e.message()))?;
@@ -264,28 +262,5 @@ async fn resolve(db: &DatabaseConnection, event: &ScenarioEvent) -> anyhow::Resu
         transferred: Vec::new(),
         children_to,
         routing: Vec::new(),
-    })
-}
-
-/// The command line acts as no one, with ADMIN over every root of the tree.
-async fn system_actor(db: &DatabaseConnection) -> anyhow::Result<Actor> {
-    let roots: Vec<Uuid> = entity::unit::Entity::find()
-        .filter(entity::unit::Column::ParentId.is_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
-    Ok(Actor {
-        caller: Caller::system(
-            roots
-                .into_iter()
-                .map(|scope_unit_id| Grant {
-                    role: entity::Role::Admin,
-                    scope_unit_id,
-                })
-                .collect(),
-        ),
-        request_id: None,
     })
 }
