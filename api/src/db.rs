@@ -9,7 +9,8 @@ use std::{
 };
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
     sea_query::{PostgresQueryBuilder, QueryBuilder},
 };
 use sea_orm_migration::MigratorTrait;
@@ -127,6 +128,23 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 
 pub fn is_sqlite(db: &impl ConnectionTrait) -> bool {
     db.get_database_backend() == DbBackend::Sqlite
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`IMMEDIATE`), so it waits out another writer (the server's, or another process's) for the
+/// busy timeout; a deferred one that has read fails at its first write with "database is
+/// locked" when another writer got in between. `domain::write::Writer` does the same for
+/// requests.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    if is_sqlite(db) {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
+    }
 }
 
 #[cfg(test)]

@@ -76,10 +76,195 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         if is_unavailable(&err) {
             Self::Unavailable(std::sync::Arc::new(err.into()))
+        } else if let Some(rule) = unique_violation(&err) {
+            // The domain checks these rules first for a friendlier message; the index is what
+            // holds when two requests pass that check at once (PostgreSQL).
+            tracing::info!(rule = rule.index, "unique rule refused a write");
+            Self::Conflict(rule.message.into())
         } else {
             Self::Internal(std::sync::Arc::new(err.into()))
         }
     }
+}
+
+/// A "one X per Y" rule a unique index keeps, and what the client reads when a write breaks it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UniqueRule {
+    /// The index name (`migration/`), which PostgreSQL reports.
+    pub index: &'static str,
+    /// Its columns as SQLite reports them (`table.column, …`); SQLite does not name the index.
+    pub columns: &'static str,
+    pub message: &'static str,
+}
+
+const fn rule(index: &'static str, columns: &'static str, message: &'static str) -> UniqueRule {
+    UniqueRule {
+        index,
+        columns,
+        message,
+    }
+}
+
+/// Every unique index of the schema. A violation of one that is missing here still answers
+/// `CONFLICT`, with [`DUPLICATE`].
+pub const UNIQUE_RULES: &[UniqueRule] = &[
+    rule(
+        "uq_reports_obligation_first",
+        "reports.obligation_id",
+        "a report for this obligation exists; edit it or correct it",
+    ),
+    rule(
+        "uq_reports_previous_id",
+        "reports.previous_id",
+        "a correction of this report exists already",
+    ),
+    rule(
+        "uq_assignments_task_lead",
+        "assignments.task_id",
+        "the task already has a lead unit",
+    ),
+    rule(
+        "uq_assignments_task_id_unit_id",
+        "assignments.task_id, assignments.unit_id",
+        "the task is already assigned to this unit",
+    ),
+    rule(
+        "uq_plans_issuing_unit_id_number",
+        "plans.issuing_unit_id, plans.number",
+        "this unit already issued a plan with this number",
+    ),
+    rule(
+        "uq_plans_parent_plan_id_issuing_unit_id",
+        "plans.parent_plan_id, plans.issuing_unit_id",
+        "the unit has already derived its plan",
+    ),
+    rule(
+        "uq_plan_recipients_derived_plan_id",
+        "plan_recipients.derived_plan_id",
+        "the unit has already derived its plan",
+    ),
+    rule(
+        "uq_plan_recipients_plan_id_unit_id",
+        "plan_recipients.plan_id, plan_recipients.unit_id",
+        "the unit is already a recipient",
+    ),
+    rule(
+        "uq_role_grants_user_id_role_scope_unit_id",
+        "role_grants.user_id, role_grants.role, role_grants.scope_unit_id",
+        "this grant exists already",
+    ),
+    rule(
+        "uq_role_grants_api_client_id_role_scope_unit_id",
+        "role_grants.api_client_id, role_grants.role, role_grants.scope_unit_id",
+        "this grant exists already",
+    ),
+    rule(
+        "uq_users_username",
+        "users.username",
+        "this username is taken",
+    ),
+    rule(
+        "uq_api_clients_client_id",
+        "api_clients.client_id",
+        "this client id is taken; try again",
+    ),
+    rule(
+        "uq_units_code",
+        "units.code",
+        "a unit with this code exists already",
+    ),
+    rule(
+        "uq_legal_documents_dedupe_key",
+        "legal_documents.dedupe_key",
+        "this number identifies a document already registered",
+    ),
+    rule(
+        "uq_document_relations_from_document_id_to_document_id_kind",
+        "document_relations.from_document_id, document_relations.to_document_id, \
+         document_relations.kind",
+        "this relation between the two documents is already recorded",
+    ),
+    rule(
+        "uq_tasks_plan_id_code",
+        "tasks.plan_id, tasks.code",
+        "the plan already has a task with this code",
+    ),
+    rule(
+        "uq_task_legal_references_task_id_document_id",
+        "task_legal_references.task_id, task_legal_references.document_id",
+        "the task already cites this document",
+    ),
+    rule(
+        "uq_report_obligations_schedule_id_unit_id",
+        "report_obligations.schedule_id, report_obligations.unit_id",
+        "the unit already has an obligation under this schedule",
+    ),
+    rule(
+        "uq_report_task_progress_report_id_task_id",
+        "report_task_progress.report_id, report_task_progress.task_id",
+        "the report already has progress for this task",
+    ),
+    rule(
+        "uq_indicators_code",
+        "indicators.code",
+        "an indicator with this code exists already",
+    ),
+    rule(
+        "uq_indicator_values_report_id_indicator_id",
+        "indicator_values.report_id, indicator_values.indicator_id",
+        "the report already has a value for this indicator",
+    ),
+    rule(
+        "uq_refresh_tokens_token_hash",
+        "refresh_tokens.token_hash",
+        "this token is already in use",
+    ),
+    rule(
+        "uq_idempotency_keys_principal_id_key",
+        "idempotency_keys.principal_id, idempotency_keys.key",
+        "this idempotency key is already in use",
+    ),
+    rule(
+        "uq_reorg_events_code",
+        "reorg_events.code",
+        "a reorganisation with this code exists already",
+    ),
+    rule(
+        "uq_reorg_event_units_event_id_unit_id_role",
+        "reorg_event_units.event_id, reorg_event_units.unit_id, reorg_event_units.role",
+        "the unit is already part of this reorganisation in this role",
+    ),
+];
+
+/// What a broken unique rule not listed in [`UNIQUE_RULES`] answers.
+pub const DUPLICATE: UniqueRule = rule("", "", "this would duplicate an existing record");
+
+/// The rule `err` broke, if it is a unique violation (PostgreSQL 23505, SQLite
+/// `SQLITE_CONSTRAINT_UNIQUE`/`PRIMARYKEY`).
+pub fn unique_violation(err: &sea_orm::DbErr) -> Option<&'static UniqueRule> {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::error::ErrorKind};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = e.as_ref() else {
+        return None;
+    };
+    if !matches!(db.kind(), ErrorKind::UniqueViolation) {
+        return None;
+    }
+    let found = match db.constraint() {
+        Some(index) => UNIQUE_RULES.iter().find(|r| r.index == index),
+        None => {
+            // SQLite: "UNIQUE constraint failed: table.a, table.b".
+            let message = db.message();
+            let columns = message
+                .split_once("failed: ")
+                .map_or(message, |(_, columns)| columns);
+            UNIQUE_RULES.iter().find(|r| r.columns == columns)
+        }
+    };
+    Some(found.unwrap_or(&DUPLICATE))
 }
 
 /// Whether `err` says the database could not be reached, rather than that a statement failed:
@@ -172,5 +357,59 @@ mod tests {
             "INTERNAL"
         );
         assert_eq!(code(DbErr::Custom("bug".into())), "INTERNAL");
+    }
+
+    /// Every unique index of the migrated schema has its rule, under the name PostgreSQL
+    /// reports and with the columns SQLite reports, so no violation falls back to the generic
+    /// message; and a real SQLite violation maps to its rule's `CONFLICT`.
+    #[tokio::test]
+    async fn every_unique_index_has_its_rule() {
+        use migration::MigratorTrait;
+        use sea_orm::{ConnectionTrait, Database, Statement};
+
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        migration::Migrator::up(&db, None).await.unwrap();
+        let indexes = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT m.name AS name, m.tbl_name AS tbl, group_concat(i.name, ',') AS cols \
+                 FROM sqlite_master m, pragma_index_info(m.name) i \
+                 WHERE m.type = 'index' AND m.name LIKE 'uq\\_%' ESCAPE '\\' \
+                 GROUP BY m.name ORDER BY m.name",
+            ))
+            .await
+            .unwrap();
+        assert!(
+            indexes.len() >= 20,
+            "unique indexes found: {}",
+            indexes.len()
+        );
+        for row in indexes {
+            let name: String = row.try_get("", "name").unwrap();
+            let table: String = row.try_get("", "tbl").unwrap();
+            let columns: String = row.try_get("", "cols").unwrap();
+            let rule = super::UNIQUE_RULES
+                .iter()
+                .find(|r| r.index == name)
+                .unwrap_or_else(|| panic!("no rule for {name}"));
+            let expected: Vec<String> =
+                columns.split(',').map(|c| format!("{table}.{c}")).collect();
+            assert_eq!(rule.columns, expected.join(", "), "{name}");
+        }
+
+        let grant = |id: &str| {
+            format!(
+                "INSERT INTO role_grants (id, user_id, role, scope_unit_id, created_at) \
+                 VALUES ('{id}', 'u', 'VIEWER', 's', '2024-01-01')"
+            )
+        };
+        db.execute_unprepared("PRAGMA foreign_keys = OFF")
+            .await
+            .unwrap();
+        db.execute_unprepared(&grant("a")).await.unwrap();
+        let err = db.execute_unprepared(&grant("b")).await.unwrap_err();
+        let mapped = AppError::from(err);
+        assert_eq!(mapped.code(), "CONFLICT");
+        assert_eq!(mapped.message(), "this grant exists already");
     }
 }

@@ -58,25 +58,56 @@ pub enum Message {
     Access(AccessChanged),
 }
 
-/// Fan-out of messages to this instance's subscribers and connections.
+/// Fan-out of messages to this instance's subscriptions and connections.
 #[derive(Clone)]
 pub struct EventBus {
+    /// Changes and access notices in one order, for subscriptions: a notice is handled before
+    /// any change sent after it.
     local: broadcast::Sender<Message>,
+    /// Access notices alone, for WebSocket connections (so `listeners` counts subscriptions).
+    access: broadcast::Sender<AccessChanged>,
     db: DatabaseConnection,
 }
 
+/// Hands a message to this instance's receivers. No receiver is not an error: nobody listens.
+fn deliver(
+    local: &broadcast::Sender<Message>,
+    access: &broadcast::Sender<AccessChanged>,
+    message: Message,
+) {
+    if let Message::Access(notice) = &message {
+        let _ = access.send(*notice);
+    }
+    let _ = local.send(message);
+}
+
 impl EventBus {
-    /// A bus over `db`; on PostgreSQL also starts listening on `url` for every instance's events.
-    pub fn start(db: DatabaseConnection, url: &str) -> Self {
+    /// A bus over `db`; on PostgreSQL also listens on `url` for every instance's events. The
+    /// first `LISTEN` is done before this returns, so no event published once the server
+    /// serves is missed by its subscribers; later reconnections happen in the background.
+    pub async fn start(db: DatabaseConnection, url: &str) -> Self {
         let (local, _) = broadcast::channel(BUFFER);
+        let (access, _) = broadcast::channel(BUFFER);
         if db.get_database_backend() == DbBackend::Postgres {
-            tokio::spawn(listen(url.to_owned(), local.clone()));
+            let first = connect_listener(url).await;
+            tokio::spawn(relay(url.to_owned(), first, local.clone(), access.clone()));
         }
-        Self { local, db }
+        Self { local, access, db }
     }
 
+    /// Changes and access notices, in the order they were published.
     pub fn subscribe(&self) -> broadcast::Receiver<Message> {
         self.local.subscribe()
+    }
+
+    /// Access notices only.
+    pub fn subscribe_access(&self) -> broadcast::Receiver<AccessChanged> {
+        self.access.subscribe()
+    }
+
+    /// Subscriptions registered for events now: each hears every event published from here on.
+    pub fn listeners(&self) -> usize {
+        self.local.receiver_count()
     }
 
     /// Publishes a committed change. Failures are logged, never returned: the change itself
@@ -111,39 +142,55 @@ impl EventBus {
                 tracing::warn!(error = %err, "publishing an event failed");
             }
         } else {
-            // No receiver is not an error: nobody is subscribed.
-            let _ = self.local.send(message);
+            deliver(&self.local, &self.access, message);
+        }
+    }
+}
+
+/// A connection that is `LISTEN`ing on the events channel, or `None` (logged) when PostgreSQL
+/// cannot be reached.
+async fn connect_listener(url: &str) -> Option<sea_orm::sqlx::postgres::PgListener> {
+    use sea_orm::sqlx::postgres::PgListener;
+    match PgListener::connect(url).await {
+        Ok(mut listener) => match listener.listen(CHANNEL).await {
+            Ok(()) => Some(listener),
+            Err(err) => {
+                tracing::warn!(error = %err, "LISTEN failed");
+                None
+            }
+        },
+        Err(err) => {
+            tracing::warn!(error = %err, "event listener cannot connect");
+            None
         }
     }
 }
 
 /// Relays PostgreSQL notifications to local subscribers, reconnecting after failures.
-async fn listen(url: String, local: broadcast::Sender<Message>) {
-    use sea_orm::sqlx::postgres::PgListener;
+async fn relay(
+    url: String,
+    mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
+    local: broadcast::Sender<Message>,
+    access: broadcast::Sender<AccessChanged>,
+) {
     loop {
-        match PgListener::connect(&url).await {
-            Ok(mut listener) => {
-                if let Err(err) = listener.listen(CHANNEL).await {
-                    tracing::warn!(error = %err, "LISTEN failed");
-                } else {
-                    loop {
-                        match listener.recv().await {
-                            Ok(n) => {
-                                if let Ok(message) = serde_json::from_str::<Message>(n.payload()) {
-                                    let _ = local.send(message);
-                                }
-                            }
-                            Err(err) => {
-                                tracing::warn!(error = %err, "event listener lost its connection");
-                                break;
-                            }
+        if let Some(mut connected) = listener.take() {
+            loop {
+                match connected.recv().await {
+                    Ok(n) => {
+                        if let Ok(message) = serde_json::from_str::<Message>(n.payload()) {
+                            deliver(&local, &access, message);
                         }
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "event listener lost its connection");
+                        break;
                     }
                 }
             }
-            Err(err) => tracing::warn!(error = %err, "event listener cannot connect"),
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
+        listener = connect_listener(&url).await;
     }
 }
 

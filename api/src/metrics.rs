@@ -94,7 +94,7 @@ impl Metrics {
         .unwrap_or_else(unreachable_metric);
         let subscriptions = IntGauge::new(
             "graphql_subscriptions_active",
-            "GraphQL subscriptions currently streaming.",
+            "GraphQL subscriptions listening for changes, read at scrape time.",
         )
         .unwrap_or_else(unreachable_metric);
         let pool = IntGaugeVec::new(
@@ -169,20 +169,18 @@ impl Metrics {
     }
 
     /// Counts an open WebSocket until the returned guard is dropped.
-    pub fn socket(&self) -> SubscriptionGuard {
+    pub fn socket(&self) -> SocketGuard {
         self.inner.sockets.inc();
-        SubscriptionGuard(self.inner.sockets.clone())
+        SocketGuard(self.inner.sockets.clone())
     }
 
-    /// Counts a subscription until the returned guard is dropped.
-    pub fn subscription(&self) -> SubscriptionGuard {
-        self.inner.subscriptions.inc();
-        SubscriptionGuard(self.inner.subscriptions.clone())
-    }
-
-    /// The text exposition of every metric, with the pool and the statement count (kept by
-    /// `db::count_statements`) read now.
-    pub fn render(&self, db: &DatabaseConnection, statements: u64) -> String {
+    /// The text exposition of every metric, with the pool, the statement count (kept by
+    /// `db::count_statements`) and the subscriptions listening for events
+    /// (`events::EventBus::listeners`) read now.
+    pub fn render(&self, db: &DatabaseConnection, statements: u64, subscriptions: usize) -> String {
+        self.inner
+            .subscriptions
+            .set(i64::try_from(subscriptions).unwrap_or(i64::MAX));
         let counted = self.inner.statements.get();
         self.inner
             .statements
@@ -220,15 +218,6 @@ impl Metrics {
     }
 }
 
-/// Keeps one subscription counted while it lives.
-pub struct SubscriptionGuard(IntGauge);
-
-impl Drop for SubscriptionGuard {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
-
 /// Whether `name` is a GraphQL name of sensible length (anything else is `anonymous`).
 fn is_label_safe(name: &str) -> bool {
     let mut chars = name.chars();
@@ -251,6 +240,15 @@ fn pool_use(db: &DatabaseConnection) -> Option<(u32, usize)> {
             Some((pool.size(), pool.num_idle()))
         }
         _ => None,
+    }
+}
+
+/// Keeps an open WebSocket counted until dropped.
+pub struct SocketGuard(IntGauge);
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 
@@ -277,15 +275,16 @@ mod tests {
         assert_eq!(m.operation_label(Some("Dashboard")), "Dashboard");
     }
 
-    #[test]
-    fn subscriptions_are_counted_while_they_live() {
+    #[tokio::test]
+    async fn subscriptions_are_read_at_scrape_time() {
         let m = Metrics::new();
-        let a = m.subscription();
-        let b = m.subscription();
-        assert_eq!(m.inner.subscriptions.get(), 2);
-        drop(a);
-        assert_eq!(m.inner.subscriptions.get(), 1);
-        drop(b);
-        assert_eq!(m.inner.subscriptions.get(), 0);
+        let db = sea_orm::Database::connect("sqlite::memory:")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = m.render(&db, 0, 2);
+        assert!(
+            text.contains("qcdc_graphql_subscriptions_active 2"),
+            "{text}"
+        );
     }
 }

@@ -32,7 +32,8 @@ pub struct AppState {
     pub metrics_access: MetricsAccess,
     /// Set once shutdown has begun: `/readyz` says so and connections close after a response.
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    /// Change events and access notices (WebSockets follow their principal's).
+    /// Change events and access notices: WebSockets follow their principal's; `/metrics`
+    /// counts the listening subscriptions.
     pub events: crate::events::EventBus,
     /// Documents kept for automatic persisted queries.
     pub persisted: std::sync::Arc<http::persisted::PersistedQueries>,
@@ -181,7 +182,7 @@ impl Application {
         // Registered before any other clone, so every request's clone counts into it.
         let statements = db::count_statements(&mut conn);
         let keys = config.token_keys()?;
-        let events = crate::events::EventBus::start(background.clone(), &config.database_url);
+        let events = crate::events::EventBus::start(background.clone(), &config.database_url).await;
         let writer = crate::domain::write::Writer::new(conn.clone());
         http::idempotency::spawn_sweeper(
             background.clone(),

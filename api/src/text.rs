@@ -6,10 +6,79 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::error::{AppError, AppResult};
+
 /// Most search terms accepted from one query.
 pub const MAX_SEARCH_TERMS: usize = 8;
 /// Longest search term, in characters.
 pub const MAX_TERM_CHARS: usize = 64;
+
+/// Where a text goes, which decides the characters it may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Identifiers (codes, numbers, usernames, client names), names and titles: one line, and
+    /// nothing invisible that could make two look alike or reorder what is shown around them.
+    Line,
+    /// Long free text (report sections, descriptions, notes, comments): line breaks and tabs
+    /// are text here; zero-width joiners belong to some scripts and emoji.
+    Block,
+    /// Anything else a client sends (search terms, filters, passwords, tokens): only what no
+    /// text needs and a database may refuse or misread.
+    Any,
+}
+
+/// Why `c` may not appear in text of `shape`, or `None` when it may.
+///
+/// Refused everywhere: NUL and every other C0 and C1 control (except tab and line breaks in
+/// [`Shape::Block`] and [`Shape::Any`]), and the bidirectional overrides, embeddings,
+/// isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), which make
+/// text display in an order other than the one stored. [`Shape::Line`] also refuses tabs, line
+/// and paragraph breaks and zero-width characters (U+200B–U+200D, U+2060–U+2064, U+FEFF).
+pub fn refusal(c: char, shape: Shape) -> Option<&'static str> {
+    match c {
+        '\t' | '\n' | '\r' | '\u{2028}' | '\u{2029}' => {
+            (shape == Shape::Line).then_some("line breaks or tabs")
+        }
+        c if c.is_control() => Some("control characters"),
+        '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{061C}' => Some("bidirectional formatting characters"),
+        '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' if shape == Shape::Line => {
+            Some("zero-width characters")
+        }
+        _ => None,
+    }
+}
+
+/// `BAD_USER_INPUT` on `field` if `raw` holds a character [`refusal`] refuses for `shape`.
+pub fn check(field: &str, raw: &str, shape: Shape) -> AppResult<()> {
+    match raw
+        .chars()
+        .find_map(|c| refusal(c, shape).map(|why| (c, why)))
+    {
+        None => Ok(()),
+        Some((c, why)) => Err(AppError::bad_input(
+            field,
+            format!("must not contain {why} (found U+{:04X})", u32::from(c)),
+        )),
+    }
+}
+
+/// The one way a single-line text (identifier, name, title) enters: refused if it holds
+/// characters a line may not ([`refusal`]), then [`clean`]ed.
+pub fn parse_line(field: &str, raw: &str) -> AppResult<String> {
+    check(field, raw, Shape::Line)?;
+    Ok(clean(raw))
+}
+
+/// The one way a long text (report section, description, note) enters: refused if it holds
+/// characters a block may not ([`refusal`]), then [`clean_multiline`]d.
+pub fn parse_block(field: &str, raw: &str) -> AppResult<String> {
+    check(field, raw, Shape::Block)?;
+    Ok(clean_multiline(raw))
+}
 
 /// NFC-normalises, repairs legacy `Ð`/`ð`, trims and collapses whitespace.
 pub fn clean(s: &str) -> String {
@@ -265,7 +334,7 @@ fn push_digit_run(out: &mut String, digits: &str) {
 }
 
 /// Like [`clean`] but keeps line breaks, for long texts (report sections, descriptions):
-/// NFC, legacy `Ð` mapped, `\r\n` folded to `\n`, trailing spaces trimmed.
+/// NFC, legacy `Ð` mapped, `\r\n` and a lone `\r` folded to `\n`, trailing spaces trimmed.
 pub fn clean_multiline(s: &str) -> String {
     let normalized: String = s
         .nfc()
@@ -277,6 +346,7 @@ pub fn clean_multiline(s: &str) -> String {
         .collect();
     normalized
         .replace("\r\n", "\n")
+        .replace('\r', "\n")
         .lines()
         .map(str::trim_end)
         .collect::<Vec<_>>()
@@ -288,6 +358,47 @@ pub fn clean_multiline(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_refuse_controls_bidi_and_invisible_characters() {
+        for bad in [
+            "A\u{0}B",
+            "A\u{7}",
+            "A\u{7F}",
+            "A\u{85}",
+            "A\u{9F}",
+            "A\tB",
+            "A\nB",
+            "A\u{2028}",
+            "\u{202E}A",
+            "\u{2066}A",
+            "A\u{200E}",
+            "A\u{200F}",
+            "A\u{61C}",
+            "A\u{200B}B",
+            "A\u{200D}",
+            "A\u{2060}",
+            "\u{FEFF}A",
+        ] {
+            let err = parse_line("input.code", bad).expect_err(bad);
+            assert_eq!(err.code(), "BAD_USER_INPUT", "{bad:?}");
+        }
+        assert_eq!(
+            parse_line("f", " Sóc  Trăng ").ok().as_deref(),
+            Some("Sóc Trăng")
+        );
+    }
+
+    #[test]
+    fn blocks_keep_line_breaks_and_joiners_but_refuse_controls_and_bidi() {
+        assert_eq!(
+            parse_block("f", "a\r\n\tb\rc\u{200D}").ok().as_deref(),
+            Some("a\n\tb\nc\u{200D}")
+        );
+        for bad in ["a\u{0}", "a\u{1B}[31m", "a\u{85}", "\u{202D}a", "a\u{2069}"] {
+            assert!(parse_block("f", bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn clean_makes_nfc_and_nfd_equal() {

@@ -69,6 +69,7 @@ async fn exercise(url: &str) {
     let tables: Vec<&str> = schema(backend).iter().map(|t| t.name).collect();
 
     upgrade_keeps_the_tree(&db).await;
+    duplicates_stop_the_invariant_indexes(&db).await;
 
     Migrator::up(&db, None).await.unwrap();
     assert_tables(&db, &tables, true).await;
@@ -160,6 +161,66 @@ async fn upgrade_keeps_the_tree(db: &DatabaseConnection) {
         .try_get::<i64>("", "n")
         .unwrap();
     assert_eq!(count, 3, "closure pairs restored in the first shape");
+    Migrator::down(db, None).await.unwrap();
+}
+
+/// A database holding duplicates the old check-then-insert races let through stops at the
+/// migration that adds the unique indexes, naming the rule, and migrates once they are gone.
+async fn duplicates_stop_the_invariant_indexes(db: &DatabaseConnection) {
+    let backend = db.get_database_backend();
+    let migrations = Migrator::get_migration_files().len() as u32;
+    Migrator::up(db, Some(migrations - 1)).await.unwrap();
+    let (unit, user) = (Uuid::now_v7(), Uuid::now_v7());
+    let sql = |postgres: &'static str| match backend {
+        DatabaseBackend::Postgres => postgres.to_owned(),
+        _ => postgres.replace('$', "?"),
+    };
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql("INSERT INTO units (id, code, name, kind, provenance, search_text, sort_key, \
+             created_at, updated_at) VALUES ($1, 'DUP', 'DUP', 'PROVINCE', 'USER', 'dup', 'dup', $2, $2)"),
+        [unit.into(), at(1).into()],
+    ))
+    .await
+    .unwrap();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql(
+            "INSERT INTO users (id, username, display_name, password_hash, created_at, \
+             updated_at) VALUES ($1, 'dup', 'Dup', 'x', $2, $2)",
+        ),
+        [user.into(), at(1).into()],
+    ))
+    .await
+    .unwrap();
+    let twin = Uuid::now_v7();
+    for id in [Uuid::now_v7(), twin] {
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql(
+                "INSERT INTO role_grants (id, user_id, role, scope_unit_id, created_at) \
+                 VALUES ($1, $2, 'VIEWER', $3, $4)",
+            ),
+            [id.into(), user.into(), unit.into(), at(1).into()],
+        ))
+        .await
+        .unwrap();
+    }
+    let refused = Migrator::up(db, None)
+        .await
+        .expect_err("duplicates migrated");
+    assert!(
+        format!("{refused}").contains("uq_role_grants_user_id_role_scope_unit_id"),
+        "{refused}"
+    );
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        sql("DELETE FROM role_grants WHERE id = $1"),
+        [twin.into()],
+    ))
+    .await
+    .unwrap();
+    Migrator::up(db, None).await.unwrap();
     Migrator::down(db, None).await.unwrap();
 }
 
@@ -585,6 +646,24 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
     };
     let first_report = roundtrip!(db, report, report(None, 1));
     roundtrip!(db, report, report(Some(first_report.id), 2));
+    // The invariant indexes: one report chain per obligation, one correction per report.
+    for (previous, revision, what) in [
+        (None, 1, "a second report for one obligation"),
+        (
+            Some(first_report.id),
+            3,
+            "a second correction of one report",
+        ),
+    ] {
+        assert!(
+            entity::report::ActiveModel::from(report(previous, revision))
+                .reset_all()
+                .insert(db)
+                .await
+                .is_err(),
+            "{what} accepted"
+        );
+    }
     roundtrip!(
         db,
         report_task_progress,
@@ -631,7 +710,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         }
     );
     for (user_id, api_client_id) in [(Some(user.id), None), (None, Some(client.id))] {
-        roundtrip!(
+        let grant = roundtrip!(
             db,
             role_grant,
             entity::role_grant::Model {
@@ -644,6 +723,18 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
                 reorg_event_id: None,
                 created_at: at(1),
             }
+        );
+        let twin = entity::role_grant::Model {
+            id: Uuid::now_v7(),
+            ..grant
+        };
+        assert!(
+            entity::role_grant::ActiveModel::from(twin)
+                .reset_all()
+                .insert(db)
+                .await
+                .is_err(),
+            "the same grant twice accepted"
         );
     }
     roundtrip!(

@@ -47,6 +47,36 @@ pub async fn next_json(ws: &mut Socket) -> Option<Value> {
     }
 }
 
+/// Waits until `n` subscriptions on the server at `base` listen for changes. The protocol
+/// acknowledges no `subscribe`, so a change made before the server has registered one would
+/// go unheard; the server's gauge says when it has.
+pub async fn listening(base: &str, n: usize) {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let now = text
+            .lines()
+            .find_map(|l| l.strip_prefix("qcdc_graphql_subscriptions_active "))
+            .and_then(|v| v.trim().parse::<f64>().ok());
+        if now == Some(n as f64) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{n} subscriptions never listened (gauge {now:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 pub async fn subscribe(ws: &mut Socket, query: &str) {
     let msg = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
     ws.send(Message::text(msg.to_string())).await.unwrap();
@@ -147,8 +177,7 @@ async fn subscribers_see_changes_in_their_scope_only(app: &TestApp) {
     let mut district2 = open(&app.base, &reporter2).await.unwrap();
     subscribe(&mut province, WATCH).await;
     subscribe(&mut district2, WATCH).await;
-    // Let both subscriptions register before the first change.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    listening(&app.base, 2).await;
 
     submit(&app.base, &app.client, &reporter1, &ob1).await;
     submit(&app.base, &app.client, &reporter2, &ob2).await;
@@ -228,7 +257,7 @@ async fn plan_activity_and_notifications_follow_assignments_and_returns(app: &Te
         "subscription { notifications { kind status unit { code } } }",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    listening(&app.base, 2).await;
 
     // Assigning the task tells the plan's followers and the assigned district.
     let a = gql(
@@ -291,7 +320,7 @@ async fn a_unit_is_told_when_a_plan_it_must_derive_is_overdue(app: &TestApp) {
         "subscription { notifications { kind status unit { code } planId } }",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    listening(&app.base, 1).await;
 
     // A plan whose recipient (district 1's committee) was due yesterday.
     let unit = |code: &str| {
@@ -390,7 +419,7 @@ async fn events_cross_instances_on_postgres() {
 
     let mut on_b = open(&base_b, &steering_b).await.unwrap();
     subscribe(&mut on_b, WATCH).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    listening(&base_b, 1).await;
     submit(&base_a, &client, &reporter_a, &ob1).await;
     let event = next_json(&mut on_b)
         .await

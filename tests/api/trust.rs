@@ -802,6 +802,7 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
         .await;
     assert_eq!(error_code(&moved), None, "{moved}");
     let new = submitted_report(&setup, app, &moving).await;
+    let (new_plan, _) = setup.plan(app, &moving, None).await;
 
     const READ: &str = "query($id: ID!) { report(id: $id) { id } }";
     let sees = |token: String, report: Uuid| async move {
@@ -827,6 +828,22 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
         !listed.to_string().contains(&gid(NodeType::Report, new.id)),
         "{listed}"
     );
+    // Its later plans (and their tasks) go with it too.
+    const PLAN: &str = "query($id: ID!) { plan(id: $id) { id } }";
+    let plan_of = |token: String| async move {
+        app.data(
+            &token,
+            PLAN,
+            json!({ "id": gid(NodeType::Plan, new_plan.id) }),
+        )
+        .await["plan"]
+            .is_null()
+    };
+    assert!(
+        plan_of(old_viewer.clone()).await,
+        "a moved unit's new plan left the old district"
+    );
+    assert!(!plan_of(new_viewer.clone()).await);
     // Nor are its totals the old district's to read now.
     let rollup = app
         .gql(

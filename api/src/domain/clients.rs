@@ -63,7 +63,7 @@ pub async fn create(
     name: &str,
     grants: &[(Role, Uuid)],
 ) -> AppResult<Credentials> {
-    let name = crate::text::clean(name);
+    let name = crate::text::parse_line("input.name", name)?;
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::bad_input(
             "input.name",
@@ -90,7 +90,11 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    for (role, scope) in grants {
+    // The same grant listed twice is one grant (the database keeps one per holder).
+    for (i, (role, scope)) in grants.iter().enumerate() {
+        if grants[..i].contains(&(*role, *scope)) {
+            continue;
+        }
         role_grant::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(None),

@@ -89,7 +89,7 @@ pub struct NewRelation {
 
 /// A number, cleaned and non-empty.
 fn number(field: &str, value: &str) -> AppResult<String> {
-    let cleaned = text::clean(value);
+    let cleaned = text::parse_line(field, value)?;
     if cleaned.is_empty() {
         return Err(AppError::bad_input(field, "must not be empty"));
     }
@@ -104,7 +104,10 @@ fn number(field: &str, value: &str) -> AppResult<String> {
 
 /// One line of text, cleaned; `required` refuses an empty one, otherwise empty is `None`.
 fn line(field: &str, value: Option<&str>, required: bool) -> AppResult<Option<String>> {
-    let cleaned = value.map(text::clean).filter(|v| !v.is_empty());
+    let cleaned = value
+        .map(|v| text::parse_line(field, v))
+        .transpose()?
+        .filter(|v| !v.is_empty());
     match &cleaned {
         None if required => Err(AppError::bad_input(field, "must not be empty")),
         Some(v) if v.chars().count() > MAX_LINE => {
@@ -193,7 +196,15 @@ pub async fn register_document(
             require_registrar(txn, &actor.caller, new.issuer_unit_id).await?;
             let cols = legal::number_columns(&new.number, new.issued_on, new.party_term.as_deref());
             refuse_duplicate(txn, &cols.dedupe_key, None).await?;
-            let (created, _) = legal::register(txn, new).await?;
+            let (created, inserted) = legal::register(txn, new).await?;
+            // Another registration of the same identity committed since the check above:
+            // `legal::register` hands back that document, which is not this caller's.
+            if !inserted {
+                return Err(AppError::Conflict(format!(
+                    "this number identifies the document already registered as {}",
+                    created.number
+                )));
+            }
             audit::record(
                 txn,
                 &actor,

@@ -22,9 +22,10 @@ use crate::{
     text,
 };
 
-/// A non-empty, cleaned title, or `BAD_USER_INPUT` on `field`.
+/// A non-empty single-line text (title, code, number), parsed by [`text::parse_line`], or
+/// `BAD_USER_INPUT` on `field`.
 pub fn required_text(field: &str, value: &str) -> AppResult<String> {
-    let cleaned = text::clean(value);
+    let cleaned = text::parse_line(field, value)?;
     if cleaned.is_empty() {
         return Err(AppError::bad_input(field, "must not be empty"));
     }
@@ -34,10 +35,10 @@ pub fn required_text(field: &str, value: &str) -> AppResult<String> {
     Ok(cleaned)
 }
 
-/// Optional long text, cleaned; empty becomes `None`.
+/// Optional long text, parsed by [`text::parse_block`]; empty becomes `None`.
 pub fn optional_text(field: &str, value: Option<&str>) -> AppResult<Option<String>> {
     let Some(v) = value else { return Ok(None) };
-    let cleaned = text::clean_multiline(v);
+    let cleaned = text::parse_block(field, v)?;
     if cleaned.chars().count() > 50_000 {
         return Err(AppError::bad_input(
             field,

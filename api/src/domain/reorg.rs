@@ -23,7 +23,10 @@ use super::{
     units::{self, NewUnit},
     write::Writer,
 };
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    text,
+};
 
 impl super::page::Keyed for reorg_event::Model {
     fn sort_key(&self) -> &str {
@@ -90,6 +93,41 @@ fn bad(field: &str, message: impl Into<String>) -> AppError {
     AppError::bad_input(field, message)
 }
 
+/// Codes and names of the event, its new units and a renamed unit, each through
+/// [`text::parse_line`]: what is stored and compared is the parsed form.
+fn parse_text(mut new: NewReorg) -> AppResult<NewReorg> {
+    let line = |field: &str, value: &str| -> AppResult<String> {
+        let parsed = text::parse_line(field, value)?;
+        if parsed.is_empty() {
+            return Err(bad(field, "must not be empty"));
+        }
+        if parsed.chars().count() > 2_000 {
+            return Err(bad(field, "is limited to 2,000 characters"));
+        }
+        Ok(parsed)
+    };
+    let optional = |field: &str, value: Option<String>| -> AppResult<Option<String>> {
+        value
+            .map(|v| text::parse_line(field, &v))
+            .transpose()
+            .map(|v| v.filter(|v| !v.is_empty()))
+    };
+    new.code = new.code.map(|c| line("code", &c)).transpose()?;
+    for unit in &mut new.new_units {
+        unit.code = line("newUnits.code", &unit.code)?;
+        unit.name = line("newUnits.name", &unit.name)?;
+        unit.short_name = optional("newUnits.shortName", unit.short_name.take())?;
+    }
+    new.revision.code = new.revision.code.map(|c| line("code", &c)).transpose()?;
+    new.revision.name = new.revision.name.map(|n| line("name", &n)).transpose()?;
+    new.revision.short_name = new
+        .revision
+        .short_name
+        .map(|n| text::parse_line("shortName", &n))
+        .transpose()?;
+    Ok(new)
+}
+
 /// Checks the shape each kind needs before anything is read.
 fn check_shape(new: &NewReorg) -> AppResult<()> {
     let preds = new.predecessors.len();
@@ -154,6 +192,7 @@ async fn require_root_steering(db: &impl ConnectionTrait, actor: &Actor) -> AppR
 /// Applies `new` in one transaction.
 pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applied> {
     check_shape(&new)?;
+    let new = parse_text(new)?;
     let title = required_text("title", &new.title)?;
     let note = optional_text("note", new.note.as_deref())?;
     let actor = actor.clone();

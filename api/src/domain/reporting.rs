@@ -498,10 +498,11 @@ pub async fn transition(
     comment: Option<String>,
 ) -> AppResult<report::Model> {
     let comment = match step {
-        Transition::Return => Some(required_text(
-            "comment",
-            comment.as_deref().unwrap_or_default(),
-        )?),
+        // A review comment is free text: line breaks stay.
+        Transition::Return => Some(
+            optional_text("comment", comment.as_deref())?
+                .ok_or_else(|| AppError::bad_input("comment", "must not be empty"))?,
+        ),
         _ => optional_text("comment", comment.as_deref())?,
     };
     let actor = actor.clone();

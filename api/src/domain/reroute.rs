@@ -95,8 +95,8 @@ macro_rules! hand_over {
             .filter($module::Column::UnitId.eq($to))
             .one($db)
             .await?;
-        let (taken, copied) = match existing {
-            Some(existing) => (existing.id, false),
+        let (taken, copy) = match existing {
+            Some(existing) => (existing.id, None),
             None => {
                 let id = Uuid::now_v7();
                 let mut copy = row.clone().into_active_model();
@@ -111,10 +111,11 @@ macro_rules! hand_over {
                 copy.version = Set(1);
                 #[allow(clippy::redundant_closure_call)]
                 ($copy_tweak)(&mut copy);
-                $module::Entity::insert(copy.reset_all()).exec($db).await?;
-                (id, true)
+                (id, Some(copy))
             }
         };
+        // The original stops counting before its copy starts: a unique index over the rows
+        // that count (one open lead per task) never sees both at once.
         let mut old = row.clone().into_active_model();
         old.rerouted_to_id = Set(Some(taken));
         old.rerouted_on = Set(Some($day));
@@ -123,6 +124,10 @@ macro_rules! hand_over {
         #[allow(clippy::redundant_closure_call)]
         ($old_tweak)(&mut old);
         old.update($db).await?;
+        let copied = copy.is_some();
+        if let Some(copy) = copy {
+            $module::Entity::insert(copy.reset_all()).exec($db).await?;
+        }
         copied
     }};
 }

@@ -36,12 +36,18 @@ pub fn visible_units(scopes: &[Uuid]) -> Condition {
         .add(unit::Column::Id.in_subquery(ancestors(scopes)))
 }
 
-/// Plans issued in, addressed to, or with tasks assigned to the units of `roots`' subtrees.
+/// Plans issued in, addressed to, or with tasks assigned to the units of `roots`' subtrees, each
+/// as the tree stood when the plan, the recipient row or the assignment was written: a unit that
+/// moved to another district takes its later plans and work there.
 pub fn plans_touching(roots: &[Uuid]) -> Condition {
     let recipients = Query::select()
         .column(plan_recipient::Column::PlanId)
         .from(plan_recipient::Entity)
-        .and_where(plan_recipient::Column::UnitId.in_subquery(subtree(roots)))
+        .and_where(Expr::exists(under_when(
+            roots,
+            Expr::col((plan_recipient::Entity, plan_recipient::Column::UnitId)),
+            Expr::col((plan_recipient::Entity, plan_recipient::Column::CreatedAt)),
+        )))
         .to_owned();
     // Asked per plan, and only of plans the first two tests leave out: as `plans.id IN (…)` the
     // database built the set of every plan with a task assigned in the subtree on each request,
@@ -58,12 +64,18 @@ pub fn plans_touching(roots: &[Uuid]) -> Condition {
             Expr::col((task::Entity, task::Column::PlanId))
                 .equals((plan::Entity, plan::Column::Id)),
         )
-        .and_where(
-            Expr::col((assignment::Entity, assignment::Column::UnitId)).in_subquery(subtree(roots)),
-        )
+        .and_where(Expr::exists(under_when(
+            roots,
+            Expr::col((assignment::Entity, assignment::Column::UnitId)),
+            Expr::col((assignment::Entity, assignment::Column::CreatedAt)),
+        )))
         .to_owned();
     Condition::any()
-        .add(plan::Column::IssuingUnitId.in_subquery(subtree(roots)))
+        .add(Expr::exists(under_when(
+            roots,
+            Expr::col((plan::Entity, plan::Column::IssuingUnitId)),
+            Expr::col((plan::Entity, plan::Column::CreatedAt)),
+        )))
         .add(plan::Column::Id.in_subquery(recipients))
         .add(Expr::exists(assigned))
 }
@@ -117,27 +129,33 @@ pub fn reports_of_units(roots: &[Uuid]) -> Condition {
 
 /// A closure row placing the report's `unit` under one of `roots` on the day it was written.
 fn under_when_written(roots: &[Uuid], unit: report::Column) -> SelectStatement {
-    let written = Expr::col((report::Entity, report::Column::CreatedAt));
+    under_when(
+        roots,
+        Expr::col((report::Entity, unit)),
+        Expr::col((report::Entity, report::Column::CreatedAt)),
+    )
+}
+
+/// A closure row placing `unit` under one of `roots` at the instant `at` (both columns of the
+/// outer query's row). Closure spans are days; an instant on the span's first day counts.
+fn under_when(roots: &[Uuid], unit: Expr, at: Expr) -> SelectStatement {
     Query::select()
         .expr(Expr::val(1))
         .from(unit_closure::Entity)
         .and_where(unit_closure::Column::AncestorId.is_in(roots.iter().copied()))
-        .and_where(
-            Expr::col((unit_closure::Entity, unit_closure::Column::DescendantId))
-                .equals((report::Entity, unit)),
-        )
+        .and_where(Expr::col((unit_closure::Entity, unit_closure::Column::DescendantId)).eq(unit))
         .cond_where(
             Condition::any()
                 .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidFrom)).is_null())
                 .add(
                     Expr::col((unit_closure::Entity, unit_closure::Column::ValidFrom))
-                        .lte(written.clone()),
+                        .lte(at.clone()),
                 ),
         )
         .cond_where(
             Condition::any()
                 .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo)).is_null())
-                .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo)).gt(written)),
+                .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo)).gt(at)),
         )
         .to_owned()
 }

@@ -112,10 +112,11 @@ pub async fn create(
     password_text: &str,
     grants: &[(Role, Uuid)],
 ) -> AppResult<user::Model> {
+    crate::text::check("input.username", username, crate::text::Shape::Line)?;
     let username = normalise_username(username);
     if username.is_empty() || username.len() > 64 {
         return Err(AppError::bad_input(
-            "username",
+            "input.username",
             "username must have 1 to 64 characters",
         ));
     }
@@ -130,12 +131,13 @@ pub async fn create(
             "user `{username}` already exists"
         )));
     }
+    let display_name = super::planning::required_text("input.displayName", display_name)?;
     let hash = password::hash(password_text.to_owned()).await?;
     let now = Utc::now();
     let account = user::ActiveModel {
         id: Set(Uuid::now_v7()),
         username: Set(username),
-        display_name: Set(crate::text::clean(display_name)),
+        display_name: Set(display_name),
         password_hash: Set(hash),
         active: Set(true),
         created_at: Set(now),
@@ -144,7 +146,11 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    for (role, scope) in grants {
+    // The same grant listed twice is one grant (the database keeps one per holder).
+    for (i, (role, scope)) in grants.iter().enumerate() {
+        if grants[..i].contains(&(*role, *scope)) {
+            continue;
+        }
         role_grant::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(Some(account.id)),

@@ -70,7 +70,7 @@ pub struct CreateUserInput {
     pub display_name: String,
     /// Initial password: at least 8 characters, not the username.
     pub password: String,
-    /// Roles to give at once.
+    /// Roles to give at once. At most 1,000 items.
     pub grants: Option<Vec<GrantInput>>,
 }
 
@@ -116,7 +116,7 @@ pub struct GrantRoleInput {
 pub struct CreateApiClientInput {
     /// Name of the system.
     pub name: String,
-    /// Its roles (usually PARTNER over its district).
+    /// Its roles (usually PARTNER over its district). At most 1,000 items.
     pub grants: Vec<GrantInput>,
 }
 

@@ -72,7 +72,7 @@ impl Indicator {
 /// Filters for `indicators`.
 #[derive(InputObject, Default)]
 pub struct IndicatorFilter {
-    /// Only these codes.
+    /// Only these codes. At most 1,000 items.
     pub codes: Option<Vec<String>>,
     /// Only this key content area (1–7).
     pub content_area: Option<i32>,

@@ -243,7 +243,7 @@ pub struct LegalDocumentFilter {
     /// Words of the number, type, title or issuer; case and diacritics are ignored, so
     /// "59/2023", "nd-cp" and "nghi dinh 59" all find 59/2023/NĐ-CP.
     pub search: Option<String>,
-    /// Only these types.
+    /// Only these types. At most 1,000 items.
     pub types: Option<Vec<DocumentType>>,
     /// Words of the issuing body's name or codes ("Bộ Chính trị", "TU", "ubnd").
     pub issuer: Option<String>,
@@ -251,7 +251,7 @@ pub struct LegalDocumentFilter {
     pub year: Option<i32>,
     /// Only records of this provenance.
     pub provenance: Option<Provenance>,
-    /// Only documents whose (derived) status is one of these.
+    /// Only documents whose (derived) status is one of these. At most 1,000 items.
     pub statuses: Option<Vec<DocumentStatus>>,
     /// Only records changed at or after this time: with `removedSince`, lets a client sync
     /// incrementally.

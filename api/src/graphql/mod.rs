@@ -6,6 +6,7 @@ pub mod connection;
 pub mod enums;
 pub mod id;
 pub mod indicator;
+pub mod input_guard;
 pub mod legal;
 pub mod legal_registry;
 pub mod live;
@@ -117,6 +118,7 @@ pub fn build_schema(
     .data(crate::auth::throttle::Throttle::default())
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
+    .extension(input_guard::InputGuard)
     .data(db)
     .data(keys)
     .limit_depth(MAX_DEPTH)

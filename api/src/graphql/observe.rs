@@ -1,5 +1,4 @@
-//! An engine extension that measures every operation (name, outcome, latency), counts live
-//! subscriptions, and stamps the request id on every error, so a client's error report can be
+//! An engine extension that measures every operation (name, outcome, latency) and stamps the request id on every error, so a client's error report can be
 //! matched to the server's log line.
 
 use std::{
@@ -11,9 +10,8 @@ use async_graphql::{
     Request, Response, ServerResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-        NextRequest, NextSubscribe,
+        NextRequest,
     },
-    futures_util::stream::{BoxStream, StreamExt},
     parser::types::{DocumentOperations, ExecutableDocument},
 };
 
@@ -110,21 +108,5 @@ impl Extension for Observe {
             }
         }
         response
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let guard = self.metrics.subscription();
-        next.run(ctx, stream)
-            .map(move |response| {
-                // The guard lives, and the subscription counts, as long as the stream does.
-                let _counted = &guard;
-                response
-            })
-            .boxed()
     }
 }

@@ -325,7 +325,7 @@ impl ReportSchedule {
 pub struct PlanFilter {
     /// Plans issued in, addressed to, or assigned within this unit's subtree.
     pub unit: Option<ID>,
-    /// Only these statuses.
+    /// Only these statuses. At most 1,000 items.
     pub statuses: Option<Vec<PlanStatus>>,
     /// Plans whose period overlaps this year.
     pub year: Option<i32>,

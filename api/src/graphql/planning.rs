@@ -151,7 +151,7 @@ pub struct CreateReportScheduleInput {
     pub due_on: NaiveDate,
     /// Unit the reports go to; by default the plan's issuer.
     pub recipient_unit_id: Option<ID>,
-    /// Units expected to report: one obligation each.
+    /// Units expected to report: one obligation each. At most 1,000 items.
     pub reporting_unit_ids: Vec<ID>,
 }
 

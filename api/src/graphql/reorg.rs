@@ -189,12 +189,12 @@ pub struct ReorganisationInput {
     /// The decision or resolution behind the event.
     pub legal_basis_id: Option<ID>,
     /// Units the event closes (MERGE_NEW, ABSORB, SPLIT, DISSOLVE) or changes (RENAME,
-    /// RECLASSIFY, REPARENT), or the unit giving up sub-units (PARTIAL_TRANSFER).
+    /// RECLASSIFY, REPARENT), or the unit giving up sub-units (PARTIAL_TRANSFER). At most 1,000 items.
     pub predecessor_ids: Vec<ID>,
     /// The existing unit that continues: the absorbing unit (ABSORB), the receiving unit
     /// (PARTIAL_TRANSFER), or the unit taking over open work (DISSOLVE).
     pub successor_id: Option<ID>,
-    /// Units the event creates: one for MERGE_NEW, two or more for SPLIT.
+    /// Units the event creates: one for MERGE_NEW, two or more for SPLIT. At most 1,000 items.
     pub new_units: Option<Vec<NewUnitInput>>,
     /// RENAME: the new name.
     pub name: Option<String>,
@@ -206,11 +206,11 @@ pub struct ReorganisationInput {
     pub unit_kind: Option<UnitKind>,
     /// REPARENT: the new parent.
     pub parent_id: Option<ID>,
-    /// PARTIAL_TRANSFER: the sub-units that move to the successor.
+    /// PARTIAL_TRANSFER: the sub-units that move to the successor. At most 1,000 items.
     pub transferred_ids: Option<Vec<ID>>,
     /// DISSOLVE, SPLIT: where the open sub-units of closing units go.
     pub children_to_id: Option<ID>,
-    /// Predecessor → unit receiving its open work, overriding the default successor.
+    /// Predecessor → unit receiving its open work, overriding the default successor. At most 1,000 items.
     pub routing: Option<Vec<RoutingInput>>,
 }
 

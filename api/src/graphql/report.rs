@@ -231,9 +231,9 @@ pub struct ReportFilter {
     pub plan: Option<ID>,
     /// Only reports for this schedule.
     pub schedule: Option<ID>,
-    /// Only these kinds.
+    /// Only these kinds. At most 1,000 items.
     pub kinds: Option<Vec<ReportKind>>,
-    /// Only these statuses.
+    /// Only these statuses. At most 1,000 items.
     pub statuses: Option<Vec<ReportStatus>>,
     /// Reports whose period ends on or after this date.
     pub period_from: Option<NaiveDate>,

@@ -74,9 +74,9 @@ pub struct UpdateReportInput {
     pub lessons: Option<String>,
     /// Next steps (phương hướng).
     pub next_steps: Option<String>,
-    /// Per-task progress; replaces all entries.
+    /// Per-task progress; replaces all entries. At most 1,000 items.
     pub progress: Option<Vec<ProgressEntryInput>>,
-    /// Indicator values; replaces all values.
+    /// Indicator values; replaces all values. At most 1,000 items.
     pub indicator_values: Option<Vec<IndicatorValueInput>>,
 }
 

@@ -340,7 +340,7 @@ impl RollupQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(
-            desc = "Indicator codes, e.g. [\"C4.PETITIONS_RECEIVED\", \"C4.PETITION_RATE\"]."
+            desc = "Indicator codes, e.g. [\"C4.PETITIONS_RECEIVED\", \"C4.PETITION_RATE\"]. At most 1,000 items."
         )]
         codes: Vec<String>,
         #[graphql(desc = "The unit whose subtree is summed.")] unit_id: ID,

@@ -322,7 +322,7 @@ pub struct TaskFilter {
     pub top_level: Option<bool>,
     /// Tasks of plans issued in this unit's subtree, or assigned to units in it.
     pub unit: Option<ID>,
-    /// Only these statuses.
+    /// Only these statuses. At most 1,000 items.
     pub statuses: Option<Vec<TaskStatus>>,
     /// Only this key content area (1–7).
     pub content_area: Option<i32>,

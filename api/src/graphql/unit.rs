@@ -164,7 +164,7 @@ pub struct UnitFilter {
     pub within: Option<ID>,
     /// Only the direct children of this unit.
     pub parent: Option<ID>,
-    /// Only these kinds.
+    /// Only these kinds. At most 1,000 items.
     pub kinds: Option<Vec<UnitKind>>,
     /// Words of the name or code; case and diacritics are ignored ("soc trang" finds "Sóc Trăng").
     pub search: Option<String>,

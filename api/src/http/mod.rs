@@ -7,6 +7,7 @@ pub mod oauth;
 pub mod persisted;
 pub mod pipeline;
 pub mod socket;
+pub mod unread_body;
 
 use std::time::Duration;
 
@@ -57,6 +58,9 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // Outside the limit, the timeout and the panic catcher: each of them can answer before
+        // the body is read.
+        .layer(axum::middleware::from_fn(unread_body::finish))
         .layer(CorsLayer::permissive())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(
@@ -142,6 +146,7 @@ async fn metrics(
         state.metrics.render(
             &state.db,
             state.statements.load(std::sync::atomic::Ordering::Relaxed),
+            state.events.listeners(),
         ),
     )
         .into_response()

@@ -33,7 +33,7 @@ use super::{
     graphql::with_codes,
     pipeline::{self, Credentials, Incoming, Transport},
 };
-use crate::{auth::Auth, events::Message, startup::AppState};
+use crate::{auth::Auth, startup::AppState};
 
 /// The one subprotocol served.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -330,7 +330,7 @@ async fn session(
         ));
     };
     // Subscribed before the acknowledgement, so no notice falls between the two.
-    let mut bus = state.events.subscribe();
+    let mut bus = state.events.subscribe_access();
     if send(sink, json!({ "type": "connection_ack" }))
         .await
         .is_err()
@@ -426,8 +426,7 @@ async fn session(
             }
             notice = bus.recv() => {
                 let check = match notice {
-                    Ok(Message::Access(a)) => a.principal == verified.subject,
-                    Ok(Message::Change(_)) => false,
+                    Ok(notice) => notice.principal == verified.subject,
                     // A notice about this principal may be among what was missed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => {

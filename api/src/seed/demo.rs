@@ -1,7 +1,7 @@
 //! Demo accounts for a development database, so a newcomer can log in at once.
 
 use entity::{Role, user};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use crate::domain::{units, users};
 
@@ -41,7 +41,7 @@ pub async fn seed_demo_accounts(db: &DatabaseConnection) -> anyhow::Result<bool>
     if user::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for (username, display, role, scope_code) in DEMO_ACCOUNTS {
         let scope = units::by_code(&txn, scope_code)
             .await

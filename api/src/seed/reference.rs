@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use uuid::Uuid;
 
@@ -56,7 +56,7 @@ impl SeedReport {
 /// Loads `json` (a seed file) in one transaction.
 pub async fn seed_reference(db: &DatabaseConnection, json: &str) -> anyhow::Result<SeedReport> {
     let seed = SeedFile::parse(json).context("seed file does not match docs/seed-format.md")?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let report = load(&txn, &seed).await?;
     txn.commit().await?;
     Ok(report)

@@ -123,9 +123,8 @@ async fn unit_id(db: &impl ConnectionTrait, code: &str) -> anyhow::Result<Uuid> 
 }
 
 async fn load(db: &DatabaseConnection, file: &ScenarioFile) -> anyhow::Result<ScenarioReport> {
-    use sea_orm::TransactionTrait;
     let mut report = ScenarioReport::default();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     for u in &file.units {
         if units::by_code(&txn, &u.code)
             .await

@@ -14,7 +14,7 @@ use entity::{
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -125,7 +125,7 @@ pub async fn seed_synthetic(
     // One transaction for everything but the units: SQLite then syncs once, not once a batch.
     // On PostgreSQL the rows go by COPY, each table's in one statement of its own.
     let started = Instant::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let plan_id = insert_plan(&txn, &tree, &mut rng).await?;
     let txn = if db.get_database_backend() == DatabaseBackend::Postgres {
         txn.commit().await?;
@@ -187,7 +187,7 @@ async fn build_units(
     shape: &Shape,
     rng: &mut StdRng,
 ) -> anyhow::Result<Tree> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut all = 0;
     let mut make = |code: String, name: String, kind: UnitKind, parent: Option<Uuid>| {
         all += 1;
