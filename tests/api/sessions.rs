@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-use crate::live::{next_json, obligations, open, submit, subscribe};
+use crate::live::{listening, next_json, obligations, open, subscribe};
 use crate::support::{Backend, TestApp, gid};
 use qcdc::graphql::id::NodeType;
 
@@ -169,7 +169,14 @@ async fn events_are_filtered_by_the_grants_in_force_when_sent(app: &TestApp) {
         ["data"]["login"]["accessToken"].as_str().unwrap().to_owned();
     let mut ws = open(&app.base, &watcher).await.unwrap();
     subscribe(&mut ws, WATCH).await;
-    let d02_report = until_heard(app, &mut ws, &reporter2, &steering, &ob2).await;
+    listening(&app.base, 1).await;
+    let d02_report = draft(app, &reporter2, &ob2).await;
+    let d02_report = step(app, &d02_report, &reporter2, &steering).await;
+    let first = next_json(&mut ws).await.unwrap();
+    assert_eq!(
+        first["payload"]["data"]["reportStatusChanged"]["unit"]["code"], "ST.D02.BCD",
+        "{first}"
+    );
 
     // The watcher loses district 1 while subscribed; the socket stays (a grant is left).
     let grants = app
@@ -194,7 +201,8 @@ async fn events_are_filtered_by_the_grants_in_force_when_sent(app: &TestApp) {
     .await;
     // District 1 reports after the revocation: the subscription, which lost a grant, ends
     // before that event can reach it.
-    submit(&app.base, &app.client, &reporter1, &ob1).await;
+    let d01_report = draft(app, &reporter1, &ob1).await;
+    let d01_report = step(app, &d01_report, &reporter1, &steering).await;
     let next = next_json(&mut ws).await.unwrap();
     assert_eq!(
         next,
@@ -204,16 +212,7 @@ async fn events_are_filtered_by_the_grants_in_force_when_sent(app: &TestApp) {
     // Subscribed again, the watcher hears district 2 and never district 1.
     let mut again = open(&app.base, &watcher).await.unwrap();
     subscribe(&mut again, WATCH).await;
-    let d02_report =
-        submit_again_until_heard(app, &mut again, &d02_report, &reporter2, &steering).await;
-    // Live now: district 1's report is returned, then district 2's moves; only the latter
-    // is heard.
-    let reports = app.data(&steering, "{ reports(first: 5, filter: { statuses: [SUBMITTED] }) { edges { node { id version status unit { code } } } } }", json!({})).await;
-    let d01_report = crate::support::nodes(&reports, &["reports"])
-        .into_iter()
-        .find(|r| r["unit"]["code"] == "ST.D01.BCD")
-        .unwrap()
-        .clone();
+    listening(&app.base, 1).await;
     step(app, &d01_report, &reporter1, &steering).await;
     step(app, &d02_report, &reporter2, &steering).await;
     let heard = next_json(&mut again).await.unwrap();
@@ -223,32 +222,16 @@ async fn events_are_filtered_by_the_grants_in_force_when_sent(app: &TestApp) {
     );
 }
 
-/// Moves `report` until `ws` hears of it (see [`until_heard`]); every event heard is the
-/// report's. Returns the report as it is now.
-async fn submit_again_until_heard(
-    app: &TestApp,
-    ws: &mut Socket,
-    report: &Value,
-    reporter: &str,
-    steering: &str,
-) -> Value {
-    let mut report = report.clone();
-    for _ in 0..20 {
-        report = step(app, &report, reporter, steering).await;
-        if let Ok(heard) = tokio::time::timeout(Duration::from_secs(1), next_json(ws)).await {
-            // Read on to the latest move's event, so none is left unread.
-            let mut heard = heard.expect("an event");
-            loop {
-                let event = &heard["payload"]["data"]["reportStatusChanged"];
-                assert_eq!(event["unit"]["code"], "ST.D02.BCD", "{heard}");
-                if event["status"] == report["status"] {
-                    return report;
-                }
-                heard = next_json(ws).await.expect("the latest move's event");
-            }
-        }
-    }
-    panic!("the subscription never heard an event");
+/// Drafts the report of `obligation`.
+async fn draft(app: &TestApp, reporter: &str, obligation: &str) -> Value {
+    let created = app
+        .data(
+            reporter,
+            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version status } } }",
+            json!({ "i": { "obligationId": obligation } }),
+        )
+        .await;
+    created["createReport"]["report"].clone()
 }
 
 /// Moves a submitted report back (returned) or a returned one forward (resubmitted): each
@@ -267,38 +250,6 @@ async fn step(app: &TestApp, report: &Value, reporter: &str, steering: &str) -> 
         )
         .await;
     moved[mutation]["report"].clone()
-}
-
-/// Submits the report of `obligation` and moves it until `ws` hears of it: a subscription
-/// starts listening some time after `subscribe` is sent, and no message says when, so the
-/// first event it hears proves it is live. Returns the report.
-async fn until_heard(
-    app: &TestApp,
-    ws: &mut Socket,
-    reporter: &str,
-    steering: &str,
-    obligation: &str,
-) -> Value {
-    let created = app
-        .data(
-            reporter,
-            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version status } } }",
-            json!({ "i": { "obligationId": obligation } }),
-        )
-        .await;
-    let mut report = created["createReport"]["report"].clone();
-    for _ in 0..20 {
-        report = step(app, &report, reporter, steering).await;
-        if let Ok(heard) = tokio::time::timeout(Duration::from_secs(1), next_json(ws)).await {
-            // Live now; read on to the event of the latest move, so none is left unread.
-            let mut heard = heard.expect("an event");
-            while heard["payload"]["data"]["reportStatusChanged"]["status"] != report["status"] {
-                heard = next_json(ws).await.expect("the latest move's event");
-            }
-            return report;
-        }
-    }
-    panic!("the subscription never heard an event");
 }
 
 async fn every_operation_on_a_socket_authenticates_again(app: &TestApp) {
