@@ -43,6 +43,50 @@ pub struct Config {
     pub seed_on_start: bool,
     /// Bearer token that `GET /metrics` requires; without one, production serves no metrics.
     pub metrics_token: Option<String>,
+    /// Time limits and caps on connections and on what callers may store.
+    pub limits: Limits,
+}
+
+/// Time limits and caps on connections and on what callers may store (README, "Security and
+/// limits"). Fixed defaults; tests shorten the timeouts.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// A client must send a request's headers within this time (also on an idle kept-alive
+    /// connection), so a slow sender cannot hold a connection open.
+    pub header_read_timeout: Duration,
+    /// A WebSocket must send `connection_init` within this time (else close 4408).
+    pub socket_init_timeout: Duration,
+    /// The server pings every open WebSocket this often and closes one that answers nothing
+    /// for three intervals.
+    pub socket_keepalive: Duration,
+    /// A WebSocket with no operation running and no message for this long is closed.
+    pub socket_idle_timeout: Duration,
+    /// Operations (subscriptions, queries, mutations) running at once on one WebSocket.
+    pub operations_per_socket: usize,
+    /// WebSockets one principal (person or partner system) may hold open on one instance.
+    pub sockets_per_principal: usize,
+    /// Bytes of documents kept for automatic persisted queries (keys included).
+    pub persisted_query_bytes: usize,
+    /// Largest document kept for automatic persisted queries; larger ones still run.
+    pub persisted_query_max_document: usize,
+    /// How long an `Idempotency-Key` is remembered.
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(10),
+            socket_init_timeout: Duration::from_secs(10),
+            socket_keepalive: Duration::from_secs(30),
+            socket_idle_timeout: Duration::from_secs(300),
+            operations_per_socket: 16,
+            sockets_per_principal: 8,
+            persisted_query_bytes: 4 * 1024 * 1024,
+            persisted_query_max_document: 64 * 1024,
+            idempotency_ttl: Duration::from_secs(24 * 3600),
+        }
+    }
 }
 
 /// A setting that cannot be used, with the variable to fix.
@@ -210,6 +254,7 @@ impl Config {
             log_format,
             seed_on_start: true,
             metrics_token: get("QCDC_METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
+            limits: Limits::default(),
         })
     }
 

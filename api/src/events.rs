@@ -1,7 +1,8 @@
-//! Change events for subscriptions. Published after the change's transaction commits. On
-//! PostgreSQL they travel through `pg_notify`, so every instance on the database (this one
-//! included) hears every event; on SQLite, where one process owns the file, they stay in
-//! process.
+//! Change events for subscriptions, and notices that a principal's access changed (so open
+//! connections check their credentials again at once). Published after the change's transaction
+//! commits. On PostgreSQL they travel through `pg_notify`, so every instance on the database
+//! (this one included) hears every message, in commit order; on SQLite, where one process owns
+//! the file, they stay in process.
 
 use std::time::Duration;
 
@@ -38,11 +39,46 @@ pub struct Event {
     pub at: DateTime<Utc>,
 }
 
-/// Fan-out of events to this instance's subscribers.
+/// A principal's access changed: one of its sessions ended, the account or client was changed
+/// (deactivated, password reset, secret rotated, revoked), or its grants changed. Connections
+/// of that principal authenticate again before they carry anything more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessChanged {
+    /// The user or API client.
+    pub principal: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// What travels on the bus.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Message {
+    /// A committed change to a record.
+    Change(Event),
+    /// A principal's access changed.
+    Access(AccessChanged),
+}
+
+/// Fan-out of messages to this instance's subscriptions and connections.
 #[derive(Clone)]
 pub struct EventBus {
-    local: broadcast::Sender<Event>,
+    /// Changes and access notices in one order, for subscriptions: a notice is handled before
+    /// any change sent after it.
+    local: broadcast::Sender<Message>,
+    /// Access notices alone, for WebSocket connections (so `listeners` counts subscriptions).
+    access: broadcast::Sender<AccessChanged>,
     db: DatabaseConnection,
+}
+
+/// Hands a message to this instance's receivers. No receiver is not an error: nobody listens.
+fn deliver(
+    local: &broadcast::Sender<Message>,
+    access: &broadcast::Sender<AccessChanged>,
+    message: Message,
+) {
+    if let Message::Access(notice) = &message {
+        let _ = access.send(*notice);
+    }
+    let _ = local.send(message);
 }
 
 impl EventBus {
@@ -51,15 +87,22 @@ impl EventBus {
     /// serves is missed by its subscribers; later reconnections happen in the background.
     pub async fn start(db: DatabaseConnection, url: &str) -> Self {
         let (local, _) = broadcast::channel(BUFFER);
+        let (access, _) = broadcast::channel(BUFFER);
         if db.get_database_backend() == DbBackend::Postgres {
             let first = connect_listener(url).await;
-            tokio::spawn(relay(url.to_owned(), first, local.clone()));
+            tokio::spawn(relay(url.to_owned(), first, local.clone(), access.clone()));
         }
-        Self { local, db }
+        Self { local, access, db }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+    /// Changes and access notices, in the order they were published.
+    pub fn subscribe(&self) -> broadcast::Receiver<Message> {
         self.local.subscribe()
+    }
+
+    /// Access notices only.
+    pub fn subscribe_access(&self) -> broadcast::Receiver<AccessChanged> {
+        self.access.subscribe()
     }
 
     /// Subscriptions registered for events now: each hears every event published from here on.
@@ -70,8 +113,21 @@ impl EventBus {
     /// Publishes a committed change. Failures are logged, never returned: the change itself
     /// has already happened.
     pub async fn publish(&self, event: Event) {
+        self.send(Message::Change(event)).await;
+    }
+
+    /// Tells every instance that `principal`'s access changed (after the change committed).
+    pub async fn publish_access(&self, principal: Uuid) {
+        self.send(Message::Access(AccessChanged {
+            principal,
+            at: Utc::now(),
+        }))
+        .await;
+    }
+
+    async fn send(&self, message: Message) {
         if self.db.get_database_backend() == DbBackend::Postgres {
-            let Ok(payload) = serde_json::to_string(&event) else {
+            let Ok(payload) = serde_json::to_string(&message) else {
                 return;
             };
             let sent = self
@@ -86,8 +142,7 @@ impl EventBus {
                 tracing::warn!(error = %err, "publishing an event failed");
             }
         } else {
-            // No receiver is not an error: nobody is subscribed.
-            let _ = self.local.send(event);
+            deliver(&self.local, &self.access, message);
         }
     }
 }
@@ -115,15 +170,16 @@ async fn connect_listener(url: &str) -> Option<sea_orm::sqlx::postgres::PgListen
 async fn relay(
     url: String,
     mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
-    local: broadcast::Sender<Event>,
+    local: broadcast::Sender<Message>,
+    access: broadcast::Sender<AccessChanged>,
 ) {
     loop {
         if let Some(mut connected) = listener.take() {
             loop {
                 match connected.recv().await {
                     Ok(n) => {
-                        if let Ok(event) = serde_json::from_str::<Event>(n.payload()) {
-                            let _ = local.send(event);
+                        if let Ok(message) = serde_json::from_str::<Message>(n.payload()) {
+                            deliver(&local, &access, message);
                         }
                     }
                     Err(err) => {

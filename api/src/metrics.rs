@@ -35,6 +35,8 @@ struct Inner {
     operations: IntCounterVec,
     latency: HistogramVec,
     http: IntCounterVec,
+    refusals: IntCounterVec,
+    sockets: IntGauge,
     subscriptions: IntGauge,
     pool: IntGaugeVec,
     statements: IntCounter,
@@ -77,6 +79,19 @@ impl Metrics {
             &["route", "status"],
         )
         .unwrap_or_else(unreachable_metric);
+        let refusals = IntCounterVec::new(
+            Opts::new(
+                "graphql_refusals_total",
+                "Operations refused before execution, by transport (http, websocket) and code.",
+            ),
+            &["transport", "code"],
+        )
+        .unwrap_or_else(unreachable_metric);
+        let sockets = IntGauge::new(
+            "websockets_open",
+            "GraphQL WebSocket connections open (initialised or not).",
+        )
+        .unwrap_or_else(unreachable_metric);
         let subscriptions = IntGauge::new(
             "graphql_subscriptions_active",
             "GraphQL subscriptions listening for changes, read at scrape time.",
@@ -100,6 +115,8 @@ impl Metrics {
             Box::new(operations.clone()),
             Box::new(latency.clone()),
             Box::new(http.clone()),
+            Box::new(refusals.clone()),
+            Box::new(sockets.clone()),
             Box::new(subscriptions.clone()),
             Box::new(pool.clone()),
         ] {
@@ -112,6 +129,8 @@ impl Metrics {
                 operations,
                 latency,
                 http,
+                refusals,
+                sockets,
                 subscriptions,
                 pool,
                 statements,
@@ -139,6 +158,20 @@ impl Metrics {
             .http
             .with_label_values(&[route, &status.to_string()])
             .inc();
+    }
+
+    /// Records one operation refused before execution.
+    pub fn refused(&self, transport: &str, code: &str) {
+        self.inner
+            .refusals
+            .with_label_values(&[transport, code])
+            .inc();
+    }
+
+    /// Counts an open WebSocket until the returned guard is dropped.
+    pub fn socket(&self) -> SocketGuard {
+        self.inner.sockets.inc();
+        SocketGuard(self.inner.sockets.clone())
     }
 
     /// The text exposition of every metric, with the pool, the statement count (kept by
@@ -207,6 +240,15 @@ fn pool_use(db: &DatabaseConnection) -> Option<(u32, usize)> {
             Some((pool.size(), pool.num_idle()))
         }
         _ => None,
+    }
+}
+
+/// Keeps an open WebSocket counted until dropped.
+pub struct SocketGuard(IntGauge);
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

@@ -28,12 +28,18 @@ pub struct AppState {
     /// Throttles the token endpoint (the GraphQL `login` has its own in the schema).
     pub throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
     pub metrics: crate::metrics::Metrics,
-    /// Change events for subscriptions (read here for the count of listening subscriptions).
-    pub events: crate::events::EventBus,
     /// Who may read `GET /metrics`.
     pub metrics_access: MetricsAccess,
     /// Set once shutdown has begun: `/readyz` says so and connections close after a response.
     pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Change events and access notices: WebSockets follow their principal's; `/metrics`
+    /// counts the listening subscriptions.
+    pub events: crate::events::EventBus,
+    /// Documents kept for automatic persisted queries.
+    pub persisted: std::sync::Arc<http::persisted::PersistedQueries>,
+    /// Open WebSockets per principal.
+    pub sockets: std::sync::Arc<http::socket::SocketRegistry>,
+    pub limits: crate::config::Limits,
 }
 
 /// Who may read `GET /metrics`: operational figures are not for the public internet.
@@ -53,6 +59,78 @@ pub struct Application {
     router: axum::Router,
     pub state: AppState,
     drain: std::time::Duration,
+}
+
+/// Serves `router` on `listener` until `stop` resolves, then stops accepting and lets the
+/// connections finish. Like `axum::serve`, but every connection has a deadline for its request
+/// headers (idle kept-alive connections included), which `axum::serve` cannot set: without
+/// one, a client that sends headers slowly holds a connection for ever.
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    header_read_timeout: std::time::Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::{
+        rt::{TokioIo, TokioTimer},
+        service::TowerToHyperService,
+    };
+    use tower::ServiceExt;
+
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout);
+    // Told to each connection when shutdown begins; the connections' own receivers of `close`
+    // are dropped as they end, so its sender learns when the last one is done.
+    let (signal, _) = tokio::sync::watch::channel(());
+    let (close, closed) = tokio::sync::watch::channel(());
+    tokio::pin!(stop);
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            },
+        );
+        let connection = builder
+            .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+            .with_upgrades();
+        let (mut shutdown, done) = (signal.subscribe(), closed.clone());
+        tokio::spawn(async move {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                _ = shutdown.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(err) = ended {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+            drop(done);
+        });
+    }
+    drop(listener);
+    let _ = signal.send(());
+    drop(closed);
+    close.closed().await;
+    Ok(())
 }
 
 /// What preparing the database did, for the start-up banner.
@@ -106,6 +184,11 @@ impl Application {
         let keys = config.token_keys()?;
         let events = crate::events::EventBus::start(background.clone(), &config.database_url).await;
         let writer = crate::domain::write::Writer::new(conn.clone());
+        http::idempotency::spawn_sweeper(
+            background.clone(),
+            config.limits.idempotency_ttl,
+            config.overdue_sweep,
+        );
         crate::events::spawn_overdue_sweeper(
             background,
             writer.clone(),
@@ -130,13 +213,19 @@ impl Application {
             allowed_operations: config.allowed_operations()?.map(std::sync::Arc::new),
             throttle: Default::default(),
             metrics,
-            events,
             metrics_access: match (&config.metrics_token, config.is_production()) {
                 (Some(token), _) => MetricsAccess::Token(token.clone()),
                 (None, false) => MetricsAccess::Open,
                 (None, true) => MetricsAccess::Closed,
             },
             draining: Default::default(),
+            events,
+            persisted: std::sync::Arc::new(http::persisted::PersistedQueries::new(
+                config.limits.persisted_query_bytes,
+                config.limits.persisted_query_max_document,
+            )),
+            sockets: Default::default(),
+            limits: config.limits.clone(),
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {
@@ -174,12 +263,12 @@ impl Application {
             );
             tokio::time::sleep(drain).await;
         };
-        axum::serve(
+        serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            self.router,
+            self.state.limits.header_read_timeout,
+            stop,
         )
-        .with_graceful_shutdown(stop)
         .await
     }
 }

@@ -25,6 +25,8 @@ mod safety;
 mod schema;
 mod scope;
 mod search;
+mod sessions;
+mod stores;
 mod sync;
 mod synthetic;
 mod trust;

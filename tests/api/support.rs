@@ -118,6 +118,7 @@ pub fn test_config(database_url: String) -> Config {
         log_format: LogFormat::Text,
         seed_on_start: true,
         metrics_token: None,
+        limits: Default::default(),
     }
 }
 

@@ -1165,7 +1165,8 @@ async fn hidden_units_answer_as_unknown_units(app: &TestApp) {
         .await
         .unwrap()
         .unwrap();
-    let cases: Vec<(&str, Box<dyn Fn(&str) -> Value>)> = vec![
+    type Variables = Box<dyn Fn(&str) -> Value>;
+    let cases: Vec<(&str, Variables)> = vec![
         (
             "query($u: ID!, $p: ID!) { planProgress(planId: $p, unitId: $u) { tasks { total } } }",
             Box::new(|u: &str| json!({ "u": u, "p": gid(NodeType::Plan, plan.id) })),

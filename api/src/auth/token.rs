@@ -50,6 +50,9 @@ pub struct Verified {
     pub subject: Uuid,
     pub kind: Principal,
     pub session: Option<Uuid>,
+    /// When the token stops being accepted (`exp`, seconds since the epoch): a connection
+    /// opened with it ends then.
+    pub expires_at: i64,
 }
 
 /// A freshly issued token.
@@ -233,6 +236,7 @@ impl TokenKeys {
             subject: claims.sub,
             kind: claims.kind,
             session: claims.sid,
+            expires_at: claims.exp,
         })
     }
 }

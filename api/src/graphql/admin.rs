@@ -8,6 +8,7 @@ use super::{
     ContextExt,
     enums::Role,
     id::{self, NodeType},
+    live,
     user::{RoleGrant, User},
 };
 use crate::{
@@ -149,6 +150,13 @@ pub struct ApiClientPayload {
     pub api_client: ApiClient,
 }
 
+/// Tells open connections of a grant's holder that its grants changed.
+async fn publish_holder(ctx: &Context<'_>, grant: &entity::role_grant::Model) {
+    if let Some(holder) = grant.user_id.or(grant.api_client_id) {
+        live::publish_access(ctx, holder).await;
+    }
+}
+
 fn grants(input: Option<Vec<GrantInput>>) -> AppResult<Vec<(entity::Role, uuid::Uuid)>> {
     input
         .unwrap_or_default()
@@ -235,6 +243,7 @@ impl AdminMutation {
         };
         let user =
             admin::update_user(ctx.writer(), &ctx.actor()?, id, input.version, patch).await?;
+        live::publish_access(ctx, id).await;
         Ok(UserPayload { user: User(user) })
     }
 
@@ -251,6 +260,7 @@ impl AdminMutation {
         };
         let user =
             admin::update_user(ctx.writer(), &ctx.actor()?, id, input.version, patch).await?;
+        live::publish_access(ctx, id).await;
         Ok(UserPayload { user: User(user) })
     }
 
@@ -275,6 +285,7 @@ impl AdminMutation {
         };
         let scope = id::decode("input.scopeUnitId", NodeType::Unit, &input.scope_unit_id)?;
         let grant = admin::grant(ctx.writer(), &ctx.actor()?, to, input.role.into(), scope).await?;
+        publish_holder(ctx, &grant).await;
         Ok(GrantPayload {
             grant: RoleGrant(grant),
         })
@@ -288,6 +299,7 @@ impl AdminMutation {
     ) -> AppResult<GrantPayload> {
         let grant = id::decode("id", NodeType::RoleGrant, &id)?;
         let grant = admin::revoke_grant(ctx.writer(), &ctx.actor()?, grant).await?;
+        publish_holder(ctx, &grant).await;
         Ok(GrantPayload {
             grant: RoleGrant(grant),
         })
@@ -300,6 +312,7 @@ impl AdminMutation {
         #[graphql(desc = "The partner system.")] input: CreateApiClientInput,
     ) -> AppResult<ApiClientCredentialsPayload> {
         let grants = grants(Some(input.grants))?;
+        ctx.answer_holds_secret();
         let creds = admin::create_client(ctx.writer(), &ctx.actor()?, input.name, grants).await?;
         Ok(ApiClientCredentialsPayload {
             api_client: ApiClient(creds.client),
@@ -314,7 +327,9 @@ impl AdminMutation {
         #[graphql(desc = "The partner system.")] id: ID,
     ) -> AppResult<ApiClientCredentialsPayload> {
         let client = id::decode("id", NodeType::ApiClient, &id)?;
+        ctx.answer_holds_secret();
         let creds = admin::rotate_client(ctx.writer(), &ctx.actor()?, client).await?;
+        live::publish_access(ctx, client).await;
         Ok(ApiClientCredentialsPayload {
             api_client: ApiClient(creds.client),
             client_secret: creds.secret,
@@ -329,6 +344,7 @@ impl AdminMutation {
     ) -> AppResult<ApiClientPayload> {
         let client = id::decode("id", NodeType::ApiClient, &id)?;
         let client = admin::revoke_client(ctx.writer(), &ctx.actor()?, client).await?;
+        live::publish_access(ctx, client.id).await;
         Ok(ApiClientPayload {
             api_client: ApiClient(client),
         })

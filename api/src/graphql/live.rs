@@ -1,25 +1,30 @@
-//! Subscriptions over `graphql-transport-ws`, filtered by the subscriber's grants.
+//! Subscriptions over `graphql-transport-ws`, filtered by the subscriber's grants as they are
+//! when each event is sent: a notice that the subscriber's access changed makes the stream
+//! authenticate again before it passes on anything else; it then goes on with a filter of its
+//! new grants if it only gained some, and ends if its session ended, its token expired, it
+//! lost a grant or its subject went out of scope.
 
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 use async_graphql::{Context, Enum, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt, future::ready};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::{Stream, future::BoxFuture};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
 use super::{
-    ContextExt,
+    ContextExt, Credential,
     id::{self, NodeType},
     report::Report,
     task::Assignment,
     unit::{self, Unit},
 };
 use crate::{
-    domain::{plans, reports, tasks},
+    auth::{Caller, token::Verified},
+    domain::{plans, reports, tasks, users},
     error::{AppError, AppResult},
-    events::{Event, EventBus, EventKind},
+    events::{Event, EventBus, EventKind, Message},
 };
 
 /// What changed.
@@ -46,8 +51,8 @@ impl From<EventKind> for ChangeKind {
     }
 }
 
-/// One committed change.
-pub struct ChangeEvent(Event);
+/// One committed change, with the subscriber as it was when the change was sent.
+pub struct ChangeEvent(Event, Arc<Caller>);
 
 /// One committed change.
 #[Object]
@@ -73,7 +78,7 @@ impl ChangeEvent {
         if self.0.kind != EventKind::ReportStatusChanged {
             return Ok(None);
         }
-        Ok(reports::get(ctx.db(), ctx.caller()?, self.0.entity_id)
+        Ok(reports::get(ctx.db(), &self.1, self.0.entity_id)
             .await?
             .map(Report))
     }
@@ -85,11 +90,9 @@ impl ChangeEvent {
         ) {
             return Ok(None);
         }
-        Ok(
-            tasks::get_assignment(ctx.db(), ctx.caller()?, self.0.entity_id)
-                .await?
-                .map(Assignment),
-        )
+        Ok(tasks::get_assignment(ctx.db(), &self.1, self.0.entity_id)
+            .await?
+            .map(Assignment))
     }
     /// Global id of the plan concerned, if any.
     async fn plan_id(&self) -> Option<ID> {
@@ -119,15 +122,22 @@ pub async fn publish(
     }
 }
 
-/// The units a subscriber's grants cover, fixed when it subscribes.
-async fn covered_units(ctx: &Context<'_>) -> AppResult<HashSet<Uuid>> {
-    let caller = ctx.caller()?;
+/// Tells open connections that `principal`'s access changed (a session ended, the account or
+/// client changed, grants changed); resolvers call it once the domain service has committed.
+pub async fn publish_access(ctx: &Context<'_>, principal: Uuid) {
+    if let Some(bus) = ctx.data_opt::<EventBus>() {
+        bus.publish_access(principal).await;
+    }
+}
+
+/// The units a subscriber's grants cover now.
+async fn covered_units(db: &DatabaseConnection, caller: &Caller) -> AppResult<HashSet<Uuid>> {
     Ok(entity::unit_closure::Entity::find()
         .select_only()
         .column(entity::unit_closure::Column::DescendantId)
         .filter(entity::unit_closure::Column::AncestorId.is_in(caller.read_scopes()))
         .into_tuple::<Uuid>()
-        .all(ctx.db())
+        .all(db)
         .await?
         .into_iter()
         .collect())
@@ -136,24 +146,110 @@ async fn covered_units(ctx: &Context<'_>) -> AppResult<HashSet<Uuid>> {
 /// A subscription's stream of changes.
 pub type Changes = std::pin::Pin<Box<dyn Stream<Item = ChangeEvent> + Send>>;
 
-fn events(ctx: &Context<'_>, keep: impl Fn(&Event) -> bool + Send + 'static) -> AppResult<Changes> {
+/// Which events a subscriber may see.
+type Filter = Box<dyn Fn(&Event) -> bool + Send + Sync>;
+
+/// Computes a subscription's filter from the subscriber's grants; an error ends the stream (the
+/// subject is no longer visible).
+type Scope =
+    Arc<dyn Fn(DatabaseConnection, Caller) -> BoxFuture<'static, AppResult<Filter>> + Send + Sync>;
+
+/// One subscription's state between events.
+struct Live {
+    rx: broadcast::Receiver<Message>,
+    db: DatabaseConnection,
+    credential: Option<Verified>,
+    caller: Arc<Caller>,
+    scope: Scope,
+    filter: Filter,
+}
+
+impl Live {
+    /// The next event this subscriber may see now, or `None` once it may see nothing more.
+    async fn next(mut self) -> Option<(ChangeEvent, Self)> {
+        loop {
+            let message = match self.rx.recv().await {
+                Ok(m) => m,
+                // A notice about this subscriber may be among what was missed.
+                Err(RecvError::Lagged(_)) => {
+                    self.refresh().await.ok()?;
+                    continue;
+                }
+                Err(RecvError::Closed) => return None,
+            };
+            match message {
+                Message::Access(a) if a.principal == self.caller.user_id => {
+                    self.refresh().await.ok()?;
+                }
+                Message::Access(_) => {}
+                Message::Change(event) => {
+                    if self
+                        .credential
+                        .is_some_and(|c| Utc::now().timestamp() >= c.expires_at)
+                    {
+                        return None;
+                    }
+                    if (self.filter)(&event) {
+                        let caller = self.caller.clone();
+                        return Some((ChangeEvent(event, caller), self));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Authenticates again and recomputes the filter from the grants in force now. A caller
+    /// that lost any grant ends the stream instead: the operation's loaders were scoped by the
+    /// old grants, so nested fields could still read what they covered. The client subscribes
+    /// again, with loaders of its grants as they are.
+    async fn refresh(&mut self) -> Result<(), ()> {
+        let credential = self.credential.ok_or(())?;
+        let caller = users::caller_for(&self.db, &credential)
+            .await
+            .ok()
+            .flatten()
+            .ok_or(())?;
+        if !self.caller.grants.iter().all(|g| caller.grants.contains(g)) {
+            return Err(());
+        }
+        self.filter = (self.scope)(self.db.clone(), caller.clone())
+            .await
+            .map_err(|_| ())?;
+        self.caller = Arc::new(caller);
+        Ok(())
+    }
+}
+
+/// The changes `scope` lets the caller see, re-scoped whenever the caller's access changes.
+async fn events(ctx: &Context<'_>, scope: Scope) -> AppResult<Changes> {
     let bus = ctx
         .data_opt::<EventBus>()
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("no event bus")))?;
+    // Subscribed before the filter is computed, so no notice falls between the two.
     let rx = bus.subscribe();
-    let all = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(e) => return Some((e, rx)),
-                // A slow subscriber skips what it missed rather than ending.
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return None,
-            }
-        }
-    });
-    Ok(Box::pin(all.filter_map(move |e| {
-        ready(keep(&e).then_some(ChangeEvent(e)))
-    })))
+    let caller = ctx.caller()?.clone();
+    let db = ctx.db().clone();
+    let filter = scope(db.clone(), caller.clone()).await?;
+    let live = Live {
+        rx,
+        db,
+        credential: ctx.data_opt::<Credential>().map(|c| c.0),
+        caller: Arc::new(caller),
+        scope,
+        filter,
+    };
+    Ok(Box::pin(futures_util::stream::unfold(live, Live::next)))
+}
+
+/// Changes `keep` accepts, to units the caller's grants cover.
+fn in_covered_units(keep: fn(&Event) -> bool) -> Scope {
+    Arc::new(move |db, caller| {
+        Box::pin(async move {
+            let units = covered_units(&db, &caller).await?;
+            let filter: Filter = Box::new(move |e| units.contains(&e.unit_id) && keep(e));
+            Ok(filter)
+        })
+    })
 }
 
 /// Live changes, over WebSocket (`graphql-transport-ws`) on `/graphql`.
@@ -165,10 +261,11 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// Status changes of reports sent by units in your scope.
     async fn report_status_changed(&self, ctx: &Context<'_>) -> async_graphql::Result<Changes> {
-        let units = covered_units(ctx).await?;
-        Ok(events(ctx, move |e| {
-            e.kind == EventKind::ReportStatusChanged && units.contains(&e.unit_id)
-        })?)
+        Ok(events(
+            ctx,
+            in_covered_units(|e| e.kind == EventKind::ReportStatusChanged),
+        )
+        .await?)
     }
 
     /// Task assignments and assignment progress on one plan you can see.
@@ -178,30 +275,36 @@ impl SubscriptionRoot {
         #[graphql(desc = "The plan to follow.")] plan_id: ID,
     ) -> async_graphql::Result<Changes> {
         let plan = id::decode("planId", NodeType::Plan, &plan_id)?;
-        plans::get(ctx.db(), ctx.caller()?, plan)
-            .await?
-            .ok_or(AppError::NotFound("plan"))?;
-        Ok(events(ctx, move |e| {
-            e.plan_id == Some(plan)
-                && matches!(
-                    e.kind,
-                    EventKind::TaskAssigned | EventKind::AssignmentChanged
-                )
-        })?)
+        let scope: Scope = Arc::new(move |db, caller| {
+            Box::pin(async move {
+                plans::get(&db, &caller, plan)
+                    .await?
+                    .ok_or(AppError::NotFound("plan"))?;
+                let filter: Filter = Box::new(move |e| {
+                    e.plan_id == Some(plan)
+                        && matches!(
+                            e.kind,
+                            EventKind::TaskAssigned | EventKind::AssignmentChanged
+                        )
+                });
+                Ok(filter)
+            })
+        });
+        Ok(events(ctx, scope).await?)
     }
 
     /// What needs your units' attention: a report of theirs was returned, a task was assigned
     /// to them, or a plan they must derive is overdue.
     async fn notifications(&self, ctx: &Context<'_>) -> async_graphql::Result<Changes> {
-        let units = covered_units(ctx).await?;
-        Ok(events(ctx, move |e| {
-            units.contains(&e.unit_id)
-                && match e.kind {
-                    EventKind::ReportStatusChanged => e.status.as_deref() == Some("RETURNED"),
-                    EventKind::TaskAssigned => true,
-                    EventKind::DerivationOverdue => true,
-                    EventKind::AssignmentChanged => false,
-                }
-        })?)
+        Ok(events(
+            ctx,
+            in_covered_units(|e| match e.kind {
+                EventKind::ReportStatusChanged => e.status.as_deref() == Some("RETURNED"),
+                EventKind::TaskAssigned => true,
+                EventKind::DerivationOverdue => true,
+                EventKind::AssignmentChanged => false,
+            }),
+        )
+        .await?)
     }
 }

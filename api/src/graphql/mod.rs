@@ -42,6 +42,24 @@ pub struct ClientAddr(pub Option<std::net::IpAddr>);
 #[derive(Clone, Debug, Default)]
 pub struct RequestId(pub Option<String>);
 
+/// The verified token an operation came with, so a long-lived operation (a subscription) can
+/// check again, whenever the principal's access changes, that it still speaks for an open
+/// session with the grants it had.
+#[derive(Clone, Copy, Debug)]
+pub struct Credential(pub crate::auth::token::Verified);
+
+/// Set by a resolver whose answer carries a secret (a token, a client secret), so that nothing
+/// keeps the answer (an idempotent replay stores it otherwise).
+#[derive(Clone, Debug, Default)]
+pub struct SecretInAnswer(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl SecretInAnswer {
+    /// Whether a resolver said the answer holds a secret.
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 pub type AppSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 
 /// Every query of the API.
@@ -81,9 +99,6 @@ pub const MAX_DEPTH: usize = 12;
 pub const MAX_COMPLEXITY: usize = 10_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 24;
 pub const MAX_DIRECTIVES: usize = 8;
-/// Documents kept for automatic persisted queries.
-pub const PERSISTED_QUERY_CACHE: usize = 1_024;
-
 /// Builds the schema with its limits. Production hides introspection.
 pub fn build_schema(
     db: DatabaseConnection,
@@ -101,15 +116,7 @@ pub fn build_schema(
     .data(writer)
     .data(events)
     .data(crate::auth::throttle::Throttle::default())
-    // Apollo's automatic persisted queries: mobile clients send a hash instead of the document.
-    // The cache is per instance; a miss makes the client resend the document once.
-    .extension(
-        async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
-            async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(
-                PERSISTED_QUERY_CACHE,
-            ),
-        ),
-    )
+    // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)
     .data(db)
@@ -145,6 +152,8 @@ pub trait ContextExt {
     /// The caller as the author of a change, with the request it came in.
     fn actor(&self) -> AppResult<Actor>;
     fn today(&self) -> chrono::NaiveDate;
+    /// Says that this operation's answer carries a secret, so it is never stored.
+    fn answer_holds_secret(&self);
 }
 
 impl ContextExt for Context<'_> {
@@ -176,5 +185,11 @@ impl ContextExt for Context<'_> {
 
     fn today(&self) -> chrono::NaiveDate {
         chrono::Utc::now().date_naive()
+    }
+
+    fn answer_holds_secret(&self) {
+        if let Some(marker) = self.data_opt::<SecretInAnswer>() {
+            marker.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 }

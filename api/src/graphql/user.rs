@@ -144,6 +144,7 @@ impl AuthMutation {
             return Err(AppError::RateLimited);
         }
         let keys = ctx.data_unchecked::<TokenKeys>();
+        ctx.answer_holds_secret();
         Ok(sessions::login(ctx.writer(), keys, &username, &password)
             .await?
             .into())
@@ -158,6 +159,7 @@ impl AuthMutation {
         refresh_token: String,
     ) -> AppResult<LoginPayload> {
         let keys = ctx.data_unchecked::<TokenKeys>();
+        ctx.answer_holds_secret();
         Ok(sessions::refresh(ctx.writer(), keys, &refresh_token)
             .await?
             .into())
@@ -170,6 +172,7 @@ impl AuthMutation {
             AppError::bad_input("session", "only a person's session can be ended")
         })?;
         sessions::logout(ctx.writer(), session).await?;
+        super::live::publish_access(ctx, caller.user_id).await;
         Ok(LogoutPayload { ok: true })
     }
 }

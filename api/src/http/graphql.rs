@@ -1,9 +1,9 @@
 //! The `/graphql` endpoint: POST with `application/json` executes one operation; GET serves
 //! GraphiQL and executes nothing, so no mutation can ride on a link or a form (CSRF).
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use std::net::SocketAddr;
+
+use async_graphql::parser::types::OperationType;
 
 use axum::{
     body::Bytes,
@@ -13,40 +13,42 @@ use axum::{
 };
 use serde_json::json;
 
-use super::{guard, idempotency};
-use crate::{
-    auth::Auth,
-    domain::users,
-    graphql::{ClientAddr, RequestId, loaders::Loaders},
-    startup::AppState,
-};
+use super::{idempotency, pipeline, socket};
+use crate::startup::AppState;
 
-/// `GET /graphql`: a WebSocket upgrade opens a `graphql-transport-ws` session (subscriptions);
-/// anything else gets the GraphiQL page (`graphiql`). Nothing executes over plain GET.
-pub async fn get(State(state): State<AppState>, request: axum::extract::Request) -> Response {
+/// `GET /graphql`: a WebSocket upgrade opens a `graphql-transport-ws` session (see
+/// `http::socket`); anything else gets the GraphiQL page (`http::graphiql`). Nothing executes
+/// over plain GET.
+pub async fn get(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> Response {
     use axum::extract::{FromRequestParts, ws::WebSocketUpgrade};
     let (mut parts, _) = request.into_parts();
     let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &state).await else {
         return super::graphiql::respond(&parts.headers);
     };
-    let Ok(protocol) = GraphQLProtocol::from_request_parts(&mut parts, &state).await else {
+    let offered = parts
+        .headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case(socket::PROTOCOL));
+    if !offered {
         return refuse(
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
-            "unsupported WebSocket subprotocol",
+            "unsupported WebSocket subprotocol: use graphql-transport-ws",
         );
-    };
+    }
     upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            let init_state = state.clone();
-            GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    connection_data(&init_state, payload).await
-                })
-                .serve()
-                .await;
-        })
+        .protocols([socket::PROTOCOL])
+        // A message is held to the same bound as a POST body.
+        .max_message_size(super::BODY_LIMIT_BYTES)
+        .max_frame_size(super::BODY_LIMIT_BYTES)
+        .on_upgrade(move |ws| socket::serve(state, ws, peer.ip()))
 }
 
 /// Gives every error a stable `extensions.code`: resolver errors carry theirs already; parse,
@@ -73,38 +75,6 @@ pub fn with_codes(mut response: async_graphql::Response) -> async_graphql::Respo
     response
 }
 
-/// Authenticates a WebSocket session from its `connection_init` payload
-/// (`{"Authorization": "Bearer …"}`); a session without valid credentials is refused.
-async fn connection_data(
-    state: &AppState,
-    payload: serde_json::Value,
-) -> async_graphql::Result<async_graphql::Data> {
-    let header = payload
-        .get("Authorization")
-        .or_else(|| payload.get("authorization"))
-        .and_then(|v| v.as_str())
-        .unwrap_or_default();
-    let token = header.strip_prefix("Bearer ").unwrap_or(header).trim();
-    let verified = state
-        .keys
-        .verify(token)
-        .ok_or_else(|| async_graphql::Error::new("authentication required"))?;
-    let caller = users::caller_for(&state.db, &verified)
-        .await
-        .ok()
-        .flatten()
-        .ok_or_else(|| async_graphql::Error::new("authentication required"))?;
-    let auth = Auth::User(caller);
-    let loaders = Loaders::new(&state.db, &auth);
-    // A session lives long: its loaders batch but never serve a stale row.
-    loaders.disable_caches();
-    let mut data = async_graphql::Data::default();
-    data.insert(auth);
-    data.insert(loaders);
-    data.insert(RequestId(None));
-    Ok(data)
-}
-
 /// A refusal before execution, in the GraphQL error shape.
 pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
     (
@@ -122,32 +92,9 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Who the bearer token speaks for; a token that fails any check is `Invalid`, never anonymous.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth, Response> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Auth::Anonymous);
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let Some(verified) = token.and_then(|t| state.keys.verify(t)) else {
-        return Ok(Auth::Invalid);
-    };
-    match users::caller_for(&state.db, &verified).await {
-        Ok(Some(caller)) => Ok(Auth::User(caller)),
-        Ok(None) => Ok(Auth::Invalid),
-        Err(err) => {
-            let (code, message) = (err.code(), err.message());
-            // Into the GraphQL error, which logs it.
-            let _: async_graphql::Error = err.into();
-            Err(refuse(StatusCode::SERVICE_UNAVAILABLE, code, &message))
-        }
-    }
-}
-
-/// Executes one GraphQL operation.
+/// Executes one GraphQL operation, after the request pipeline (`http::pipeline`). An
+/// `Idempotency-Key` applies to mutations; with any other operation it is ignored, and nothing
+/// is stored.
 pub async fn execute(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -171,102 +118,39 @@ pub async fn execute(
             );
         }
     };
-    if value.is_array() {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "batched operations are not accepted; send one operation per request",
-        );
-    }
-    // A persisted-query request may carry only the document's hash.
-    let query = match value.get("query") {
-        Some(q) => match q.as_str() {
-            Some(q) => q,
-            None => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
-                    "`query` must be a string",
-                );
-            }
-        },
-        None if value.pointer("/extensions/persistedQuery").is_some() => "",
-        None => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "`query` is required",
-            );
-        }
+    let incoming = pipeline::Incoming {
+        body: value,
+        credentials: pipeline::Credentials::from_headers(&headers),
+        client: peer.ip(),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        transport: pipeline::Transport::Http,
     };
-    if let Some(allowed) = &state.allowed_operations {
-        // A hash-only persisted query is checked by the hash it names.
-        let hash = if query.is_empty() {
-            value
-                .pointer("/extensions/persistedQuery/sha256Hash")
-                .and_then(|h| h.as_str())
-                .unwrap_or_default()
-                .to_ascii_lowercase()
-        } else {
-            crate::domain::sessions::hash_secret(query)
-        };
-        if !allowed.contains(&hash) {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "OPERATION_NOT_ALLOWED",
-                "this server only runs the operations on its allow-list",
-            );
-        }
-    }
-    if let Err(refusal) = guard::check(query) {
-        let message = match refusal {
-            guard::Refusal::TooDeep => "document nested too deeply",
-            guard::Refusal::TooManyAliases => "document uses too many aliases",
-        };
-        return refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message);
-    }
-    let request: async_graphql::Request = match serde_json::from_value(value) {
-        Ok(r) => r,
-        Err(_) => {
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "body must be {query, variables?, operationName?}",
-            );
-        }
+    let prepared = match pipeline::prepare(&state, incoming).await {
+        Ok(prepared) => prepared,
+        Err(refusal) => return refusal.into_response(),
     };
-    let auth = match authenticate(&state, &headers).await {
-        Ok(auth) => auth,
-        Err(response) => return response,
-    };
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let principal = match &auth {
-        Auth::User(c) => Some(c.user_id),
-        _ => None,
-    };
-    let loaders = Loaders::new(&state.db, &auth);
-    let request = request
-        .data(auth)
-        .data(RequestId(request_id))
-        .data(ClientAddr(Some(peer.ip())))
-        .data(loaders);
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::trim).unwrap_or_default().to_owned());
-    match (key, principal) {
-        (Some(key), Some(principal)) => {
-            idempotency::run(&state, principal, &key, &body, request).await
+    match key {
+        Some(key) if prepared.operation == Some(OperationType::Mutation) => {
+            match prepared.auth.caller() {
+                Ok(caller) => {
+                    let caller = caller.clone();
+                    idempotency::run(&state, &caller, &key, &body, prepared.request).await
+                }
+                Err(_) => refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "UNAUTHENTICATED",
+                    "an Idempotency-Key needs an authenticated caller",
+                ),
+            }
         }
-        (Some(_), None) => refuse(
-            StatusCode::UNAUTHORIZED,
-            "UNAUTHENTICATED",
-            "an Idempotency-Key needs an authenticated caller",
-        ),
-        (None, _) => {
-            let response = with_codes(state.schema.execute(request).await);
+        _ => {
+            let response = with_codes(state.schema.execute(prepared.request).await);
             axum::Json(response).into_response()
         }
     }

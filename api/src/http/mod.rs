@@ -5,6 +5,9 @@ pub mod graphql;
 pub mod guard;
 pub mod idempotency;
 pub mod oauth;
+pub mod persisted;
+pub mod pipeline;
+pub mod socket;
 pub mod unread_body;
 
 use std::time::Duration;

@@ -101,6 +101,21 @@ pub async fn token(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
+    // Credentials are given once: two Authorization headers are refused, not resolved by
+    // picking one.
+    if headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .nth(1)
+        .is_some()
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "send one Authorization header",
+            false,
+        );
+    }
     let basic = basic_credentials(&headers);
     let uses_basic = basic.is_some();
     match param("grant_type") {
