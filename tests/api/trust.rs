@@ -1165,11 +1165,11 @@ async fn hidden_units_answer_as_unknown_units(app: &TestApp) {
         .await
         .unwrap()
         .unwrap();
-    type Variables = Box<dyn Fn(&str) -> Value>;
+    type Variables<'a> = Box<dyn Fn(&str) -> Value + 'a>;
     let cases: Vec<(&str, Variables)> = vec![
         (
             "query($u: ID!, $p: ID!) { planProgress(planId: $p, unitId: $u) { tasks { total } } }",
-            Box::new(|u: &str| json!({ "u": u, "p": gid(NodeType::Plan, plan.id) })),
+            Box::new(move |u: &str| json!({ "u": u, "p": gid(NodeType::Plan, plan.id) })),
         ),
         (
             "query($u: ID!) { indicatorSummary(codes: [\"C1.SESSIONS\"], unitId: $u, periodFrom: \"2024-01-01\", periodTo: \"2024-12-31\") { value } }",
