@@ -380,8 +380,8 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
         .await;
     assert_eq!(
         error_code(&outside),
-        Some("NOT_FOUND"),
-        "Sóc Trăng's office did not gain the city (and cannot tell it from an unknown unit): {outside:#}"
+        Some("FORBIDDEN"),
+        "Sóc Trăng's office did not gain the city above it: {outside:#}"
     );
 }
 

@@ -863,7 +863,8 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
             json!({ "u": gid(NodeType::Unit, app.unit_uuid(&moving).await) }),
         )
         .await;
-    assert_eq!(error_code(&rollup), Some("NOT_FOUND"), "{rollup}");
+    // The unit itself stays visible to its old district (its history), so this is a refusal.
+    assert_eq!(error_code(&rollup), Some("FORBIDDEN"), "{rollup}");
     // Reviews are changes: they follow today's tree.
     let returned = app
         .gql(

@@ -44,8 +44,18 @@ async fn subject_unit(
     if units::all_within_on(db, &caller.read_scopes(), &[id], day).await? {
         Ok(u)
     } else {
-        // The same answer as an unknown unit: no rollup tells which units exist elsewhere.
-        Err(AppError::NotFound("unit"))
+        // A unit the caller sees (one above it) is refused; one it cannot see answers as an
+        // unknown unit, so no rollup tells which units exist elsewhere.
+        let visible = unit::Entity::find_by_id(id)
+            .filter(super::scope::visible_units(&caller.read_scopes()))
+            .one(db)
+            .await?
+            .is_some();
+        if visible {
+            Err(AppError::forbidden("this unit is outside your scope"))
+        } else {
+            Err(AppError::NotFound("unit"))
+        }
     }
 }
 
