@@ -71,6 +71,9 @@ pub struct Limits {
     pub persisted_query_max_document: usize,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_ttl: Duration,
+    /// The window sign-in attempts are counted over (10 per account and 60 per client address
+    /// in it, on every entry point); tests lengthen it so slow machines do not refill it.
+    pub sign_in_window: Duration,
 }
 
 impl Default for Limits {
@@ -85,6 +88,7 @@ impl Default for Limits {
             persisted_query_bytes: 4 * 1024 * 1024,
             persisted_query_max_document: 64 * 1024,
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            sign_in_window: Duration::from_secs(60),
         }
     }
 }

@@ -196,12 +196,16 @@ impl Application {
             config.overdue_sweep,
         );
         let metrics = crate::metrics::Metrics::new();
+        let throttle = std::sync::Arc::new(crate::auth::throttle::Throttle::over(
+            config.limits.sign_in_window,
+        ));
         let schema = graphql::build_schema(
             conn.clone(),
             writer.clone(),
             keys.clone(),
             events.clone(),
             metrics.clone(),
+            throttle.clone(),
             config.is_production(),
         );
         let state = AppState {
@@ -211,7 +215,7 @@ impl Application {
             keys,
             statements,
             allowed_operations: config.allowed_operations()?.map(std::sync::Arc::new),
-            throttle: Default::default(),
+            throttle,
             metrics,
             metrics_access: match (&config.metrics_token, config.is_production()) {
                 (Some(token), _) => MetricsAccess::Token(token.clone()),

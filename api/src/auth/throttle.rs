@@ -6,7 +6,7 @@ use std::{net::IpAddr, num::NonZeroU32};
 
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-/// Attempts per minute for one account, and for one client address.
+/// Attempts per window (a minute by default) for one account, and for one client address.
 const PER_ACCOUNT_PER_MINUTE: u32 = 10;
 const PER_ADDRESS_PER_MINUTE: u32 = 60;
 /// Forget idle keys once this many are tracked, so memory stays bounded.
@@ -19,14 +19,25 @@ pub struct Throttle {
 
 impl Default for Throttle {
     fn default() -> Self {
-        Self::new(PER_ACCOUNT_PER_MINUTE, PER_ADDRESS_PER_MINUTE)
+        Self::over(std::time::Duration::from_secs(60))
     }
 }
 
 impl Throttle {
-    pub fn new(per_account: u32, per_address: u32) -> Self {
-        let quota =
-            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+    /// The production limits (10 attempts per account, 60 per address) counted over `window`
+    /// (a minute in production).
+    pub fn over(window: std::time::Duration) -> Self {
+        Self::new(PER_ACCOUNT_PER_MINUTE, PER_ADDRESS_PER_MINUTE, window)
+    }
+
+    /// `per_account` and `per_address` attempts in each `window`, refilled evenly across it.
+    pub fn new(per_account: u32, per_address: u32, window: std::time::Duration) -> Self {
+        let quota = |n: u32| {
+            let n = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+            Quota::with_period(window / n.get())
+                .unwrap_or_else(|| Quota::per_minute(n))
+                .allow_burst(n)
+        };
         Self {
             per_account: DefaultKeyedRateLimiter::keyed(quota(per_account)),
             per_address: DefaultKeyedRateLimiter::keyed(quota(per_address)),
@@ -57,7 +68,7 @@ mod tests {
 
     #[test]
     fn an_account_is_limited_whatever_the_address() {
-        let t = Throttle::new(3, 100);
+        let t = Throttle::new(3, 100, std::time::Duration::from_secs(60));
         let addr = |n: u8| Some(IpAddr::from([10, 0, 0, n]));
         assert!(t.allow("admin", addr(1)));
         assert!(t.allow("ADMIN", addr(2)));
@@ -68,7 +79,7 @@ mod tests {
 
     #[test]
     fn an_address_is_limited_whatever_the_account() {
-        let t = Throttle::new(100, 2);
+        let t = Throttle::new(100, 2, std::time::Duration::from_secs(60));
         let addr = Some(IpAddr::from([10, 0, 0, 9]));
         assert!(t.allow("a", addr));
         assert!(t.allow("b", addr));

@@ -106,6 +106,7 @@ pub fn build_schema(
     keys: TokenKeys,
     events: crate::events::EventBus,
     metrics: crate::metrics::Metrics,
+    throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
     production: bool,
 ) -> AppSchema {
     let mut builder = Schema::build(
@@ -115,7 +116,8 @@ pub fn build_schema(
     )
     .data(writer)
     .data(events)
-    .data(crate::auth::throttle::Throttle::default())
+    // The same throttle as the token endpoint's: one count of sign-in attempts per instance.
+    .data(throttle)
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)

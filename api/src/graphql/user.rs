@@ -140,7 +140,10 @@ impl AuthMutation {
         #[graphql(desc = "Password.")] password: String,
     ) -> AppResult<LoginPayload> {
         let address = ctx.data_opt::<ClientAddr>().and_then(|a| a.0);
-        if !ctx.data_unchecked::<Throttle>().allow(&username, address) {
+        if !ctx
+            .data_unchecked::<std::sync::Arc<Throttle>>()
+            .allow(&username, address)
+        {
             return Err(AppError::RateLimited);
         }
         let keys = ctx.data_unchecked::<TokenKeys>();
