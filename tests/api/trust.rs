@@ -839,6 +839,64 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
         !listed.to_string().contains(&gid(NodeType::Report, new.id)),
         "{listed}"
     );
+    // A rollup over the old district lists the obligation but not the new report's content.
+    // A provincial plan the old district sees as a recipient; reports go to the province.
+    let (province_plan, _) = setup.plan(app, "ST.BCD", None).await;
+    planning::add_recipient(
+        &setup.w,
+        &setup.author,
+        province_plan.id,
+        app.unit_uuid("ST.D03.BCD").await,
+        None,
+    )
+    .await
+    .unwrap();
+    let schedule = planning::create_schedule(
+        &setup.w,
+        &setup.author,
+        planning::NewSchedule {
+            plan: province_plan.id,
+            kind: entity::ReportKind::Periodic,
+            title: "Quý".into(),
+            period_start: "2024-01-01".parse().unwrap(),
+            period_end: "2024-03-31".parse().unwrap(),
+            due_on: "2024-04-10".parse().unwrap(),
+            recipient_unit: None,
+            reporting_units: vec![app.unit_uuid(&moving).await],
+        },
+    )
+    .await
+    .unwrap();
+    let obligation = entity::report_obligation::Entity::find()
+        .filter(entity::report_obligation::Column::ScheduleId.eq(schedule.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    reporting::create(
+        &setup.w,
+        &setup.author,
+        NewReport {
+            obligation: Some(obligation.id),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let compliance = app
+        .data(
+            &old_viewer,
+            "query($s: ID!, $u: ID!) { reportingCompliance(scheduleId: $s, unitId: $u) { obligations { report { id title } } } }",
+            json!({ "s": gid(NodeType::ReportSchedule, schedule.id),
+                    "u": gid(NodeType::Unit, app.unit_uuid("ST.D03").await) }),
+        )
+        .await;
+    for o in compliance["reportingCompliance"]["obligations"]
+        .as_array()
+        .unwrap()
+    {
+        assert!(o["report"].is_null(), "{compliance}");
+    }
     // Its later plans (and their tasks) go with it too.
     const PLAN: &str = "query($id: ID!) { plan(id: $id) { id } }";
     let plan_of = |token: String| async move {

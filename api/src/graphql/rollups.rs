@@ -157,9 +157,19 @@ impl ObligationState {
     async fn unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
         unit::load(ctx, Some(self.0.unit_id)).await
     }
-    /// The newest revision of its report, if any.
-    async fn report(&self) -> Option<Report> {
-        self.0.report.clone().map(Report)
+    /// The newest revision of its report, if any and if you may read it (a unit that moved to
+    /// another district takes its later reports there).
+    async fn report(&self, ctx: &Context<'_>) -> AppResult<Option<Report>> {
+        let Some(report) = &self.0.report else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .reports
+            .load_one(report.id)
+            .await
+            .map_err(super::loaders::failed)?
+            .map(Report))
     }
     /// Whether a report was submitted.
     async fn submitted(&self) -> bool {
