@@ -31,6 +31,7 @@ on_both_databases!(
     a_district_keeps_only_its_own_documents,
     accounts_without_grants_and_account_events_belong_to_the_root,
     hidden_units_answer_as_unknown_units,
+    concurrent_reorganisations_of_one_unit_run_one_after_another,
 );
 
 const LOGIN: &str =
@@ -1270,4 +1271,51 @@ async fn hidden_units_answer_as_unknown_units(app: &TestApp) {
             "{query}"
         );
     }
+}
+
+async fn concurrent_reorganisations_of_one_unit_run_one_after_another(app: &TestApp) {
+    use async_graphql::futures_util::future::join_all;
+    let steering = app.login("steering").await;
+    let today = qcdc::domain::lineage::today().to_string();
+    let moving = app.unit_uuid("ST.D11.BCD").await;
+    let mut parents = Vec::new();
+    for d in 2..=10 {
+        parents.push(app.unit_uuid(&format!("ST.D{d:02}")).await);
+    }
+    // Warm one connection per racer so they leave together.
+    join_all(
+        parents
+            .iter()
+            .map(|_| app.gql(Some(&steering), "{ __typename }", json!({}))),
+    )
+    .await;
+    let bodies = join_all(parents.iter().enumerate().map(|(i, parent)| {
+        app.gql(
+            Some(&steering),
+            APPLY,
+            json!({ "i": { "kind": "REPARENT", "effectiveOn": today, "title": format!("Chuyển {i}"),
+                           "predecessorIds": [gid(NodeType::Unit, moving)],
+                           "parentId": gid(NodeType::Unit, *parent) } }),
+        )
+    }))
+    .await;
+    for body in &bodies {
+        assert_ne!(error_code(body), Some("INTERNAL"), "{body}");
+    }
+    let open_versions = entity::unit_version::Entity::find()
+        .filter(entity::unit_version::Column::UnitId.eq(moving))
+        .filter(entity::unit_version::Column::ValidTo.is_null())
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(open_versions.len(), 1, "{open_versions:#?}");
+    // Today it lies under exactly one district.
+    let districts_now = entity::unit_closure::Entity::find()
+        .filter(entity::unit_closure::Column::DescendantId.eq(moving))
+        .filter(entity::unit_closure::Column::AncestorId.is_in(parents.clone()))
+        .filter(entity::unit_closure::Column::ValidTo.is_null())
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(districts_now.len(), 1, "{districts_now:#?}");
 }

@@ -10,7 +10,8 @@ use entity::{
     role_grant, unit, unit_closure,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -242,6 +243,21 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
             // tree's power: only the steering of a root creates or moves one to the top.
             if matches!(new.revision.parent, Some(None)) {
                 require_root_steering(txn, &actor).await?;
+            }
+            // Events touching the same units run one after another: on PostgreSQL the rows are
+            // locked until this transaction ends, so a concurrent event on them waits and then
+            // sees what this one did (a closed predecessor, today's version), as SQLite's single
+            // writer already ensures.
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                let mut ids: Vec<Uuid> = touched.iter().map(|(_, id)| *id).collect();
+                ids.sort();
+                ids.dedup();
+                unit::Entity::find()
+                    .filter(unit::Column::Id.is_in(ids))
+                    .order_by_asc(unit::Column::Id)
+                    .lock_exclusive()
+                    .all(txn)
+                    .await?;
             }
             let mut loaded: HashMap<Uuid, unit::Model> = HashMap::new();
             for (field, id) in &touched {
