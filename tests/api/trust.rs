@@ -898,6 +898,83 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
     {
         assert!(o["report"].is_null(), "{compliance}");
     }
+    // Nor do its approved numbers add up in the old district's totals.
+    let written = entity::report::Entity::find()
+        .filter(entity::report::Column::ObligationId.eq(obligation.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let admin_actor = Actor {
+        caller: qcdc::domain::users::load_caller(&app.db, user(app, "admin").await.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        request_id: None,
+    };
+    let written = reporting::update(
+        &setup.w,
+        &setup.author,
+        written.id,
+        written.version,
+        reporting::ReportPatch {
+            indicator_values: Some(vec![reporting::ValueInput {
+                code: "C1.SESSIONS".into(),
+                value: 777.0,
+                note: None,
+            }]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let written = reporting::transition(
+        &setup.w,
+        &setup.author,
+        written.id,
+        written.version,
+        reporting::Transition::Submit,
+        None,
+    )
+    .await
+    .unwrap();
+    reporting::transition(
+        &setup.w,
+        &admin_actor,
+        written.id,
+        written.version,
+        reporting::Transition::Approve,
+        None,
+    )
+    .await
+    .unwrap();
+    const TOTAL: &str = "query($u: ID!, $s: ID!) { indicatorSummary(codes: [\"C1.SESSIONS\"], unitId: $u, scheduleId: $s) { value } }";
+    let old_total = app
+        .data(
+            &steering,
+            TOTAL,
+            json!({ "u": gid(NodeType::Unit, app.unit_uuid("ST.D03").await),
+                    "s": gid(NodeType::ReportSchedule, schedule.id) }),
+        )
+        .await;
+    assert_ne!(
+        old_total["indicatorSummary"][0]["value"],
+        json!(777.0),
+        "{old_total}"
+    );
+    let new_total = app
+        .data(
+            &steering,
+            TOTAL,
+            json!({ "u": gid(NodeType::Unit, app.unit_uuid("ST.D04").await),
+                    "s": gid(NodeType::ReportSchedule, schedule.id) }),
+        )
+        .await;
+    assert_eq!(
+        new_total["indicatorSummary"][0]["value"],
+        json!(777.0),
+        "{new_total}"
+    );
     // Its later plans (and their tasks) go with it too.
     const PLAN: &str = "query($id: ID!) { plan(id: $id) { id } }";
     let plan_of = |token: String| async move {

@@ -419,6 +419,15 @@ pub async fn indicator_summary(
     let mut query = report::Entity::find()
         .filter(report::Column::Status.eq(ReportStatus::Approved))
         .filter(report::Column::UnitId.is_in(counted_units(db, unit_id, tree).await?));
+    if !tree.lineage && tree.as_of.is_none() {
+        // Over every unit ever placed under the subject, a unit counts with the reports it
+        // wrote while it was there: a unit that moved away takes its later reports along.
+        query = query.filter(sea_orm::sea_query::Expr::exists(super::scope::under_when(
+            &[unit_id],
+            sea_orm::sea_query::Expr::col((report::Entity, report::Column::UnitId)),
+            sea_orm::sea_query::Expr::col((report::Entity, report::Column::CreatedAt)),
+        )));
+    }
     query = match window {
         SummaryWindow::Schedule(s) => {
             plans::get_schedule(db, caller, s)
