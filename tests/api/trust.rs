@@ -424,6 +424,52 @@ impl Setup {
         (plan, task)
     }
 
+    /// States `value` for indicator `code` in a draft, submits it, and has `reviewer` approve it.
+    async fn approve_with(
+        &self,
+        reviewer: &Actor,
+        draft: entity::report::Model,
+        code: &str,
+        value: f64,
+    ) -> entity::report::Model {
+        let r = reporting::update(
+            &self.w,
+            &self.author,
+            draft.id,
+            draft.version,
+            reporting::ReportPatch {
+                indicator_values: Some(vec![reporting::ValueInput {
+                    code: code.into(),
+                    value,
+                    note: None,
+                }]),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let r = reporting::transition(
+            &self.w,
+            &self.author,
+            r.id,
+            r.version,
+            reporting::Transition::Submit,
+            None,
+        )
+        .await
+        .unwrap();
+        reporting::transition(
+            &self.w,
+            reviewer,
+            r.id,
+            r.version,
+            reporting::Transition::Approve,
+            None,
+        )
+        .await
+        .unwrap()
+    }
+
     /// A draft ad hoc report of `unit`, without a plan.
     async fn report(&self, app: &TestApp, unit: &str) -> entity::report::Model {
         reporting::create(
@@ -912,42 +958,9 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
             .unwrap(),
         request_id: None,
     };
-    let written = reporting::update(
-        &setup.w,
-        &setup.author,
-        written.id,
-        written.version,
-        reporting::ReportPatch {
-            indicator_values: Some(vec![reporting::ValueInput {
-                code: "C1.SESSIONS".into(),
-                value: 777.0,
-                note: None,
-            }]),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let written = reporting::transition(
-        &setup.w,
-        &setup.author,
-        written.id,
-        written.version,
-        reporting::Transition::Submit,
-        None,
-    )
-    .await
-    .unwrap();
-    reporting::transition(
-        &setup.w,
-        &admin_actor,
-        written.id,
-        written.version,
-        reporting::Transition::Approve,
-        None,
-    )
-    .await
-    .unwrap();
+    setup
+        .approve_with(&admin_actor, written, "C1.SESSIONS", 777.0)
+        .await;
     const TOTAL: &str = "query($u: ID!, $s: ID!) { indicatorSummary(codes: [\"C1.SESSIONS\"], unitId: $u, scheduleId: $s) { value } }";
     let old_total = app
         .data(
@@ -1072,42 +1085,7 @@ async fn lineage_carries_only_what_was_transferred(app: &TestApp) {
         )
         .await
         .unwrap();
-        let r = reporting::update(
-            &setup.w,
-            &setup.author,
-            r.id,
-            r.version,
-            reporting::ReportPatch {
-                indicator_values: Some(vec![reporting::ValueInput {
-                    code: "C1.SESSIONS".into(),
-                    value,
-                    note: None,
-                }]),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        let r = reporting::transition(
-            &setup.w,
-            &setup.author,
-            r.id,
-            r.version,
-            reporting::Transition::Submit,
-            None,
-        )
-        .await
-        .unwrap();
-        reporting::transition(
-            &setup.w,
-            &reviewer,
-            r.id,
-            r.version,
-            reporting::Transition::Approve,
-            None,
-        )
-        .await
-        .unwrap();
+        setup.approve_with(&reviewer, r, "C1.SESSIONS", value).await;
     }
     let transferred = app
         .gql(
