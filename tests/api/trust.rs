@@ -57,6 +57,17 @@ async fn user(app: &TestApp, username: &str) -> entity::user::Model {
         .unwrap()
 }
 
+/// The province ADMIN as the author of a fixture change (a reviewer who wrote nothing).
+async fn admin_actor(app: &TestApp) -> Actor {
+    Actor {
+        caller: qcdc::domain::users::load_caller(&app.db, user(app, "admin").await.id)
+            .await
+            .unwrap()
+            .unwrap(),
+        request_id: None,
+    }
+}
+
 async fn grant_ids(app: &TestApp, user_id: Uuid) -> Vec<Uuid> {
     qcdc::domain::users::grants_of(&app.db, user_id)
         .await
@@ -160,7 +171,7 @@ async fn a_district_admin_acts_only_inside_its_power(app: &TestApp) {
         Some("FORBIDDEN"),
         "{steering_client}"
     );
-    let (d01_client, d01_client_gid) = client(app, "Hệ thống D01", Role::Partner, "ST.D01").await;
+    let (_, d01_client_gid) = client(app, "Hệ thống D01", Role::Partner, "ST.D01").await;
     let (d02_client, d02_client_gid) = client(app, "Hệ thống D02", Role::Partner, "ST.D02").await;
     let escalate = app
         .gql(
@@ -307,7 +318,6 @@ async fn a_district_admin_acts_only_inside_its_power(app: &TestApp) {
         )
         .await;
     assert!(all.to_string().contains("\"ST.D02\""), "{all}");
-    let _ = d01_client;
 }
 
 async fn a_district_steering_grants_only_below_itself(app: &TestApp) {
@@ -951,42 +961,28 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
         .await
         .unwrap()
         .unwrap();
-    let admin_actor = Actor {
-        caller: qcdc::domain::users::load_caller(&app.db, user(app, "admin").await.id)
-            .await
-            .unwrap()
-            .unwrap(),
-        request_id: None,
-    };
+    let admin_actor = admin_actor(app).await;
     setup
         .approve_with(&admin_actor, written, "C1.SESSIONS", 777.0)
         .await;
     const TOTAL: &str = "query($u: ID!, $s: ID!) { indicatorSummary(codes: [\"C1.SESSIONS\"], unitId: $u, scheduleId: $s) { value } }";
-    let old_total = app
-        .data(
-            &steering,
-            TOTAL,
-            json!({ "u": gid(NodeType::Unit, app.unit_uuid("ST.D03").await),
-                    "s": gid(NodeType::ReportSchedule, schedule.id) }),
-        )
-        .await;
+    let total = |district: &'static str| {
+        let steering = steering.clone();
+        async move {
+            let unit = gid(NodeType::Unit, app.unit_uuid(district).await);
+            let vars = json!({ "u": unit, "s": gid(NodeType::ReportSchedule, schedule.id) });
+            app.data(&steering, TOTAL, vars).await["indicatorSummary"][0]["value"].clone()
+        }
+    };
     assert_ne!(
-        old_total["indicatorSummary"][0]["value"],
+        total("ST.D03").await,
         json!(777.0),
-        "{old_total}"
+        "the old district's total"
     );
-    let new_total = app
-        .data(
-            &steering,
-            TOTAL,
-            json!({ "u": gid(NodeType::Unit, app.unit_uuid("ST.D04").await),
-                    "s": gid(NodeType::ReportSchedule, schedule.id) }),
-        )
-        .await;
     assert_eq!(
-        new_total["indicatorSummary"][0]["value"],
+        total("ST.D04").await,
         json!(777.0),
-        "{new_total}"
+        "the new district's total"
     );
     // Its later plans (and their tasks) go with it too.
     const PLAN: &str = "query($id: ID!) { plan(id: $id) { id } }";
@@ -1034,17 +1030,7 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
 async fn lineage_carries_only_what_was_transferred(app: &TestApp) {
     let setup = Setup::new(app).await;
     let steering = app.login("steering").await;
-    let admin = qcdc::domain::users::get_by_username(&app.db, "admin")
-        .await
-        .unwrap()
-        .unwrap();
-    let reviewer = Actor {
-        caller: qcdc::domain::users::load_caller(&app.db, admin.id)
-            .await
-            .unwrap()
-            .unwrap(),
-        request_id: None,
-    };
+    let reviewer = admin_actor(app).await;
     let (plan, _) = setup.plan(app, "ST.BCD", Some("803-KH/BCĐ")).await;
     let staying = app.unit_uuid("ST.D08.BCD").await;
     let moving = app.unit_uuid("ST.D08.PARTY").await;
