@@ -475,39 +475,8 @@ async fn a_logout_reaches_sockets_on_every_instance() {
         return;
     };
     let (url, name) = crate::support::fresh_postgres_database(&admin).await;
-    let start = || {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qcdc"))
-            .arg("serve")
-            .env("QCDC_LISTEN", "127.0.0.1:0")
-            .env("QCDC_DATABASE_URL", &url)
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                let _ = tx.send(line);
-            }
-        });
-        let base = loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(120))
-                .expect("server announced its address");
-            if let Some(rest) = line.strip_prefix("qcdc listening on ") {
-                break rest.trim_end_matches("/graphql").to_owned();
-            }
-        };
-        (child, base)
-    };
-    let (mut a, base_a) = start();
-    let (mut b, base_b) = start();
+    let (mut a, base_a) = crate::support::spawn_binary(&url);
+    let (mut b, base_b) = crate::support::spawn_binary(&url);
     let client = reqwest::Client::new();
     let post = |base: &str, token: Option<&str>, query: &str| {
         let mut request = client

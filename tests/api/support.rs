@@ -345,3 +345,37 @@ impl TestApp {
 pub fn gid(kind: qcdc::graphql::id::NodeType, id: uuid::Uuid) -> String {
     qcdc::graphql::id::encode(kind, id).0
 }
+
+/// Starts the real `qcdc` binary on a free port over `database_url`, as a separate process
+/// (another instance); returns it and its base URL once it announces its address.
+pub fn spawn_binary(database_url: &str) -> (std::process::Child, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qcdc"))
+        .arg("serve")
+        .env("QCDC_LISTEN", "127.0.0.1:0")
+        .env("QCDC_DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let base = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("server announced its address");
+        if let Some(rest) = line.strip_prefix("qcdc listening on ") {
+            break rest.trim_end_matches("/graphql").to_owned();
+        }
+    };
+    (child, base)
+}
