@@ -393,42 +393,8 @@ async fn persisted_queries_save_resending_documents() {
 /// In production an allow-list restricts the server to the operations the apps ship.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_serves_only_allow_listed_operations() {
-    use sha2::{Digest, Sha256};
-    let login = r#"mutation { login(username: "chief", password: "long enough passphrase") { accessToken } }"#;
     let allowed = "{ plans(first: 1) { totalCount } }";
-    let hex = |q: &str| -> String {
-        Sha256::digest(q.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("allowlist.txt");
-    std::fs::write(
-        &list,
-        format!("# shipped operations\n{}\n{}\n", hex(login), hex(allowed)),
-    )
-    .unwrap();
-    let app = TestApp::spawn_with(Backend::Sqlite, |mut c| {
-        c.environment = qcdc::config::Environment::Production;
-        c.operation_allowlist = Some(list.clone());
-        c
-    })
-    .await;
-    let province = app.unit_uuid("ST").await;
-    qcdc::domain::users::create(
-        &app.db,
-        "chief",
-        "Chief",
-        "long enough passphrase",
-        &[(entity::Role::Admin, province)],
-    )
-    .await
-    .unwrap();
-    let token = app.gql(None, login, json!({})).await["data"]["login"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, token, _list) = crate::support::production_with_allowlist(&[allowed]).await;
     let body = app.data(&token, allowed, json!({})).await;
     assert_eq!(body["plans"]["totalCount"], 1);
     let (status, refused) = post_raw(

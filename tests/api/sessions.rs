@@ -298,38 +298,8 @@ async fn an_expired_token_closes_the_socket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_socket_meets_the_allow_list_and_the_document_guard() {
-    use sha2::{Digest, Sha256};
-    let login = r#"mutation { login(username: "chief", password: "long enough passphrase") { accessToken } }"#;
     let allowed = "{ plans(first: 1) { totalCount } }";
-    let hex = |q: &str| -> String {
-        Sha256::digest(q.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let list = dir.path().join("allowlist.txt");
-    std::fs::write(&list, format!("{}\n{}\n", hex(login), hex(allowed))).unwrap();
-    let app = TestApp::spawn_with(Backend::Sqlite, |mut c| {
-        c.environment = qcdc::config::Environment::Production;
-        c.operation_allowlist = Some(list.clone());
-        c
-    })
-    .await;
-    let province = app.unit_uuid("ST").await;
-    qcdc::domain::users::create(
-        &app.db,
-        "chief",
-        "Chief",
-        "long enough passphrase",
-        &[(entity::Role::Admin, province)],
-    )
-    .await
-    .unwrap();
-    let token = app.gql(None, login, json!({})).await["data"]["login"]["accessToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (app, token, _list) = crate::support::production_with_allowlist(&[allowed]).await;
     let mut ws = open(&app.base, &token).await.unwrap();
     let ok = run(&mut ws, "1", allowed, json!({})).await;
     assert_eq!(ok["payload"]["data"]["plans"]["totalCount"], 1, "{ok}");

@@ -379,3 +379,46 @@ pub fn spawn_binary(database_url: &str) -> (std::process::Child, String) {
     };
     (child, base)
 }
+
+/// A production server whose allow-list holds the sign-in document and `documents`, with an
+/// ADMIN of the province, `chief`, signed in through it. Returns the app, the token and the
+/// folder holding the list (keep it alive while the server runs).
+pub async fn production_with_allowlist(documents: &[&str]) -> (TestApp, String, tempfile::TempDir) {
+    use sha2::{Digest, Sha256};
+    let login = r#"mutation { login(username: "chief", password: "long enough passphrase") { accessToken } }"#;
+    let hex = |q: &str| -> String {
+        Sha256::digest(q.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("allowlist.txt");
+    let mut lines = format!("# shipped operations\n{}\n", hex(login));
+    for d in documents {
+        lines.push_str(&hex(d));
+        lines.push('\n');
+    }
+    std::fs::write(&list, lines).unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |mut c| {
+        c.environment = qcdc::config::Environment::Production;
+        c.operation_allowlist = Some(list.clone());
+        c
+    })
+    .await;
+    let province = app.unit_uuid("ST").await;
+    qcdc::domain::users::create(
+        &app.db,
+        "chief",
+        "Chief",
+        "long enough passphrase",
+        &[(entity::Role::Admin, province)],
+    )
+    .await
+    .unwrap();
+    let token = app.gql(None, login, json!({})).await["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (app, token, dir)
+}
