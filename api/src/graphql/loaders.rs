@@ -6,6 +6,7 @@
 use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::runtime::{TokioSpawner, TokioTimer};
 use entity::{
     assignment, document_relation, indicator, indicator_value, legal_document, plan,
     plan_recipient, reorg_event, reorg_event_unit, report, report_obligation, report_schedule,
@@ -137,7 +138,8 @@ impl Loaders {
                     scope,
                     entity: PhantomData,
                 },
-                tokio::spawn,
+                TokioSpawner::current(),
+                TokioTimer::default(),
                 HashMapCache::default(),
             )
         }
@@ -159,7 +161,8 @@ impl Loaders {
                     order,
                     key_of,
                 },
-                tokio::spawn,
+                TokioSpawner::current(),
+                TokioTimer::default(),
                 HashMapCache::default(),
             )
         }
