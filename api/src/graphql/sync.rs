@@ -56,7 +56,6 @@ impl SyncQuery {
     /// Records removed at or after `since` within your scope, oldest first. A client syncing
     /// incrementally asks each list with `updatedSince: t` and this feed with `since: t`, then
     /// keeps the time of its request as the next `t`.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn removed_since(
         &self,
         ctx: &Context<'_>,
