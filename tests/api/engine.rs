@@ -35,6 +35,29 @@ async fn root_fields_come_back_in_selection_order(app: &TestApp) {
     }
 }
 
+async fn a_socket_answers_in_selection_order_too(app: &TestApp) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let token = app.login("admin").await;
+    let mut ws = crate::live::open(&app.base, &token).await.expect("socket");
+    let query = "{ z: me { username displayName } m: units(first: 3) { totalCount } a: __typename }";
+    let message = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+    ws.send(Message::text(message.to_string())).await.unwrap();
+    let text = loop {
+        match ws.next().await.expect("an answer").unwrap() {
+            Message::Text(text) if text.contains("\"next\"") => break text.to_string(),
+            _ => continue,
+        }
+    };
+    let at = |key: &str| {
+        text.find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("{key} missing in {text}"))
+    };
+    assert!(at("z") < at("m") && at("m") < at("a"), "{text}");
+    assert!(at("username") < at("displayName"), "{text}");
+}
+
 async fn a_failing_non_null_field_nulls_its_parent(app: &TestApp) {
     // `me: User!` fails for an anonymous caller; its parent is the root, so `data` is null and
     // the sibling `c` does not survive on its own.
@@ -137,6 +160,7 @@ async fn cost_counts_every_spread_of_every_fragment(app: &TestApp) {
 
 on_both_databases!(
     root_fields_come_back_in_selection_order,
+    a_socket_answers_in_selection_order_too,
     a_failing_non_null_field_nulls_its_parent,
     invalid_documents_are_refused_before_anything_runs,
     cost_counts_every_spread_of_every_fragment,
