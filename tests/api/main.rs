@@ -11,6 +11,7 @@ mod authorization;
 mod batching;
 mod cycle;
 mod graphiql;
+mod http_spec;
 mod hygiene;
 mod identity;
 mod invariants;

@@ -142,7 +142,7 @@ async fn hostile_documents_are_refused_at_once() {
     // Engine errors carry a code like every other error.
     assert_eq!(error_code(&body), Some("GRAPHQL_VALIDATION_FAILED"));
     let syntax = app.gql(Some(&token), "{ plans(", json!({})).await;
-    assert_eq!(error_code(&syntax), Some("GRAPHQL_VALIDATION_FAILED"));
+    assert_eq!(error_code(&syntax), Some("GRAPHQL_PARSE_FAILED"));
     app.finish().await;
 }
 

@@ -19,6 +19,7 @@ pub mod reorg;
 pub mod report;
 pub mod reporting;
 pub mod rollups;
+pub mod stage;
 pub mod sync;
 pub mod task;
 pub mod unit;
@@ -121,6 +122,7 @@ pub fn build_schema(
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)
+    .extension(stage::StageFactory)
     .data(db)
     .data(keys)
     .limit_depth(MAX_DEPTH)
