@@ -357,6 +357,50 @@ pub async fn json_errors(audience: &Audience, response: Response) -> Response {
 mod tests {
     use super::*;
 
+    /// A layer's bare 408 or caught panic becomes a JSON error with a code and the request id,
+    /// in the audience's language; a JSON answer passes unchanged; a 401 gets a challenge.
+    #[tokio::test]
+    async fn bare_error_answers_become_json() {
+        let audience = Audience {
+            request_id: Some("r-1".into()),
+            language: Language::Vi,
+        };
+        for (status, code) in [
+            (StatusCode::REQUEST_TIMEOUT, "REQUEST_TIMEOUT"),
+            (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL"),
+            (StatusCode::NOT_FOUND, "NOT_FOUND"),
+            (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED"),
+        ] {
+            let bare = (status, "plain text").into_response();
+            let answer = json_errors(&audience, bare).await;
+            assert_eq!(answer.status(), status);
+            assert!(
+                answer.headers()[header::CONTENT_TYPE]
+                    .to_str()
+                    .unwrap()
+                    .contains("json")
+            );
+            assert_eq!(answer.headers()[header::CONTENT_LANGUAGE], "vi");
+            if status == StatusCode::UNAUTHORIZED {
+                assert_eq!(answer.headers()[header::WWW_AUTHENTICATE], BEARER_CHALLENGE);
+            }
+            let body = axum::body::to_bytes(answer.into_body(), 4096)
+                .await
+                .unwrap();
+            let body: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["requestId"], "r-1",
+                "{body}"
+            );
+        }
+        let json_answer = audience.refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", "x");
+        let kept = json_errors(&audience, json_answer).await;
+        let body = axum::body::to_bytes(kept.into_body(), 4096).await.unwrap();
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["detail"], "x");
+    }
+
     #[test]
     fn accept_chooses_the_media_type() {
         let result = |m| Wanted::Result(m);

@@ -1,4 +1,4 @@
-//! GraphQL over WebSocket (`graphql-transport-ws`, `docs/` cites
+//! GraphQL over WebSocket (`graphql-transport-ws`,
 //! <https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md>) on `/graphql`. Every
 //! `subscribe` goes through the same request pipeline as an HTTP POST (`http::pipeline`), the
 //! session included: it is authenticated again for each operation. Errors carry a code, a
