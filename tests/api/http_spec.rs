@@ -540,17 +540,20 @@ async fn the_token_endpoint_throttles_the_failing_source(app: &TestApp) {
         }
     }
     let throttled = throttled.expect("the guessing source is throttled");
-    let wait: u64 = throttled.headers()["retry-after"]
+    // … while the partner, from its own address, still gets its token …
+    let res = token(&app.client, &secret).await.unwrap();
+    assert_eq!(res.status(), 200, "the partner is locked out");
+    // … and the guessing source stays throttled even with the right secret, told how long.
+    assert_eq!(token(&attacker, &secret).await.unwrap().status(), 429);
+    let wait: u64 = throttled
+        .headers()
+        .get("retry-after")
+        .expect("a 429 carries Retry-After")
         .to_str()
         .unwrap()
         .parse()
         .unwrap();
     assert!(wait >= 1);
-    // … and stays throttled even with the right secret …
-    assert_eq!(token(&attacker, &secret).await.unwrap().status(), 429);
-    // … while the partner, from its own address, still gets its token.
-    let res = token(&app.client, &secret).await.unwrap();
-    assert_eq!(res.status(), 200);
 }
 
 async fn sign_in_throttles_the_failing_source(app: &TestApp) {
@@ -579,20 +582,6 @@ async fn sign_in_throttles_the_failing_source(app: &TestApp) {
         }
     }
     let throttled = throttled.expect("the guessing source is throttled");
-    assert!(
-        throttled["errors"][0]["extensions"]["retryAfter"]
-            .as_u64()
-            .unwrap()
-            >= 1,
-        "{throttled}"
-    );
-    let body: Value = attempt(&attacker, qcdc::seed::DEMO_PASSWORD)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(error_code(&body), Some("TOO_MANY_REQUESTS"));
     // The account's owner, from their own address, signs in.
     let body: Value = attempt(&app.client, qcdc::seed::DEMO_PASSWORD)
         .await
@@ -600,7 +589,25 @@ async fn sign_in_throttles_the_failing_source(app: &TestApp) {
         .json()
         .await
         .unwrap();
-    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+    assert!(
+        body["data"]["login"]["accessToken"].is_string(),
+        "the owner is locked out: {body}"
+    );
+    // The guessing source stays throttled, told for how long.
+    let body: Value = attempt(&attacker, qcdc::seed::DEMO_PASSWORD)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(error_code(&body), Some("TOO_MANY_REQUESTS"));
+    assert!(
+        throttled["errors"][0]["extensions"]["retryAfter"]
+            .as_u64()
+            .expect("extensions.retryAfter")
+            >= 1,
+        "{throttled}"
+    );
 }
 
 async fn messages_follow_accept_language(app: &TestApp) {
@@ -743,9 +750,8 @@ async fn closed(ws: &mut Socket) -> Option<(u16, String)> {
 
 const WATCH: &str = "subscription { reportStatusChanged { status } }";
 
-/// Every row of the protocol (graphql-ws PROTOCOL.md), against the real socket.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn graphql_transport_ws_follows_its_protocol() {
+/// A server whose sockets wait 1 s for `connection_init`, a viewer's token and its init message.
+async fn socket_app() -> (TestApp, String, Value) {
     let app = TestApp::spawn_with(Backend::Sqlite, |mut c| {
         c.limits.socket_init_timeout = Duration::from_secs(1);
         c
@@ -753,7 +759,100 @@ async fn graphql_transport_ws_follows_its_protocol() {
     .await;
     let token = app.login("viewer").await;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    (app, token, init)
+}
 
+fn subscribe(id: &str, query: &str) -> Value {
+    json!({ "id": id, "type": "subscribe", "payload": { "query": query } })
+}
+
+/// Subscribe with an id already running: 4409 `Subscriber for <id> already exists`; an id whose
+/// operation ended, or that the client completed, is free again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_subscription_id_closes_with_4409() {
+    let (app, token, _) = socket_app().await;
+    let mut ws = initialised(&app, &token, None).await;
+    send(&mut ws, subscribe("q", "{ __typename }")).await;
+    assert_eq!(next(&mut ws).await["type"], "next");
+    assert_eq!(
+        next(&mut ws).await,
+        json!({ "id": "q", "type": "complete" })
+    );
+    send(&mut ws, subscribe("q", "{ __typename }")).await;
+    assert_eq!(next(&mut ws).await["type"], "next");
+    assert_eq!(next(&mut ws).await["type"], "complete");
+    send(&mut ws, subscribe("s", WATCH)).await;
+    send(&mut ws, json!({ "id": "s", "type": "complete" })).await;
+    send(&mut ws, subscribe("s", WATCH)).await;
+    send(&mut ws, subscribe("s", WATCH)).await;
+    assert_eq!(
+        closed(&mut ws).await,
+        Some((4409, "Subscriber for s already exists".into()))
+    );
+    app.finish().await;
+}
+
+/// Subscribe before ConnectionAck: 4401 `Unauthorized`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_before_connection_init_closes_with_4401() {
+    let (app, _, _) = socket_app().await;
+    let mut eager = connect(&app, None).await;
+    send(&mut eager, subscribe("1", "{ __typename }")).await;
+    assert_eq!(
+        closed(&mut eager).await,
+        Some((4401, "Unauthorized".into()))
+    );
+    app.finish().await;
+}
+
+/// Messages of no type, an unknown type or the wrong shape: 4400, before and after the
+/// acknowledgement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_messages_close_with_4400() {
+    let (app, token, _) = socket_app().await;
+    let malformed: [&str; 9] = [
+        "not json",
+        "[1, 2]",
+        r#"{"payload": {}}"#,
+        r#"{"type": "unknown"}"#,
+        r#"{"type": "connection_init", "payload": "Bearer x"}"#,
+        r#"{"type": "subscribe", "payload": {"query": "{ __typename }"}}"#,
+        r#"{"type": "subscribe", "id": "", "payload": {"query": "{ __typename }"}}"#,
+        r#"{"type": "subscribe", "id": "1", "payload": [{"query": "{ __typename }"}]}"#,
+        r#"{"type": "subscribe", "id": "1", "payload": {"query": 1}}"#,
+    ];
+    for (i, text) in malformed.iter().enumerate() {
+        // Before the acknowledgement a subscribe is 4401 whatever its shape, so only the
+        // messages that are no protocol message at all are sent there.
+        if i < 5 {
+            let mut before = connect(&app, None).await;
+            send_text(&mut before, text).await;
+            let closing = closed(&mut before).await;
+            assert_eq!(
+                closing.as_ref().map(|c| c.0),
+                Some(4400),
+                "before init: {text}: {closing:?}"
+            );
+        }
+        let mut after = initialised(&app, &token, None).await;
+        send_text(&mut after, text).await;
+        let closing = closed(&mut after).await;
+        assert_eq!(
+            closing.as_ref().map(|c| c.0),
+            Some(4400),
+            "after init: {text}: {closing:?}"
+        );
+    }
+    let mut binary = initialised(&app, &token, None).await;
+    binary.send(Message::binary(b"{}".to_vec())).await.unwrap();
+    assert_eq!(closed(&mut binary).await.map(|c| c.0), Some(4400));
+    app.finish().await;
+}
+
+/// The protocol's other rows (graphql-ws PROTOCOL.md), against the real socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_transport_ws_follows_its_protocol() {
+    let (app, _, init) = socket_app().await;
     // ConnectionInit: within the timeout, else 4408.
     let mut silent = connect(&app, None).await;
     assert_eq!(
@@ -770,14 +869,13 @@ async fn graphql_transport_ws_follows_its_protocol() {
     send(&mut ws, json!({ "type": "pong" })).await;
     send(&mut ws, init.clone()).await;
     assert_eq!(next(&mut ws).await["type"], "connection_ack");
-    send(&mut ws, json!({ "type": "ping" })).await;
-    assert_eq!(next(&mut ws).await, json!({ "type": "pong" }));
+    send(&mut ws, json!({ "type": "ping", "payload": { "n": 2 } })).await;
+    assert_eq!(
+        next(&mut ws).await,
+        json!({ "type": "pong", "payload": { "n": 2 } })
+    );
     // Subscribe → Next … Complete for a single result.
-    send(
-        &mut ws,
-        json!({ "id": "q", "type": "subscribe", "payload": { "query": "{ me { username } }" } }),
-    )
-    .await;
+    send(&mut ws, subscribe("q", "{ me { username } }")).await;
     let answer = next(&mut ws).await;
     assert_eq!(
         (answer["id"].as_str(), answer["type"].as_str()),
@@ -789,7 +887,7 @@ async fn graphql_transport_ws_follows_its_protocol() {
         json!({ "id": "q", "type": "complete" })
     );
     // Error: a document that does not validate gets one `error` message, and no `complete`.
-    send(&mut ws, json!({ "id": "v", "type": "subscribe", "payload": { "query": "subscription { nosuchfield }" } })).await;
+    send(&mut ws, subscribe("v", "subscription { nosuchfield }")).await;
     let error = next(&mut ws).await;
     assert_eq!(
         (error["id"].as_str(), error["type"].as_str()),
@@ -800,94 +898,21 @@ async fn graphql_transport_ws_follows_its_protocol() {
         error["payload"][0]["extensions"]["code"],
         "GRAPHQL_VALIDATION_FAILED"
     );
-    // The id of an operation that ended is free again.
-    send(
-        &mut ws,
-        json!({ "id": "q", "type": "subscribe", "payload": { "query": "{ __typename }" } }),
-    )
-    .await;
-    assert_eq!(next(&mut ws).await["type"], "next");
-    assert_eq!(next(&mut ws).await["type"], "complete");
-    // Complete from the client stops a subscription; the server sends no `complete` for it.
-    send(
-        &mut ws,
-        json!({ "id": "s", "type": "subscribe", "payload": { "query": WATCH } }),
-    )
-    .await;
-    send(&mut ws, json!({ "id": "s", "type": "complete" })).await;
-    send(
-        &mut ws,
-        json!({ "id": "s", "type": "subscribe", "payload": { "query": WATCH } }),
-    )
-    .await;
-    // Subscribe with an id already running: 4409.
-    send(
-        &mut ws,
-        json!({ "id": "s", "type": "subscribe", "payload": { "query": WATCH } }),
-    )
-    .await;
-    assert_eq!(
-        closed(&mut ws).await,
-        Some((4409, "Subscriber for s already exists".into()))
+    assert!(
+        error["payload"][0]["extensions"]["requestId"].is_string(),
+        "{error}"
     );
-
-    // Subscribe before ConnectionAck: 4401 Unauthorized.
-    let mut eager = connect(&app, None).await;
-    send(
-        &mut eager,
-        json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ __typename }" } }),
-    )
-    .await;
+    send(&mut ws, json!({ "type": "ping" })).await;
     assert_eq!(
-        closed(&mut eager).await,
-        Some((4401, "Unauthorized".into()))
+        next(&mut ws).await,
+        json!({ "type": "pong" }),
+        "no `complete` after `error`"
     );
     // A second ConnectionInit: 4429.
-    let mut twice = connect(&app, None).await;
-    send(&mut twice, init.clone()).await;
-    assert_eq!(next(&mut twice).await["type"], "connection_ack");
-    send(&mut twice, init.clone()).await;
+    send(&mut ws, init.clone()).await;
     assert_eq!(
-        closed(&mut twice).await,
+        closed(&mut ws).await,
         Some((4429, "Too many initialisation requests".into()))
     );
-
-    // Malformed or unknown messages: 4400, before and after the acknowledgement.
-    let malformed: [&str; 9] = [
-        "not json",
-        "[1, 2]",
-        r#"{"payload": {}}"#,
-        r#"{"type": "unknown"}"#,
-        r#"{"type": "connection_init", "payload": "Bearer x"}"#,
-        r#"{"type": "subscribe", "payload": {"query": "{ __typename }"}}"#,
-        r#"{"type": "subscribe", "id": "", "payload": {"query": "{ __typename }"}}"#,
-        r#"{"type": "subscribe", "id": "1", "payload": [{"query": "{ __typename }"}]}"#,
-        r#"{"type": "subscribe", "id": "1", "payload": {"query": 1}}"#,
-    ];
-    for (i, text) in malformed.iter().enumerate() {
-        let mut before = connect(&app, None).await;
-        send_text(&mut before, text).await;
-        let closing = closed(&mut before).await;
-        assert_eq!(
-            closing.as_ref().map(|c| c.0),
-            Some(4400),
-            "before init: {text}: {closing:?}"
-        );
-        // After the acknowledgement (the init payload itself is not the subject here).
-        if i == 4 {
-            continue;
-        }
-        let mut after = initialised(&app, &token, None).await;
-        send_text(&mut after, text).await;
-        let closing = closed(&mut after).await;
-        assert_eq!(
-            closing.as_ref().map(|c| c.0),
-            Some(4400),
-            "after init: {text}: {closing:?}"
-        );
-    }
-    let mut binary = initialised(&app, &token, None).await;
-    binary.send(Message::binary(b"{}".to_vec())).await.unwrap();
-    assert_eq!(closed(&mut binary).await.map(|c| c.0), Some(4400));
     app.finish().await;
 }
