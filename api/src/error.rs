@@ -321,6 +321,30 @@ impl From<AppError> for async_graphql::Error {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// Every `extensions.code` the server answers with, over HTTP and WebSocket; README's *Error
+/// codes* table lists each (a test checks), and a code never changes with the language.
+pub const ALL_CODES: &[&str] = &[
+    // `AppError`, from resolvers and domain services.
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "TOO_MANY_REQUESTS",
+    "SERVICE_UNAVAILABLE",
+    "INTERNAL",
+    // The engine: a document that does not parse, and one that does not validate against the
+    // schema, its limits or its variables.
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    // Before the engine (`http::pipeline`, `http::graphql`, `http::answer`).
+    "BAD_REQUEST",
+    "OPERATION_NOT_ALLOWED",
+    "PERSISTED_QUERY_NOT_FOUND",
+    "PAYLOAD_TOO_LARGE",
+    "REQUEST_TIMEOUT",
+];
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -328,6 +352,44 @@ mod tests {
     use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, sqlx};
 
     use super::AppError;
+
+    /// README's *Error codes* table names every code the server can answer with, and no
+    /// other.
+    #[test]
+    fn readme_lists_every_code() {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("### Error codes")
+            .nth(1)
+            .and_then(|rest| rest.split("\n#").next())
+            .expect("README has an *Error codes* section");
+        let listed: Vec<&str> = table
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        for code in super::ALL_CODES {
+            assert!(listed.contains(code), "README does not list {code}");
+        }
+        for code in &listed {
+            assert!(
+                super::ALL_CODES.contains(code),
+                "README lists {code}, never sent"
+            );
+        }
+        // And every code `AppError` maps to is among them.
+        for err in [
+            AppError::Unauthenticated,
+            AppError::forbidden(""),
+            AppError::NotFound(""),
+            AppError::bad_input("", ""),
+            AppError::Conflict(String::new()),
+            AppError::RateLimited,
+            AppError::internal(anyhow::anyhow!("")),
+        ] {
+            assert!(super::ALL_CODES.contains(&err.code()));
+        }
+    }
 
     fn code(err: DbErr) -> &'static str {
         AppError::from(err).code()

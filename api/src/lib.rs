@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod language;
 pub mod metrics;
 pub mod seed;
 pub mod startup;

@@ -41,7 +41,8 @@ async fn a_socket_answers_in_selection_order_too(app: &TestApp) {
 
     let token = app.login("admin").await;
     let mut ws = crate::live::open(&app.base, &token).await.expect("socket");
-    let query = "{ z: me { username displayName } m: units(first: 3) { totalCount } a: __typename }";
+    let query =
+        "{ z: me { username displayName } m: units(first: 3) { totalCount } a: __typename }";
     let message = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
     ws.send(Message::text(message.to_string())).await.unwrap();
     let text = loop {
@@ -56,6 +57,28 @@ async fn a_socket_answers_in_selection_order_too(app: &TestApp) {
     };
     assert!(at("z") < at("m") && at("m") < at("a"), "{text}");
     assert!(at("username") < at("displayName"), "{text}");
+
+    // The socket validates as HTTP does: a String! variable in an ID! position runs nothing.
+    let invalid = json!({ "id": "2", "type": "subscribe", "payload": {
+        "query": "subscription($id: String!) { planActivity(planId: $id) { kind } }",
+        "variables": { "id": "x" } } });
+    ws.send(Message::text(invalid.to_string())).await.unwrap();
+    let refusal = loop {
+        let message = crate::live::next_json(&mut ws).await.expect("an answer");
+        if message["id"] == "2" {
+            break message;
+        }
+    };
+    // graphql-transport-ws: errors before execution are an `error` message.
+    assert_eq!(refusal["type"], "error", "{refusal}");
+    assert_eq!(
+        refusal["payload"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{refusal}"
+    );
+    assert!(
+        refusal["payload"][0]["extensions"]["requestId"].is_string(),
+        "{refusal}"
+    );
 }
 
 async fn a_failing_non_null_field_nulls_its_parent(app: &TestApp) {

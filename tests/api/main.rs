@@ -12,6 +12,7 @@ mod batching;
 mod cycle;
 mod engine;
 mod graphiql;
+mod http_spec;
 mod hygiene;
 mod identity;
 mod invariants;

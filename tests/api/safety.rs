@@ -35,7 +35,7 @@ async fn transport_rules_stop_csrf_batches_and_oversized_bodies() {
         assert_eq!(status, 415, "{ct}");
         assert!(body["data"].is_null());
     }
-    // …nor over GET, which only serves GraphiQL.
+    // …nor over GET, which runs queries only (GraphQL over HTTP): a mutation is 405.
     let res = app
         .client
         .get(app.url("/graphql"))
@@ -43,10 +43,11 @@ async fn transport_rules_stop_csrf_batches_and_oversized_bodies() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let page = res.text().await.unwrap();
-    assert!(page.contains("graphiql") || page.contains("GraphiQL"));
-    assert!(!page.contains("accessToken\":\"ey"));
+    assert_eq!(res.status().as_u16(), 405);
+    assert_eq!(res.headers()["allow"], "POST");
+    let body: Value = res.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    assert!(!body.to_string().contains("accessToken"));
 
     // Batches are refused.
     let batch = json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }]).to_string();
@@ -142,7 +143,7 @@ async fn hostile_documents_are_refused_at_once() {
     // Engine errors carry a code like every other error.
     assert_eq!(error_code(&body), Some("GRAPHQL_VALIDATION_FAILED"));
     let syntax = app.gql(Some(&token), "{ plans(", json!({})).await;
-    assert_eq!(error_code(&syntax), Some("GRAPHQL_VALIDATION_FAILED"));
+    assert_eq!(error_code(&syntax), Some("GRAPHQL_PARSE_FAILED"));
     app.finish().await;
 }
 

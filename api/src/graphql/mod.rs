@@ -21,6 +21,7 @@ pub mod report;
 pub mod reporting;
 pub mod rollups;
 pub mod spec_rules;
+pub mod stage;
 pub mod sync;
 pub mod task;
 pub mod unit;
@@ -124,6 +125,7 @@ pub fn build_schema(
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)
+    .extension(stage::StageFactory)
     // Innermost, so a document is checked against the specification before anything else
     // looks at its arguments.
     .extension(validation::SpecValidation)

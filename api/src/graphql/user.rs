@@ -130,26 +130,30 @@ pub struct AuthMutation;
 #[Object]
 impl AuthMutation {
     /// Signs in with a username and password. Wrong credentials, unknown users and inactive
-    /// accounts all get the same `UNAUTHENTICATED` answer; too many attempts for one account
-    /// or from one address get `TOO_MANY_REQUESTS`.
+    /// accounts all get the same `UNAUTHENTICATED` answer; too many failed attempts for one
+    /// account from one address, or from one address, get `TOO_MANY_REQUESTS` (with
+    /// `extensions.retryAfter` in seconds).
     async fn login(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Login name; case is ignored.")] username: String,
         #[graphql(desc = "Password.")] password: String,
-    ) -> AppResult<LoginPayload> {
+    ) -> async_graphql::Result<LoginPayload> {
+        use async_graphql::ErrorExtensions;
+        // Throttled by the failing source, never by the account alone, so nobody can lock an
+        // account's owner out by failing on purpose (`auth::throttle`).
         let address = ctx.data_opt::<ClientAddr>().and_then(|a| a.0);
-        if !ctx
-            .data_unchecked::<std::sync::Arc<Throttle>>()
-            .allow(&username, address)
-        {
-            return Err(AppError::RateLimited);
+        let throttle = ctx.data_unchecked::<std::sync::Arc<Throttle>>();
+        if let Err(wait) = throttle.begin(&username, address) {
+            let seconds = crate::auth::throttle::retry_after_secs(wait);
+            return Err(async_graphql::Error::from(AppError::RateLimited)
+                .extend_with(|_, e| e.set("retryAfter", seconds)));
         }
         let keys = ctx.data_unchecked::<TokenKeys>();
         ctx.answer_holds_secret();
-        Ok(sessions::login(ctx.writer(), keys, &username, &password)
-            .await?
-            .into())
+        let signed_in = sessions::login(ctx.writer(), keys, &username, &password).await?;
+        throttle.succeeded(&username, address);
+        Ok(signed_in.into())
     }
 
     /// Exchanges a refresh token for a new access and refresh token. The presented token

@@ -1,4 +1,5 @@
-//! The GraphiQL page at `GET /graphql` and its assets, embedded in the binary: the page loads
+//! The GraphiQL page at `GET /graphql` (for a browser asking for `text/html`; see
+//! `http::answer::negotiate`) and its assets, embedded in the binary: the page loads
 //! nothing from another host, so the IDE works on a network without internet, and its
 //! Content-Security-Policy keeps it that way.
 
@@ -91,48 +92,8 @@ static TAG: LazyLock<String> = LazyLock::new(|| {
         .collect()
 });
 
-/// Whether a plain GET asks for the page: a browser navigating sends `text/html` (or, rarely,
-/// nothing or `*/*`). A client that asks for anything else is not handed HTML.
-fn wants_page(headers: &HeaderMap) -> bool {
-    let Some(accept) = headers.get(header::ACCEPT) else {
-        return true;
-    };
-    let Ok(accept) = accept.to_str() else {
-        return false;
-    };
-    let mut ranges = accept
-        .split(',')
-        .map(|range| range.split(';').next().unwrap_or_default().trim())
-        .filter(|range| !range.is_empty())
-        .peekable();
-    if ranges.peek().is_none() {
-        return true;
-    }
-    let ranges: Vec<&str> = ranges.collect();
-    ranges.iter().any(|r| {
-        r.eq_ignore_ascii_case("text/html") || r.eq_ignore_ascii_case("application/xhtml+xml")
-    }) || ranges.iter().all(|r| *r == "*/*")
-}
-
-/// A plain `GET /graphql` (no WebSocket upgrade): the page for a browser; for any other client a
-/// refusal, since operations run only over POST (or a WebSocket), never from a link.
-pub fn respond(headers: &HeaderMap) -> Response {
-    if wants_page(headers) {
-        return page(headers);
-    }
-    let mut refusal = super::graphql::refuse(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "BAD_REQUEST",
-        "send operations as POST with Content-Type: application/json; GET serves GraphiQL to browsers",
-    );
-    refusal
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST"));
-    refusal
-}
-
 /// The GraphiQL page, with a Content-Security-Policy that admits only this origin.
-fn page(headers: &HeaderMap) -> Response {
+pub fn page(headers: &HeaderMap) -> Response {
     let nonce = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
     let tag = TAG.as_str();
     let html = format!(
@@ -252,26 +213,6 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn accept(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
-        headers
-    }
-
-    #[test]
-    fn browsers_get_the_page_and_api_clients_do_not() {
-        assert!(wants_page(&HeaderMap::new()));
-        assert!(wants_page(&accept("*/*")));
-        assert!(wants_page(&accept(
-            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
-        )));
-        assert!(!wants_page(&accept("application/json")));
-        assert!(!wants_page(&accept(
-            "application/graphql-response+json, application/json;q=0.9"
-        )));
-        assert!(!wants_page(&accept("application/json, */*")));
-    }
 
     #[test]
     fn gzip_is_sent_only_where_accepted() {

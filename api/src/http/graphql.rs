@@ -1,5 +1,8 @@
-//! The `/graphql` endpoint: POST with `application/json` executes one operation; GET serves
-//! GraphiQL and executes nothing, so no mutation can ride on a link or a form (CSRF).
+//! The `/graphql` endpoint (GraphQL over HTTP): `POST` with `application/json` executes one
+//! operation; `GET ?query=…&variables=…&operationName=…&extensions=…` executes a query (a
+//! mutation is refused with 405, so no link or form can change anything) for a client that asks
+//! for JSON, and serves GraphiQL to a browser that asks for `text/html`; a WebSocket upgrade
+//! opens a `graphql-transport-ws` session. Answers are written by `http::answer`.
 
 use std::net::SocketAddr;
 
@@ -9,16 +12,19 @@ use axum::{
     body::Bytes,
     extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    response::Response,
 };
-use serde_json::json;
+use serde_json::Value;
 
-use super::{idempotency, pipeline, socket};
+use super::{
+    answer::{self, Audience, MediaType, Wanted},
+    idempotency, pipeline, socket,
+};
 use crate::startup::AppState;
 
 /// `GET /graphql`: a WebSocket upgrade opens a `graphql-transport-ws` session (see
-/// `http::socket`); anything else gets the GraphiQL page (`http::graphiql`). Nothing executes
-/// over plain GET.
+/// `http::socket`); a browser asking for `text/html` gets the GraphiQL page
+/// (`http::graphiql`); any other client gets the query in its parameters executed.
 pub async fn get(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -26,68 +32,82 @@ pub async fn get(
 ) -> Response {
     use axum::extract::{FromRequestParts, ws::WebSocketUpgrade};
     let (mut parts, _) = request.into_parts();
-    let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &state).await else {
-        return super::graphiql::respond(&parts.headers);
-    };
-    let offered = parts
-        .headers
-        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|p| p.trim().eq_ignore_ascii_case(socket::PROTOCOL));
-    if !offered {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "unsupported WebSocket subprotocol: use graphql-transport-ws",
-        );
+    let audience = Audience::from_headers(&parts.headers);
+    if let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        let offered = parts
+            .headers
+            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|p| p.trim().eq_ignore_ascii_case(socket::PROTOCOL));
+        if !offered {
+            return audience.refuse(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "unsupported WebSocket subprotocol: use graphql-transport-ws",
+            );
+        }
+        let language = audience.language;
+        return upgrade
+            .protocols([socket::PROTOCOL])
+            // A message is held to the same bound as a POST body.
+            .max_message_size(super::BODY_LIMIT_BYTES)
+            .max_frame_size(super::BODY_LIMIT_BYTES)
+            .on_upgrade(move |ws| socket::serve(state, ws, peer.ip(), language));
     }
-    upgrade
-        .protocols([socket::PROTOCOL])
-        // A message is held to the same bound as a POST body.
-        .max_message_size(super::BODY_LIMIT_BYTES)
-        .max_frame_size(super::BODY_LIMIT_BYTES)
-        .on_upgrade(move |ws| socket::serve(state, ws, peer.ip()))
+    let media = match answer::negotiate(accept(&parts.headers), true) {
+        Wanted::Page => return super::graphiql::page(&parts.headers),
+        Wanted::Nothing => return not_acceptable(&audience),
+        Wanted::Result(media) => media,
+    };
+    let body = match parameters(parts.uri.query().unwrap_or_default()) {
+        Ok(body) => body,
+        Err(message) => return audience.refuse(StatusCode::BAD_REQUEST, "BAD_REQUEST", message),
+    };
+    run(
+        &state,
+        peer,
+        &parts.headers,
+        body,
+        None,
+        pipeline::Transport::Get,
+        media,
+        &audience,
+    )
+    .await
 }
 
-/// Gives every error a stable `extensions.code`: resolver errors carry theirs already; parse,
-/// validation and limit errors from the engine get `GRAPHQL_VALIDATION_FAILED`, and a missing
-/// persisted query gets the code Apollo clients know.
-pub fn with_codes(mut response: async_graphql::Response) -> async_graphql::Response {
-    for error in &mut response.errors {
-        let has_code = error
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if !has_code {
-            let code = if error.message == "PersistedQueryNotFound" {
-                "PERSISTED_QUERY_NOT_FOUND"
-            } else if error.message == "Subscriptions are not supported on this transport." {
-                // A valid document on the wrong transport: not a validation failure.
-                error.message =
-                    "subscriptions run over the WebSocket at /graphql (graphql-transport-ws)"
-                        .into();
-                "BAD_REQUEST"
-            } else {
-                "GRAPHQL_VALIDATION_FAILED"
-            };
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code);
+/// The request of a GET: `query`, `operationName`, and `variables` and `extensions` as JSON
+/// text (GraphQL over HTTP §6.4.1), each at most once.
+fn parameters(query: &str) -> Result<Value, &'static str> {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query).map_err(|_| "the query string is not form-encoded")?;
+    let mut body = serde_json::Map::new();
+    for (name, value) in pairs {
+        let value = match name.as_str() {
+            "query" | "operationName" => Value::String(value),
+            "variables" | "extensions" => serde_json::from_str(&value)
+                .map_err(|_| "`variables` and `extensions` must be JSON objects")?,
+            _ => continue,
+        };
+        if body.insert(name, value).is_some() {
+            return Err("a parameter appears more than once");
         }
     }
-    response
+    Ok(Value::Object(body))
 }
 
-/// A refusal before execution, in the GraphQL error shape.
-pub fn refuse(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })),
+fn accept(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
+}
+
+fn not_acceptable(audience: &Audience) -> Response {
+    audience.refuse(
+        StatusCode::NOT_ACCEPTABLE,
+        "BAD_REQUEST",
+        "answers are application/graphql-response+json or application/json",
     )
-        .into_response()
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -98,66 +118,105 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// Executes one GraphQL operation, after the request pipeline (`http::pipeline`). An
-/// `Idempotency-Key` applies to mutations; with any other operation it is ignored, and nothing
-/// is stored.
+/// `POST /graphql`: executes one GraphQL operation, after the request pipeline
+/// (`http::pipeline`). An `Idempotency-Key` applies to mutations; with any other operation it
+/// is ignored, and nothing is stored.
 pub async fn execute(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let audience = Audience::from_headers(&headers);
+    let Wanted::Result(media) = answer::negotiate(accept(&headers), false) else {
+        return not_acceptable(&audience);
+    };
     if !is_json(&headers) {
-        return refuse(
+        return audience.refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
             "send operations as POST with Content-Type: application/json",
         );
     }
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
+    let value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(_) => {
-            return refuse(
+            return audience.refuse(
                 StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
                 "body is not valid JSON",
             );
         }
     };
+    run(
+        &state,
+        peer,
+        &headers,
+        value,
+        Some(&body),
+        pipeline::Transport::Http,
+        media,
+        &audience,
+    )
+    .await
+}
+
+/// One operation of either method, from the pipeline to the answer. `raw` is a POST's body,
+/// which an `Idempotency-Key` is bound to.
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    body: Value,
+    raw: Option<&[u8]>,
+    transport: pipeline::Transport,
+    media: MediaType,
+    audience: &Audience,
+) -> Response {
     let incoming = pipeline::Incoming {
-        body: value,
-        credentials: pipeline::Credentials::from_headers(&headers),
+        body,
+        credentials: pipeline::Credentials::from_headers(headers),
         client: peer.ip(),
-        request_id: headers
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        transport: pipeline::Transport::Http,
+        request_id: audience.request_id.clone(),
+        transport,
     };
-    let prepared = match pipeline::prepare(&state, incoming).await {
+    let mut prepared = match pipeline::prepare(state, incoming).await {
         Ok(prepared) => prepared,
-        Err(refusal) => return refusal.into_response(),
+        Err(refusal) => return refusal.into_response(audience),
     };
     let key = headers
         .get("idempotency-key")
         .map(|v| v.to_str().map(str::trim).unwrap_or_default().to_owned());
-    match key {
-        Some(key) if prepared.operation == Some(OperationType::Mutation) => {
+    match (key, raw) {
+        (Some(key), Some(raw)) if prepared.operation == Some(OperationType::Mutation) => {
             match prepared.auth.caller() {
                 Ok(caller) => {
                     let caller = caller.clone();
-                    idempotency::run(&state, &caller, &key, &body, prepared.request).await
+                    idempotency::run(state, &caller, &key, raw, prepared, media, audience).await
                 }
-                Err(_) => refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "UNAUTHENTICATED",
-                    "an Idempotency-Key needs an authenticated caller",
-                ),
+                Err(_) => {
+                    let mut refusal = audience.refuse(
+                        StatusCode::UNAUTHORIZED,
+                        "UNAUTHENTICATED",
+                        "an Idempotency-Key needs an authenticated caller",
+                    );
+                    // RFC 6750 §3.1: a token was presented and is not valid.
+                    if matches!(prepared.auth, crate::auth::Auth::Invalid) {
+                        refusal.headers_mut().insert(
+                            header::WWW_AUTHENTICATE,
+                            header::HeaderValue::from_static(answer::INVALID_TOKEN_CHALLENGE),
+                        );
+                    }
+                    refusal
+                }
             }
         }
         _ => {
-            let response = with_codes(state.schema.execute(prepared.request).await);
-            axum::Json(response).into_response()
+            let request = std::mem::replace(&mut prepared.request, async_graphql::Request::new(""));
+            let mut response = state.schema.execute(request).await;
+            audience.present_result(&mut response, prepared.unparsed);
+            audience.result(media, &response, prepared.request_error())
         }
     }
 }

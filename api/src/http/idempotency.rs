@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use axum::{
     http::{HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use chrono::Utc;
 use entity::idempotency_key;
@@ -23,7 +23,10 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::graphql::{refuse, with_codes};
+use super::{
+    answer::{Audience, MediaType},
+    pipeline::Prepared,
+};
 use crate::{
     auth::Caller, domain::sessions::hash_secret, error::AppResult, graphql::SecretInAnswer,
     startup::AppState,
@@ -31,17 +34,35 @@ use crate::{
 
 const MAX_KEY_LENGTH: usize = 255;
 
-fn replay(body: String) -> Response {
-    let mut response =
-        (StatusCode::OK, [("content-type", "application/json")], body).into_response();
+/// The first answer again. Its errors keep the first request's id (the one in the log of the
+/// run that produced them); an error stored without one (the withheld answer) gets this
+/// request's.
+fn replay(body: &str, audience: &Audience, media: MediaType) -> Response {
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(body) else {
+        return internal(audience);
+    };
+    if let (Some(errors), Some(id)) = (
+        value.get_mut("errors").and_then(|e| e.as_array_mut()),
+        &audience.request_id,
+    ) {
+        for error in errors {
+            if error.pointer("/extensions/requestId").is_none()
+                && let Some(extensions) =
+                    error.get_mut("extensions").and_then(|e| e.as_object_mut())
+            {
+                extensions.insert("requestId".into(), id.as_str().into());
+            }
+        }
+    }
+    let mut response = audience.json(StatusCode::OK, media, &value);
     response
         .headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }
 
-fn internal() -> Response {
-    refuse(
+fn internal(audience: &Audience) -> Response {
+    audience.refuse(
         StatusCode::INTERNAL_SERVER_ERROR,
         "INTERNAL",
         "internal error",
@@ -78,7 +99,9 @@ async fn claim(
     principal: Uuid,
     key: &str,
     bound: &str,
+    audience: &Audience,
 ) -> Result<Claim, Response> {
+    let internal = || internal(audience);
     let ttl = chrono::Duration::from_std(state.limits.idempotency_ttl).map_err(|_| internal())?;
     // Twice at most: an expired key found on the first pass is deleted and claimed anew.
     for _ in 0..2 {
@@ -123,31 +146,50 @@ async fn claim(
     Err(internal())
 }
 
-/// Runs `request` (a mutation of an authenticated `caller`) once per key.
+/// Runs `prepared` (a mutation of an authenticated `caller`) once per key, answering in `media`
+/// for `audience`.
 pub async fn run(
     state: &AppState,
     caller: &Caller,
     key: &str,
     body: &[u8],
-    request: async_graphql::Request,
+    prepared: Prepared,
+    media: MediaType,
+    audience: &Audience,
 ) -> Response {
     if key.is_empty() || key.len() > MAX_KEY_LENGTH {
-        return refuse(
+        return audience.refuse(
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             "Idempotency-Key must have 1 to 255 characters",
         );
     }
     let bound = binding(caller, body);
-    let row = match claim(state, caller.user_id, key, &bound).await {
+    let row = match claim(state, caller.user_id, key, &bound, audience).await {
         Ok(Claim::Mine(row)) => row,
-        Ok(Claim::Taken(row)) => return answer_retry(row, &bound),
+        Ok(Claim::Taken(row)) => return answer_retry(row, &bound, audience, media),
         Err(response) => return response,
     };
     let secret = SecretInAnswer::default();
-    let response = with_codes(state.schema.execute(request.data(secret.clone())).await);
+    let request_error = {
+        let Prepared {
+            request,
+            operation,
+            unparsed,
+            validated,
+            ..
+        } = prepared;
+        let mut response = state.schema.execute(request.data(secret.clone())).await;
+        audience.present_result(&mut response, unparsed);
+        (
+            response,
+            unparsed || operation.is_none() || !validated.get(),
+        )
+    };
+    let (response, request_error) = request_error;
+    let answer = audience.result(media, &response, request_error);
     let Ok(text) = serde_json::to_string(&response) else {
-        return internal();
+        return internal(audience);
     };
     let holds_secret = secret.is_set() && response.data != async_graphql::Value::Null;
     let mut stored: idempotency_key::ActiveModel = row.into();
@@ -159,11 +201,17 @@ pub async fn run(
     if let Err(err) = stored.update(&state.db).await {
         tracing::error!(error = ?err, "storing an idempotent response failed");
     }
-    (StatusCode::OK, [("content-type", "application/json")], text).into_response()
+    answer
 }
 
 /// The answer to a retry of a key stored earlier by the same principal.
-fn answer_retry(row: idempotency_key::Model, bound: &str) -> Response {
+fn answer_retry(
+    row: idempotency_key::Model,
+    bound: &str,
+    audience: &Audience,
+    media: MediaType,
+) -> Response {
+    let refuse = |code, message| audience.refuse(StatusCode::OK, code, message);
     let (body, session) = bound.split_once(' ').unwrap_or((bound, "-"));
     let (first_body, first_session) = row
         .request_hash
@@ -171,22 +219,19 @@ fn answer_retry(row: idempotency_key::Model, bound: &str) -> Response {
         .unwrap_or((row.request_hash.as_str(), "-"));
     if first_session != session {
         return refuse(
-            StatusCode::OK,
             "FORBIDDEN",
             "this Idempotency-Key was used in another session; its answer is not replayed",
         );
     }
     if first_body != body {
         return refuse(
-            StatusCode::OK,
             "CONFLICT",
             "this Idempotency-Key was used for a different request",
         );
     }
     match row.response {
-        Some(body) => replay(body),
+        Some(body) => replay(&body, audience, media),
         None => refuse(
-            StatusCode::OK,
             "CONFLICT",
             "the first request with this Idempotency-Key is still running",
         ),

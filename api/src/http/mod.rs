@@ -1,5 +1,6 @@
 //! The HTTP surface: `/graphql`, health checks, and the middleware around them.
 
+pub mod answer;
 pub mod graphiql;
 pub mod graphql;
 pub mod guard;

@@ -14,9 +14,15 @@ use axum::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::json;
 
-use crate::{auth::token::Principal, domain::clients, startup::AppState};
+use crate::{
+    auth::{throttle, token::Principal},
+    domain::clients,
+    startup::AppState,
+};
 
-fn error(status: StatusCode, code: &str, description: &str, basic: bool) -> Response {
+/// An error in the RFC's shape (§5.2). A 401 names the scheme the endpoint authenticates
+/// clients with (RFC 6749 §5.2, RFC 7235 §3.1: every 401 carries `WWW-Authenticate`).
+fn error(status: StatusCode, code: &str, description: &str) -> Response {
     let mut response = (
         status,
         Json(json!({ "error": code, "error_description": description })),
@@ -25,7 +31,7 @@ fn error(status: StatusCode, code: &str, description: &str, basic: bool) -> Resp
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    if basic && status == StatusCode::UNAUTHORIZED {
+    if status == StatusCode::UNAUTHORIZED {
         headers.insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Basic realm=\"qcdc\""),
@@ -74,7 +80,6 @@ pub async fn token(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "send application/x-www-form-urlencoded",
-            false,
         );
     }
     let Ok(params) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
@@ -82,7 +87,6 @@ pub async fn token(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "the body is not form-encoded",
-            false,
         );
     };
     let mut names: Vec<&str> = params.iter().map(|(k, _)| k.as_str()).collect();
@@ -92,7 +96,6 @@ pub async fn token(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "a parameter appears more than once",
-            false,
         );
     }
     let param = |name: &str| {
@@ -113,18 +116,15 @@ pub async fn token(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "send one Authorization header",
-            false,
         );
     }
     let basic = basic_credentials(&headers);
-    let uses_basic = basic.is_some();
     match param("grant_type") {
         None => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "grant_type is required",
-                uses_basic,
             );
         }
         Some("client_credentials") => {}
@@ -133,7 +133,6 @@ pub async fn token(
                 StatusCode::BAD_REQUEST,
                 "unsupported_grant_type",
                 "only client_credentials is supported",
-                uses_basic,
             );
         }
     }
@@ -145,7 +144,6 @@ pub async fn token(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "send client_id and client_secret together",
-                uses_basic,
             );
         }
     };
@@ -155,7 +153,6 @@ pub async fn token(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
                 "use one way to send client credentials",
-                true,
             );
         }
         (Some(Some(creds)), None) | (None, Some(creds)) => creds,
@@ -164,7 +161,6 @@ pub async fn token(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 "malformed Basic credentials",
-                true,
             );
         }
         (None, None) => {
@@ -172,30 +168,34 @@ pub async fn token(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 "client authentication required",
-                false,
             );
         }
     };
-    let address = Some(peer.ip());
-    if !state
-        .throttle
-        .allow(&format!("client:{client_id}"), address)
-    {
-        return error(
+    // Throttled by the failing source, not the client id: a guesser who knows a partner's
+    // client id slows down only their own address (`auth::throttle`).
+    let (account, address) = (format!("client:{client_id}"), Some(peer.ip()));
+    if let Err(wait) = state.throttle.begin(&account, address) {
+        let mut refusal = error(
             StatusCode::TOO_MANY_REQUESTS,
             "slow_down",
-            "too many attempts; wait a minute",
-            uses_basic,
+            "too many failed attempts from this address; wait and try again",
         );
+        refusal.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(throttle::retry_after_secs(wait)),
+        );
+        return refusal;
     }
     let client = match clients::authenticate(&state.db, &client_id, &secret).await {
-        Ok(Some(c)) => c,
+        Ok(Some(c)) => {
+            state.throttle.succeeded(&account, address);
+            c
+        }
         Ok(None) => {
             return error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 "unknown client or wrong secret",
-                uses_basic,
             );
         }
         Err(_) => {
@@ -203,7 +203,6 @@ pub async fn token(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "temporarily_unavailable",
                 "try again later",
-                uses_basic,
             );
         }
     };
@@ -224,7 +223,6 @@ pub async fn token(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             "could not issue a token",
-            uses_basic,
         ),
     }
 }

@@ -1,9 +1,10 @@
-//! The one way an operation reaches the engine. An HTTP POST and every `subscribe` message on a
-//! WebSocket pass the same steps, in this order: the request's shape (one operation, no
-//! batches), the production allow-list, the pre-parse document guard, authentication of the
-//! session as it is now (checked again for every operation, never remembered), automatic
-//! persisted queries, and the data every resolver relies on (caller, request id, client address
-//! for sign-in throttling, per-operation loaders). Refusals are counted by transport and code.
+//! The one way an operation reaches the engine. An HTTP POST, an HTTP GET and every `subscribe`
+//! message on a WebSocket pass the same steps, in this order: the request's shape (one
+//! operation, no batches), the production allow-list, the pre-parse document guard,
+//! authentication of the session as it is now (checked again for every operation, never
+//! remembered), automatic persisted queries, no mutation over GET (405), and the data every
+//! resolver relies on (caller, request id, client address for sign-in throttling, per-operation
+//! loaders). Refusals are counted by transport and code.
 //! The schema's own limits (depth, complexity, directives) then apply to both transports alike.
 
 use std::net::IpAddr;
@@ -13,13 +14,13 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
     response::Response,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{graphql::refuse, guard};
+use super::{answer::Audience, guard};
 use crate::{
     auth::{Auth, token::Verified},
     domain::{sessions::hash_secret, users},
-    graphql::{ClientAddr, Credential, RequestId, loaders::Loaders},
+    graphql::{ClientAddr, Credential, RequestId, loaders::Loaders, stage::Validated},
     startup::AppState,
 };
 
@@ -28,6 +29,9 @@ use crate::{
 pub enum Transport {
     /// `POST /graphql`.
     Http,
+    /// `GET /graphql?query=…`: queries only (a mutation is refused with 405), so no link or
+    /// form can change anything.
+    Get,
     /// A `subscribe` message on a `graphql-transport-ws` WebSocket.
     Socket,
 }
@@ -35,7 +39,7 @@ pub enum Transport {
 impl Transport {
     fn label(self) -> &'static str {
         match self {
-            Self::Http => "http",
+            Self::Http | Self::Get => "http",
             Self::Socket => "websocket",
         }
     }
@@ -122,14 +126,20 @@ impl Refusal {
         Self::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
     }
 
-    /// The `errors` list.
-    pub fn errors(&self) -> Value {
-        json!([{ "message": self.message, "extensions": { "code": self.code } }])
+    /// The `errors` list, for `audience`.
+    pub fn errors(&self, audience: &Audience) -> Value {
+        audience.errors(self.code, &self.message)
     }
 
-    /// The HTTP answer.
-    pub fn into_response(self) -> Response {
-        refuse(self.status, self.code, &self.message)
+    /// The HTTP answer, for `audience`. A 405 names the method that is allowed.
+    pub fn into_response(self, audience: &Audience) -> Response {
+        let mut response = audience.refuse(self.status, self.code, &self.message);
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        }
+        response
     }
 }
 
@@ -197,6 +207,18 @@ pub struct Prepared {
     /// Query, mutation or subscription; `None` when the document does not parse or does not
     /// name one operation (the engine then answers with the error).
     pub operation: Option<OperationType>,
+    /// The document does not parse: the engine's error is a syntax error.
+    pub unparsed: bool,
+    /// Set by the engine once the document validated.
+    pub validated: Validated,
+}
+
+impl Prepared {
+    /// Whether the engine's errors came before execution (GraphQL spec §7.1.2, request errors:
+    /// no `data`): the document did not parse or validate, or names no operation it has.
+    pub fn request_error(&self) -> bool {
+        self.unparsed || self.operation.is_none() || !self.validated.get()
+    }
 }
 
 /// Runs every step before execution; see the module documentation.
@@ -243,7 +265,7 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
     }
     if !body.is_object() {
         return Err(Refusal::bad_request(
-            "body must be {query, variables?, operationName?}",
+            "body must be {query, variables?, operationName?, extensions?}",
         ));
     }
     let persisted = PersistedRef::read(&body)?;
@@ -275,6 +297,7 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
         }));
     }
     let Authenticated { auth, credential } = authenticate(state, &incoming.credentials).await?;
+    let mut to_keep = None;
     let query = match persisted {
         None => query,
         Some(PersistedRef(hash)) if query.is_empty() => match state.persisted.get(&hash) {
@@ -294,11 +317,7 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
                     "persistedQuery.sha256Hash is not the hash of the query",
                 ));
             }
-            // Anyone may run a document; only an authenticated caller may make the server keep
-            // one. An anonymous client simply keeps sending its documents.
-            if matches!(auth, Auth::User(_)) {
-                state.persisted.put(&hash, &query);
-            }
+            to_keep = Some(hash);
             query
         }
     };
@@ -308,13 +327,28 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
             extensions.remove("persistedQuery");
         }
     }
-    let mut request: async_graphql::Request = serde_json::from_value(body)
-        .map_err(|_| Refusal::bad_request("body must be {query, variables?, operationName?}"))?;
+    let mut request: async_graphql::Request = serde_json::from_value(body).map_err(|_| {
+        Refusal::bad_request("body must be {query, variables?, operationName?, extensions?}")
+    })?;
     let name = request.operation_name.clone();
-    let operation = request
-        .parsed_query()
-        .ok()
-        .and_then(|document| operation_type(document, name.as_deref()));
+    let parsed = request.parsed_query().ok();
+    let unparsed = parsed.is_none();
+    let operation = parsed.and_then(|document| operation_type(document, name.as_deref()));
+    if incoming.transport == Transport::Get && operation == Some(OperationType::Mutation) {
+        return Err(Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "mutations run only over POST",
+        ));
+    }
+    // Anyone may run a document; only an authenticated caller may make the server keep one. An
+    // anonymous client simply keeps sending its documents.
+    if let Some(hash) = to_keep
+        && matches!(auth, Auth::User(_))
+    {
+        state.persisted.put(&hash, &request.query);
+    }
+    let validated = Validated::default();
     let loaders = Loaders::new(&state.db, &auth);
     if operation == Some(OperationType::Subscription) {
         // A subscription lives long: its loaders batch but never serve a stale row.
@@ -324,7 +358,8 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
         .data(auth.clone())
         .data(RequestId(incoming.request_id))
         .data(ClientAddr(Some(incoming.client)))
-        .data(loaders);
+        .data(loaders)
+        .data(validated.clone());
     if let Some(verified) = credential {
         request = request.data(Credential(verified));
     }
@@ -332,6 +367,8 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
         request,
         auth,
         operation,
+        unparsed,
+        validated,
     })
 }
 
@@ -351,6 +388,8 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]

@@ -1,8 +1,17 @@
-//! GraphQL over WebSocket (`graphql-transport-ws`) on `/graphql`. Every `subscribe` goes through
-//! the same request pipeline as an HTTP POST (`http::pipeline`), the session included: it is
-//! authenticated again for each operation. The socket itself is bounded and follows its
-//! credentials:
+//! GraphQL over WebSocket (`graphql-transport-ws`,
+//! <https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md>) on `/graphql`. Every
+//! `subscribe` goes through the same request pipeline as an HTTP POST (`http::pipeline`), the
+//! session included: it is authenticated again for each operation. Errors carry a code, a
+//! request id (one per operation) and a message in the language of the upgrade request's
+//! `Accept-Language` (`http::answer`). The socket follows the protocol and its credentials:
 //!
+//! - A message that is not one of the protocol's, or not in its shape, closes with 4400 and
+//!   the reason; `subscribe` before `connection_ack` closes with 4401 `Unauthorized`; a
+//!   `subscribe` whose id is running closes with 4409 `Subscriber for <id> already exists`;
+//!   a second `connection_init` closes with 4429. `ping` is answered with `pong` (its payload
+//!   echoed) at any time; `complete` stops an operation. An operation refused before it runs
+//!   (the pipeline, or a document that does not parse or validate) gets one `error` message
+//!   and no `complete`.
 //! - `connection_init` must come within `Limits::socket_init_timeout` (else close 4408) and carry
 //!   one valid bearer token (else 4401; two `Authorization` keys: 4400); a principal without
 //!   grants is refused (4403), as is one with `Limits::sockets_per_principal` sockets open
@@ -30,10 +39,10 @@ use tokio::{sync::mpsc, task::JoinHandle, time::Instant};
 use uuid::Uuid;
 
 use super::{
-    graphql::with_codes,
+    answer::Audience,
     pipeline::{self, Credentials, Incoming, Transport},
 };
-use crate::{auth::Auth, startup::AppState};
+use crate::{auth::Auth, language::Language, startup::AppState};
 
 /// The one subprotocol served.
 pub const PROTOCOL: &str = "graphql-transport-ws";
@@ -56,7 +65,10 @@ mod close {
 }
 
 /// Why the server closes a socket.
-type Closing = (u16, &'static str);
+type Closing = (u16, std::borrow::Cow<'static, str>);
+
+/// The protocol's close reasons are at most 123 bytes (RFC 6455 §5.5).
+const MAX_REASON: usize = 123;
 
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -81,6 +93,84 @@ enum ClientMessage {
         #[allow(dead_code)]
         payload: Option<Value>,
     },
+}
+
+/// A client message, checked against the shapes the protocol gives each type (as graphql-ws's
+/// own `validateMessage`); `Err` is the 4400 close reason.
+fn parse(text: &str) -> Result<ClientMessage, String> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|_| "Invalid message received: not JSON".to_owned())?;
+    let Some(fields) = value.as_object() else {
+        return Err("Invalid message received: not an object".into());
+    };
+    let Some(kind) = fields.get("type").and_then(Value::as_str) else {
+        return Err("Invalid message received: no type".into());
+    };
+    let object_or_nothing = |map: &serde_json::Map<String, Value>, name: &str| {
+        map.get(name).is_none_or(|v| v.is_null() || v.is_object())
+    };
+    let id_ok = fields
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| !id.is_empty());
+    match kind {
+        "connection_init" | "ping" | "pong" if !object_or_nothing(fields, "payload") => {
+            return Err(format!(
+                "\"{kind}\" message expects the 'payload' property to be an object or missing"
+            ));
+        }
+        "connection_init" | "ping" | "pong" => {}
+        "subscribe" | "complete" if !id_ok => {
+            return Err(format!(
+                "\"{kind}\" message requires a non-empty 'id' string"
+            ));
+        }
+        "complete" => {}
+        "subscribe" => {
+            let Some(payload) = fields.get("payload").and_then(Value::as_object) else {
+                return Err(
+                    "\"subscribe\" message expects the 'payload' property to be an object".into(),
+                );
+            };
+            // A persisted query may come as its hash alone (`http::pipeline`).
+            let hashed = payload
+                .get("extensions")
+                .and_then(|e| e.get("persistedQuery"))
+                .is_some();
+            let query_ok = match payload.get("query") {
+                Some(Value::String(_)) => true,
+                None | Some(Value::Null) => hashed,
+                Some(_) => false,
+            };
+            let name_ok = payload
+                .get("operationName")
+                .is_none_or(|n| n.is_null() || n.is_string());
+            if !query_ok
+                || !name_ok
+                || !object_or_nothing(payload, "variables")
+                || !object_or_nothing(payload, "extensions")
+            {
+                return Err("\"subscribe\" message payload must be {query, variables?, operationName?, extensions?}".into());
+            }
+        }
+        other => {
+            let mut reason = format!("Unexpected message of type {other} received");
+            truncate(&mut reason);
+            return Err(reason);
+        }
+    }
+    serde_json::from_value(value).map_err(|_| "Invalid message received".to_owned())
+}
+
+/// Cuts `reason` to what a close frame holds, on a character boundary.
+fn truncate(reason: &mut String) {
+    if reason.len() > MAX_REASON {
+        let mut end = MAX_REASON;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
 }
 
 /// Open sockets per principal on this instance.
@@ -126,6 +216,8 @@ impl Drop for SocketSlot {
 enum Outgoing {
     /// A response, serialised in the operation's task.
     Next(String, u64, Value),
+    /// The operation did not start (a request error): its errors, and no `complete`.
+    Error(String, u64, Value),
     Done(String, u64),
 }
 
@@ -166,11 +258,14 @@ async fn send(sink: &mut Sink, message: Value) -> Result<(), ()> {
         .map_err(|_| ())
 }
 
-/// Serves one upgraded socket until either side closes it.
-pub async fn serve(state: AppState, socket: WebSocket, client: IpAddr) {
+/// Serves one upgraded socket until either side closes it; messages are in `language` (the
+/// upgrade request's `Accept-Language`).
+pub async fn serve(state: AppState, socket: WebSocket, client: IpAddr, language: Language) {
     let _counted = state.metrics.socket();
     let (mut sink, mut stream) = socket.split();
-    if let Some((code, reason)) = session(&state, &mut sink, &mut stream, client).await {
+    if let Some((code, reason)) = session(&state, &mut sink, &mut stream, client, language).await {
+        let mut reason = reason.into_owned();
+        truncate(&mut reason);
         let _ = sink
             .send(Frame::Close(Some(CloseFrame {
                 code,
@@ -187,16 +282,16 @@ async fn access(state: &AppState, credentials: &Credentials) -> Result<(), Closi
         Ok(pipeline::Authenticated {
             auth: Auth::User(caller),
             ..
-        }) if caller.grants.is_empty() => Err((close::FORBIDDEN, "no grants")),
+        }) if caller.grants.is_empty() => Err((close::FORBIDDEN, "Forbidden".into())),
         Ok(pipeline::Authenticated {
             auth: Auth::User(_),
             ..
         }) => Ok(()),
-        Ok(_) => Err((close::UNAUTHORIZED, "authentication required")),
+        Ok(_) => Err((close::UNAUTHORIZED, "Unauthorized".into())),
         Err(refusal) if refusal.code == "BAD_REQUEST" => {
-            Err((close::BAD_REQUEST, "send one Authorization"))
+            Err((close::BAD_REQUEST, "send one Authorization".into()))
         }
-        Err(_) => Err((close::INTERNAL, "service unavailable")),
+        Err(_) => Err((close::INTERNAL, "service unavailable".into())),
     }
 }
 
@@ -212,33 +307,45 @@ async fn initialisation(
             Err(_) => {
                 return Err(Some((
                     close::INIT_TIMEOUT,
-                    "connection initialisation timeout",
+                    "Connection initialisation timeout".into(),
                 )));
             }
             Ok(Some(Ok(frame))) => frame,
             Ok(_) => return Err(None),
         };
         match frame {
-            Frame::Text(text) => match serde_json::from_str::<ClientMessage>(text.as_str()) {
+            Frame::Text(text) => match parse(text.as_str()) {
                 Ok(ClientMessage::ConnectionInit { payload }) => {
                     return Ok(payload.unwrap_or_default());
                 }
-                Ok(ClientMessage::Ping { .. }) => {
-                    send(sink, json!({ "type": "pong" }))
-                        .await
-                        .map_err(|()| None)?;
+                Ok(ClientMessage::Ping { payload }) => {
+                    send(sink, pong(payload)).await.map_err(|()| None)?;
                 }
                 Ok(ClientMessage::Pong { .. } | ClientMessage::Complete { .. }) => {}
                 Ok(ClientMessage::Subscribe { .. }) => {
-                    return Err(Some((close::UNAUTHORIZED, "unauthorized")));
+                    return Err(Some((close::UNAUTHORIZED, "Unauthorized".into())));
                 }
-                Err(_) => return Err(Some((close::BAD_REQUEST, "invalid message"))),
+                Err(reason) => return Err(Some((close::BAD_REQUEST, reason.into()))),
             },
-            Frame::Binary(_) => return Err(Some((close::BAD_REQUEST, "invalid message"))),
+            Frame::Binary(_) => {
+                return Err(Some((
+                    close::BAD_REQUEST,
+                    "Invalid message received: binary".into(),
+                )));
+            }
             Frame::Close(_) => return Err(None),
             Frame::Ping(_) | Frame::Pong(_) => {}
         }
     }
+}
+
+/// The answer to a `ping`, its payload echoed.
+fn pong(payload: Option<Value>) -> Value {
+    let mut pong = json!({ "type": "pong" });
+    if let Some(payload) = payload {
+        pong["payload"] = payload;
+    }
+    pong
 }
 
 /// Why an operation did not start.
@@ -251,10 +358,12 @@ enum Refused {
 
 /// Passes one `subscribe` through the pipeline, its session authenticated again, and starts
 /// it; its responses come back on `tx` tagged with `id` and `generation`.
+#[allow(clippy::too_many_arguments)]
 async fn start(
     state: &AppState,
     credentials: &Credentials,
     client: IpAddr,
+    audience: Audience,
     id: &str,
     generation: u64,
     tx: &mpsc::Sender<Outgoing>,
@@ -264,29 +373,37 @@ async fn start(
         body: payload,
         credentials: credentials.clone(),
         client,
-        request_id: Some(Uuid::now_v7().to_string()),
+        request_id: audience.request_id.clone(),
         transport: Transport::Socket,
     };
-    let prepared = pipeline::prepare(state, incoming)
+    let mut prepared = pipeline::prepare(state, incoming)
         .await
-        .map_err(|refusal| Refused::Operation(refusal.errors()))?;
+        .map_err(|refusal| Refused::Operation(refusal.errors(&audience)))?;
     match &prepared.auth {
         Auth::User(caller) if caller.grants.is_empty() => {
-            return Err(Refused::Connection((close::FORBIDDEN, "no grants")));
+            return Err(Refused::Connection((close::FORBIDDEN, "Forbidden".into())));
         }
         Auth::User(_) => {}
         _ => {
             return Err(Refused::Connection((
                 close::UNAUTHORIZED,
-                "authentication required",
+                "Unauthorized".into(),
             )));
         }
     }
     let (schema, tx, id) = (state.schema.clone(), tx.clone(), id.to_owned());
+    let request = std::mem::replace(&mut prepared.request, async_graphql::Request::new(""));
     Ok(tokio::spawn(async move {
-        let mut responses = schema.execute_stream(prepared.request);
-        while let Some(response) = responses.next().await {
-            let payload = serde_json::to_value(with_codes(response)).unwrap_or_default();
+        let mut responses = schema.execute_stream(request);
+        let mut first = true;
+        while let Some(mut response) = responses.next().await {
+            audience.present_result(&mut response, prepared.unparsed);
+            if std::mem::take(&mut first) && prepared.request_error() {
+                let errors = serde_json::to_value(&response.errors).unwrap_or_default();
+                let _ = tx.send(Outgoing::Error(id, generation, errors)).await;
+                return;
+            }
+            let payload = serde_json::to_value(response).unwrap_or_default();
             if tx
                 .send(Outgoing::Next(id.clone(), generation, payload))
                 .await
@@ -305,7 +422,13 @@ async fn session(
     sink: &mut Sink,
     stream: &mut futures_util::stream::SplitStream<WebSocket>,
     client: IpAddr,
+    language: Language,
 ) -> Option<Closing> {
+    // Each operation gets its own request id, for its errors and the log.
+    let audience = || Audience {
+        request_id: Some(Uuid::now_v7().to_string()),
+        language,
+    };
     let payload = match initialisation(state, sink, stream).await {
         Ok(payload) => payload,
         Err(closing) => return closing,
@@ -315,10 +438,10 @@ async fn session(
         return Some(closing);
     }
     let Credentials::Bearer(token) = &credentials else {
-        return Some((close::UNAUTHORIZED, "authentication required"));
+        return Some((close::UNAUTHORIZED, "Unauthorized".into()));
     };
     let Some(verified) = state.keys.verify(token) else {
-        return Some((close::UNAUTHORIZED, "authentication required"));
+        return Some((close::UNAUTHORIZED, "Unauthorized".into()));
     };
     let Some(_slot) = state
         .sockets
@@ -326,7 +449,7 @@ async fn session(
     else {
         return Some((
             close::TOO_MANY,
-            "too many open connections for this principal",
+            "Too many open connections for this principal".into(),
         ));
     };
     // Subscribed before the acknowledgement, so no notice falls between the two.
@@ -361,24 +484,24 @@ async fn session(
                 last_heard = Instant::now();
                 let text = match frame {
                     Frame::Text(text) => text,
-                    Frame::Binary(_) => return Some((close::BAD_REQUEST, "invalid message")),
+                    Frame::Binary(_) => return Some((close::BAD_REQUEST, "Invalid message received: binary".into())),
                     Frame::Close(_) => return None,
                     Frame::Ping(_) | Frame::Pong(_) => continue,
                 };
                 last_message = Instant::now();
-                match serde_json::from_str::<ClientMessage>(text.as_str()) {
+                match parse(text.as_str()) {
                     Ok(ClientMessage::Subscribe { id, payload }) => {
                         if operations.0.contains_key(&id) {
-                            return Some((close::DUPLICATE_ID, "subscriber for this id already exists"));
+                            return Some((close::DUPLICATE_ID, format!("Subscriber for {id} already exists").into()));
                         }
                         let refused = if operations.0.len() >= limits.operations_per_socket {
-                            Some(json!([{
-                                "message": "too many operations running on this connection",
-                                "extensions": { "code": "TOO_MANY_REQUESTS" },
-                            }]))
+                            Some(audience().errors(
+                                "TOO_MANY_REQUESTS",
+                                "too many operations running on this connection",
+                            ))
                         } else {
                             generation += 1;
-                            match start(state, &credentials, client, &id, generation, &tx, payload).await {
+                            match start(state, &credentials, client, audience(), &id, generation, &tx, payload).await {
                                 Ok(task) => {
                                     operations.0.insert(id.clone(), (generation, task));
                                     None
@@ -398,23 +521,23 @@ async fn session(
                         operations.stop(&id);
                     }
                     Ok(ClientMessage::Ping { payload }) => {
-                        let mut pong = json!({ "type": "pong" });
-                        if let Some(payload) = payload {
-                            pong["payload"] = payload;
-                        }
-                        if send(sink, pong).await.is_err() { return None; }
+                        if send(sink, pong(payload)).await.is_err() { return None; }
                     }
                     Ok(ClientMessage::Pong { .. }) => {}
                     Ok(ClientMessage::ConnectionInit { .. }) => {
-                        return Some((close::TOO_MANY, "too many initialisation requests"));
+                        return Some((close::TOO_MANY, "Too many initialisation requests".into()));
                     }
-                    Err(_) => return Some((close::BAD_REQUEST, "invalid message")),
+                    Err(reason) => return Some((close::BAD_REQUEST, reason.into())),
                 }
             }
             Some(out) = rx.recv() => {
                 let message = match out {
                     Outgoing::Next(id, g, response) if operations.is_current(&id, g) => {
                         json!({ "id": id, "type": "next", "payload": response })
+                    }
+                    Outgoing::Error(id, g, errors) if operations.is_current(&id, g) => {
+                        operations.0.remove(&id);
+                        json!({ "id": id, "type": "error", "payload": errors })
                     }
                     Outgoing::Done(id, g) if operations.is_current(&id, g) => {
                         operations.0.remove(&id);
@@ -430,7 +553,7 @@ async fn session(
                     // A notice about this principal may be among what was missed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                        return Some((close::GOING_AWAY, "server shutting down"));
+                        return Some((close::GOING_AWAY, "Server shutting down".into()));
                     }
                 };
                 if check && let Err(closing) = access(state, &credentials).await {
@@ -442,13 +565,13 @@ async fn session(
                     return Some(closing);
                 }
             }
-            () = &mut expiry => return Some((close::UNAUTHORIZED, "token expired")),
+            () = &mut expiry => return Some((close::UNAUTHORIZED, "Unauthorized: token expired".into())),
             _ = keepalive.tick() => {
                 if last_heard.elapsed() >= limits.socket_keepalive * 3 {
-                    return Some((close::GOING_AWAY, "no answer to pings"));
+                    return Some((close::GOING_AWAY, "no answer to pings".into()));
                 }
                 if operations.0.is_empty() && last_message.elapsed() >= limits.socket_idle_timeout {
-                    return Some((close::NORMAL, "idle"));
+                    return Some((close::NORMAL, "idle".into()));
                 }
                 if sink.send(Frame::Ping(Default::default())).await.is_err() { return None; }
             }

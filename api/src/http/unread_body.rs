@@ -19,10 +19,9 @@ use axum::{
     extract::Request,
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::Response,
 };
 use futures_util::StreamExt;
-use serde_json::json;
 use tokio::sync::oneshot;
 
 /// Most bytes of an unread body read and discarded to keep its connection open: twice the
@@ -32,15 +31,16 @@ pub const DRAIN_LIMIT_BYTES: usize = 2 * super::BODY_LIMIT_BYTES;
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Middleware: hands the request on with its body watched; when the answer comes back and
-/// the body was left unread, drains it or closes the connection. Also gives a 413, whichever
-/// layer refused the body, the GraphQL error shape with `extensions.code` `PAYLOAD_TOO_LARGE`.
+/// the body was left unread, drains it or closes the connection. Also gives every error answer
+/// that is not JSON (a 413 from whichever layer refused the body, a 408, a 404, a 405, a
+/// caught panic) the GraphQL error shape, a code and the request id (`http::answer::json_errors`).
 pub async fn finish(request: Request, next: Next) -> Response {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let request_id = request.headers().get("x-request-id").cloned();
+    let audience = super::answer::Audience::from_headers(request.headers());
     let (back, mut returned) = oneshot::channel();
     let request = request.map(|body| {
         Body::new(Watched {
@@ -49,10 +49,7 @@ pub async fn finish(request: Request, next: Next) -> Response {
             back: Some(back),
         })
     });
-    let mut response = next.run(request).await;
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        response = too_large(request_id.as_ref());
-    }
+    let mut response = super::answer::json_errors(&audience, next.run(request).await).await;
     // A switch of protocols keeps the connection by definition.
     if response.status() == StatusCode::SWITCHING_PROTOCOLS {
         return response;
@@ -70,20 +67,6 @@ pub async fn finish(request: Request, next: Next) -> Response {
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
-}
-
-/// The 413 in the GraphQL error shape.
-fn too_large(request_id: Option<&HeaderValue>) -> Response {
-    let mut extensions = json!({ "code": "PAYLOAD_TOO_LARGE" });
-    if let Some(id) = request_id.and_then(|v| v.to_str().ok()) {
-        extensions["requestId"] = id.into();
-    }
-    let message = format!("request body larger than {} bytes", super::BODY_LIMIT_BYTES);
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        axum::Json(json!({ "errors": [{ "message": message, "extensions": extensions }] })),
-    )
-        .into_response()
 }
 
 /// Reads and discards the rest of `body`; whether it ended within the bounds.
