@@ -743,6 +743,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         entity::audit_event::Model {
             id: Uuid::now_v7(),
             at: at(6),
+            actor_kind: ActorKind::User,
             actor_user_id: Some(user.id),
             actor_client_id: Some(client.id),
             action: "report.return".to_owned(),

@@ -253,3 +253,43 @@ mod tests {
         assert!(rank(Role::Partner) > rank(Role::Viewer));
     }
 }
+
+/// The grants whose scope is `unit` itself, those the caller manages only (README, "Power"):
+/// each lies inside a caller grant of the same or higher rank among ADMIN and STEERING, the
+/// rule `grantRole` and `revokeGrant` apply. Anyone else gets an empty list.
+pub async fn grants_on(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    unit: Uuid,
+) -> AppResult<Vec<role_grant::Model>> {
+    use sea_orm::QueryOrder;
+    if caller
+        .grants
+        .iter()
+        .all(|g| !GRANT_MANAGERS.contains(&g.role))
+    {
+        return Ok(Vec::new());
+    }
+    let held = role_grant::Entity::find()
+        .filter(role_grant::Column::ScopeUnitId.eq(unit))
+        .order_by_asc(role_grant::Column::Role)
+        .order_by_asc(role_grant::Column::Id)
+        .all(db)
+        .await?;
+    let mut managed_roles: Vec<(Role, bool)> = Vec::new();
+    let mut visible = Vec::new();
+    for grant in held {
+        let allowed = match managed_roles.iter().find(|(r, _)| *r == grant.role) {
+            Some((_, allowed)) => *allowed,
+            None => {
+                let allowed = covers(db, caller, GRANT_MANAGERS, &[(grant.role, unit)]).await?;
+                managed_roles.push((grant.role, allowed));
+                allowed
+            }
+        };
+        if allowed {
+            visible.push(grant);
+        }
+    }
+    Ok(visible)
+}

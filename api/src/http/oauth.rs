@@ -188,7 +188,11 @@ pub async fn token(
             uses_basic,
         );
     }
-    let client = match clients::authenticate(&state.db, &client_id, &secret).await {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let client = match clients::sign_in(&state.writer, &client_id, &secret, request_id).await {
         Ok(Some(c)) => c,
         Ok(None) => {
             return error(
