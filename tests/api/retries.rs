@@ -201,3 +201,33 @@ async fn a_loader_that_cannot_reach_the_database_is_service_unavailable() {
     assert!(during["errors"][0]["extensions"]["requestId"].is_string());
     app.finish().await;
 }
+
+/// PostgreSQL: a migration changes a column's type while the server runs. Statements the pool
+/// prepared before fail ("cached plan must not change result type"); the server retires those
+/// connections and runs the query again, so no request answers an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_column_type_changed_under_a_running_server_fails_no_request() {
+    let Some(app) = TestApp::spawn_if_postgres().await else {
+        return;
+    };
+    use sea_orm::ConnectionTrait;
+    let token = app.login("viewer").await;
+    let query = "{ units(first: 50) { edges { node { code note } } } }";
+    // Warm several pooled connections, each preparing the statement.
+    for a in futures_util::future::join_all((0..8).map(|_| app.gql(Some(&token), query, json!({})))).await {
+        assert!(a.get("errors").is_none(), "{a:#}");
+    }
+    app.db
+        .execute_unprepared("ALTER TABLE units ALTER COLUMN note TYPE varchar(4000)")
+        .await
+        .unwrap();
+    let mut failed = Vec::new();
+    for _ in 0..4 {
+        let answers =
+            futures_util::future::join_all((0..8).map(|_| app.gql(Some(&token), query, json!({}))))
+                .await;
+        failed.extend(answers.into_iter().filter(|a| a.get("errors").is_some()));
+    }
+    assert!(failed.is_empty(), "{} of 32 requests failed: {:#}", failed.len(), failed[0]);
+    app.finish().await;
+}

@@ -118,8 +118,8 @@ pub async fn execute(
             );
         }
     };
-    let incoming = pipeline::Incoming {
-        body: value,
+    let incoming = |body: serde_json::Value| pipeline::Incoming {
+        body,
         credentials: pipeline::Credentials::from_headers(&headers),
         client: peer.ip(),
         request_id: headers
@@ -128,7 +128,7 @@ pub async fn execute(
             .map(str::to_owned),
         transport: pipeline::Transport::Http,
     };
-    let prepared = match pipeline::prepare(&state, incoming).await {
+    let prepared = match pipeline::prepare(&state, incoming(value)).await {
         Ok(prepared) => prepared,
         Err(refusal) => return refusal.into_response(),
     };
@@ -150,8 +150,23 @@ pub async fn execute(
             }
         }
         _ => {
-            let response = with_codes(state.schema.execute(prepared.request).await);
-            axum::Json(response).into_response()
+            let generation = crate::db::stale_statements_generation();
+            let mut response = state.schema.execute(prepared.request).await;
+            // A statement cached before a migration changed a column's type failed, and its
+            // connection is now retired: a query changes nothing, so it runs once more, on
+            // fresh connections. (A mutation's transaction rolled back; it answers
+            // SERVICE_UNAVAILABLE and the client retries.)
+            if response.is_err()
+                && prepared.operation == Some(OperationType::Query)
+                && crate::db::stale_statements_generation() != generation
+            {
+                tracing::info!("retrying a query after a stale cached statement");
+                let value = serde_json::from_slice(&body).unwrap_or_default();
+                if let Ok(again) = pipeline::prepare(&state, incoming(value)).await {
+                    response = state.schema.execute(again.request).await;
+                }
+            }
+            axum::Json(with_codes(response)).into_response()
         }
     }
 }
