@@ -152,6 +152,35 @@ async fn a_units_grants_are_shown_to_its_managers_only(app: &TestApp) {
         data["unitByCode"]["grants"].as_array().unwrap().len(),
         holders.len()
     );
+    // A district ADMIN sees the district's grants; a district STEERING those up to its rank.
+    let d01admin = app
+        .user_with("d01admin", entity::Role::Admin, "ST.D01")
+        .await;
+    let d01steering = app
+        .user_with("d01steering", entity::Role::Steering, "ST.D01")
+        .await;
+    let roles = |data: &serde_json::Value| -> Vec<String> {
+        let mut r: Vec<String> = data["unitByCode"]["grants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["role"].as_str().unwrap().to_owned())
+            .collect();
+        r.sort();
+        r
+    };
+    let by_admin = roles(&app.data(&d01admin, q, json!({})).await);
+    assert!(by_admin.contains(&"ADMIN".to_owned()), "{by_admin:?}");
+    assert!(by_admin.contains(&"STEERING".to_owned()), "{by_admin:?}");
+    let by_steering = roles(&app.data(&d01steering, q, json!({})).await);
+    assert!(
+        !by_steering.contains(&"ADMIN".to_owned()),
+        "outranks it: {by_steering:?}"
+    );
+    assert!(
+        by_steering.contains(&"UNIT_MANAGER".to_owned()),
+        "{by_steering:?}"
+    );
     // Those who do not manage them see none.
     for who in ["manager", "reporter", "viewer"] {
         let token = app.login(who).await;

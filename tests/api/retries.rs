@@ -214,7 +214,9 @@ async fn a_column_type_changed_under_a_running_server_fails_no_request() {
     let token = app.login("viewer").await;
     let query = "{ units(first: 50) { edges { node { code note } } } }";
     // Warm several pooled connections, each preparing the statement.
-    for a in futures_util::future::join_all((0..8).map(|_| app.gql(Some(&token), query, json!({})))).await {
+    for a in futures_util::future::join_all((0..8).map(|_| app.gql(Some(&token), query, json!({}))))
+        .await
+    {
         assert!(a.get("errors").is_none(), "{a:#}");
     }
     app.db
@@ -228,6 +230,11 @@ async fn a_column_type_changed_under_a_running_server_fails_no_request() {
                 .await;
         failed.extend(answers.into_iter().filter(|a| a.get("errors").is_some()));
     }
-    assert!(failed.is_empty(), "{} of 32 requests failed: {:#}", failed.len(), failed[0]);
+    assert!(
+        failed.is_empty(),
+        "{} of 32 requests failed: {:#}",
+        failed.len(),
+        failed[0]
+    );
     app.finish().await;
 }

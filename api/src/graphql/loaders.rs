@@ -10,7 +10,7 @@ use async_graphql::runtime::{TokioSpawner, TokioTimer};
 use entity::{
     api_client, assignment, assignment_update, document_relation, indicator, indicator_value,
     legal_document, plan, plan_recipient, reorg_event, reorg_event_unit, report, report_obligation,
-    report_schedule, report_task_progress, task, task_legal_reference, unit, user,
+    report_schedule, report_task_progress, role_grant, task, task_legal_reference, unit, user,
 };
 use sea_orm::{Condition, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
@@ -92,6 +92,31 @@ impl Loader<Uuid> for NewestReport {
     }
 }
 
+/// Loads, per unit, the grants held on it that the caller manages (`domain::power::grants_on`).
+pub struct ManagedGrants {
+    db: DatabaseConnection,
+    caller: Option<crate::auth::Caller>,
+}
+
+impl Loader<Uuid> for ManagedGrants {
+    type Value = Vec<role_grant::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<role_grant::Model>>, Self::Error> {
+        let Some(caller) = &self.caller else {
+            return Ok(HashMap::new());
+        };
+        let mut grouped: HashMap<Uuid, Vec<role_grant::Model>> = HashMap::new();
+        for grant in crate::domain::power::grants_on(&self.db, caller, keys).await? {
+            grouped.entry(grant.scope_unit_id).or_default().push(grant);
+        }
+        Ok(grouped)
+    }
+}
+
 type ByIdLoader<M> = DataLoader<ById<M>, HashMapCache>;
 type ByGroupLoader<M> = DataLoader<ByGroup<M>, HashMapCache>;
 
@@ -140,6 +165,8 @@ pub struct Loaders {
     pub users: ByIdLoader<user::Entity>,
     /// Partner systems by id (names in the audit log).
     pub clients: ByIdLoader<api_client::Entity>,
+    /// The grants held on a unit that the caller manages.
+    pub unit_grants: DataLoader<ManagedGrants, HashMapCache>,
 }
 
 impl Loaders {
@@ -314,6 +341,18 @@ impl Loaders {
             ),
             users: by_id(db, |r: &user::Model| r.id),
             clients: by_id(db, |r: &api_client::Model| r.id),
+            unit_grants: DataLoader::with_cache(
+                ManagedGrants {
+                    db: db.clone(),
+                    caller: match auth {
+                        Auth::User(caller) => Some(caller.clone()),
+                        Auth::Anonymous | Auth::Invalid => None,
+                    },
+                },
+                TokioSpawner::current(),
+                TokioTimer::default(),
+                HashMapCache::default(),
+            ),
         }
     }
 }
@@ -348,6 +387,7 @@ impl Loaders {
         self.obligation_reports.enable_all_cache(false);
         self.users.enable_all_cache(false);
         self.clients.enable_all_cache(false);
+        self.unit_grants.enable_all_cache(false);
     }
 }
 

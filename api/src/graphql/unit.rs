@@ -148,9 +148,9 @@ impl Unit {
     /// the same or higher rank (README, "Power"); an empty list for everyone else.
     #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn grants(&self, ctx: &Context<'_>) -> AppResult<Vec<super::user::RoleGrant>> {
+        ctx.caller()?;
         Ok(
-            crate::domain::power::grants_on(ctx.db(), ctx.caller()?, self.0.id)
-                .await?
+            super::loaders::group(ctx.loaders().unit_grants.load_one(self.0.id).await)?
                 .into_iter()
                 .map(super::user::RoleGrant)
                 .collect(),
