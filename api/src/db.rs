@@ -196,7 +196,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 #[cfg(test)]
 mod tests {
-    use super::unquote;
+    use super::{Duration, opened_before_statements_went_stale, statements_went_stale, unquote};
+
+    #[test]
+    fn connections_opened_before_statements_went_stale_are_retired() {
+        statements_went_stale();
+        assert!(opened_before_statements_went_stale(Duration::from_secs(
+            3600
+        )));
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(
+            !opened_before_statements_went_stale(Duration::ZERO),
+            "a connection opened since prepares afresh"
+        );
+    }
 
     #[test]
     fn literals_become_the_text_postgres_parses() {
