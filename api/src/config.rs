@@ -74,6 +74,10 @@ pub struct Limits {
     /// The window sign-in attempts are counted over (10 per account and 60 per client address
     /// in it, on every entry point); tests lengthen it so slow machines do not refill it.
     pub sign_in_window: Duration,
+    /// How long after a refresh token was exchanged the same token still returns the same new
+    /// pair (a retry after a lost answer, two tabs refreshing at once); after it, presenting
+    /// the token again ends the session (`QCDC_REFRESH_REUSE_SECONDS`, 0–300, default 30).
+    pub refresh_reuse_window: Duration,
 }
 
 impl Default for Limits {
@@ -89,6 +93,7 @@ impl Default for Limits {
             persisted_query_max_document: 64 * 1024,
             idempotency_ttl: Duration::from_secs(24 * 3600),
             sign_in_window: Duration::from_secs(60),
+            refresh_reuse_window: Duration::from_secs(30),
         }
     }
 }
@@ -188,6 +193,18 @@ impl Config {
                 })?,
         };
 
+        let refresh_reuse_seconds: u64 = match get("QCDC_REFRESH_REUSE_SECONDS") {
+            None => 30,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|s| *s <= 300)
+                .ok_or_else(|| ConfigError {
+                    variable: "QCDC_REFRESH_REUSE_SECONDS",
+                    message: format!("expected seconds between 0 and 300, got `{v}`"),
+                })?,
+        };
+
         let token_ttl_minutes: u64 = match get("QCDC_TOKEN_TTL_MINUTES") {
             None => 15,
             Some(v) => v
@@ -258,7 +275,10 @@ impl Config {
             log_format,
             seed_on_start: true,
             metrics_token: get("QCDC_METRICS_TOKEN").filter(|t| !t.trim().is_empty()),
-            limits: Limits::default(),
+            limits: Limits {
+                refresh_reuse_window: Duration::from_secs(refresh_reuse_seconds),
+                ..Limits::default()
+            },
         })
     }
 
@@ -295,7 +315,9 @@ impl Config {
             }
             None => TokenKeys::from_secret(&self.jwt_secret, self.token_ttl),
         };
-        Ok(keys.with_refresh_ttl(self.refresh_ttl))
+        Ok(keys
+            .with_refresh_ttl(self.refresh_ttl)
+            .with_refresh_reuse_window(self.limits.refresh_reuse_window))
     }
 }
 

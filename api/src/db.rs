@@ -2,10 +2,10 @@
 
 use std::{
     sync::{
-        Arc,
+        Arc, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use sea_orm::{
@@ -29,6 +29,13 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
+    if !is_sqlite {
+        // A connection that cached statements before the schema changed under them is
+        // retired the next time the pool hands it out; its replacement prepares afresh.
+        options.map_sqlx_postgres_before_acquire(|_conn, meta| {
+            Box::pin(async move { Ok(!opened_before_statements_went_stale(meta.age)) })
+        });
+    }
     if is_sqlite {
         options.map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -38,6 +45,46 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         });
     }
     Ok(Database::connect(options).await?)
+}
+
+/// When, in nanoseconds after [`epoch`] plus one, a statement cached on a pooled PostgreSQL
+/// connection last failed because the schema changed under it (0: never).
+static STALE_SINCE: AtomicU64 = AtomicU64::new(0);
+/// How many times that has happened, so a request can tell whether it met it.
+static STALE_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// Records that a cached statement failed because a migration changed a result type while
+/// the server ran (PostgreSQL: "cached plan must not change result type"). sqlx keeps prepared
+/// statements per connection, so every connection opened before now is retired when next
+/// acquired (`before_acquire` in [`connect`]) instead of failing each of its requests until it
+/// ages out. Process-wide: other pools in the process reconnect too, which costs nothing else.
+pub fn statements_went_stale() {
+    let at = u64::try_from(epoch().elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
+    STALE_SINCE.store(at + 1, Ordering::SeqCst);
+    STALE_GENERATION.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Changes whenever [`statements_went_stale`] is called: a request that sees it change while it
+/// ran met a stale statement, and a query may run once more on fresh connections.
+pub fn stale_statements_generation() -> u64 {
+    STALE_GENERATION.load(Ordering::SeqCst)
+}
+
+/// Whether a connection of `age` was opened before statements last went stale.
+fn opened_before_statements_went_stale(age: Duration) -> bool {
+    let since = STALE_SINCE.load(Ordering::SeqCst);
+    if since == 0 {
+        return false;
+    }
+    let stale_at = epoch() + Duration::from_nanos(since - 1);
+    Instant::now()
+        .checked_sub(age)
+        .is_none_or(|opened| opened <= stale_at)
 }
 
 /// A `sqlite://dir/file.db` URL needs its directory before SQLite can create the file.
@@ -149,7 +196,20 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 #[cfg(test)]
 mod tests {
-    use super::unquote;
+    use super::{Duration, opened_before_statements_went_stale, statements_went_stale, unquote};
+
+    #[test]
+    fn connections_opened_before_statements_went_stale_are_retired() {
+        statements_went_stale();
+        assert!(opened_before_statements_went_stale(Duration::from_secs(
+            3600
+        )));
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(
+            !opened_before_statements_went_stale(Duration::ZERO),
+            "a connection opened since prepares afresh"
+        );
+    }
 
     #[test]
     fn literals_become_the_text_postgres_parses() {

@@ -74,7 +74,12 @@ impl AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
-        if is_unavailable(&err) {
+        if is_stale_statement(&err) {
+            // The connection is retired (`db::statements_went_stale`); the caller may retry at
+            // once, and a query is retried by the server itself (`http::graphql`).
+            crate::db::statements_went_stale();
+            Self::Unavailable(std::sync::Arc::new(err.into()))
+        } else if is_unavailable(&err) {
             Self::Unavailable(std::sync::Arc::new(err.into()))
         } else if let Some(rule) = unique_violation(&err) {
             // The domain checks these rules first for a friendlier message; the index is what
@@ -285,6 +290,23 @@ fn is_unavailable(err: &sea_orm::DbErr) -> bool {
         Error::Database(db) => db
             .code()
             .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+/// Whether `err` is PostgreSQL refusing a statement prepared before a migration changed the
+/// type of a column it returns: "cached plan must not change result type" (SQLSTATE 0A000).
+/// Preparing the statement again on a fresh connection succeeds.
+pub fn is_stale_statement(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::Error};
+    let (DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e))) = err
+    else {
+        return false;
+    };
+    match e.as_ref() {
+        Error::Database(db) => {
+            db.code().as_deref() == Some("0A000") && db.message().contains("cached plan")
+        }
         _ => false,
     }
 }

@@ -109,7 +109,19 @@ pub fn clean(s: &str) -> String {
     collapse_whitespace(&nfc)
 }
 
-/// Search form: lower-case, no diacritics, `đ` → `d`, whitespace collapsed, punctuation kept.
+/// The ASCII separator a Unicode dash or slash stands for in a number or code: hyphens, en and
+/// em dashes and the minus sign are `-`; division, fraction and full-width slashes are `/`
+/// (word processors write them). The document-number parser and every search read them so.
+pub fn separator(c: char) -> Option<char> {
+    match c {
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => Some('-'),
+        '\u{2215}' | '\u{2044}' | '\u{FF0F}' => Some('/'),
+        _ => None,
+    }
+}
+
+/// Search form: lower-case, no diacritics, `đ` → `d`, Unicode dashes and slashes as `-` and
+/// `/` ([`separator`]), whitespace collapsed, other punctuation kept.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.nfd() {
@@ -119,7 +131,7 @@ pub fn fold(s: &str) -> String {
             }
             out.push(match l {
                 'đ' | 'ð' => 'd',
-                other => other,
+                other => separator(other).unwrap_or(other),
             });
         }
     }
@@ -143,6 +155,15 @@ pub fn search_terms(query: &str) -> Vec<String> {
         }
     }
     terms
+}
+
+/// Whether every term of `query` ([`search_terms`]) occurs in the folded `text`: the same
+/// match as [`crate::domain::search_condition`], for lists filtered in memory.
+pub fn matches_search(query: &str, text: &str) -> bool {
+    let haystack = fold(text);
+    search_terms(query)
+        .iter()
+        .all(|term| haystack.contains(term.as_str()))
 }
 
 /// `%term%` with `\`, `%` and `_` escaped by a backslash, for `LIKE ? ESCAPE '\'`.
@@ -381,6 +402,16 @@ pub fn clean_multiline(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn search_reads_every_dash_and_slash_the_number_parser_accepts() {
+        assert_eq!(fold("11\u{2013}QĐi/TW"), "11-qdi/tw");
+        assert_eq!(fold("59\u{2215}2023\u{FF0F}NĐ\u{2212}CP"), "59/2023/nd-cp");
+        assert!(matches_search("nđ–cp 59", "Nghị định 59/2023/NĐ-CP"));
+        assert!(matches_search("phong vien", "Phóng viên"));
+        assert!(matches_search("user_1", "User_1"));
+        assert!(!matches_search("user_1", "userx1"));
+    }
 
     #[test]
     fn lines_refuse_controls_bidi_and_invisible_characters() {

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub at: DateTimeUtc,
+    /// Who acted: a person, a partner system, the command line, or nobody (a failed sign-in).
+    pub actor_kind: crate::ActorKind,
     pub actor_user_id: Option<Uuid>,
     pub actor_client_id: Option<Uuid>,
     #[sea_orm(column_type = "Text")]

@@ -362,3 +362,17 @@ stored_enum! {
         Successor = "SUCCESSOR",
     }
 }
+
+stored_enum! {
+    /// Who made a change the audit log records (người thực hiện).
+    ActorKind {
+        /// A signed-in person (`actor_user_id`).
+        User = "USER",
+        /// A partner system signed in with client credentials (`actor_client_id`).
+        Partner = "PARTNER",
+        /// The operator's command line (`qcdc user …`, `qcdc client …`, `qcdc seed`): no account.
+        CommandLine = "COMMAND_LINE",
+        /// Nobody signed in: a failed sign-in attempt.
+        Anonymous = "ANONYMOUS",
+    }
+}

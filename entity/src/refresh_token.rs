@@ -14,6 +14,13 @@ pub struct Model {
     /// Set when the token was exchanged; a second use revokes the session.
     pub used_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The token this one was exchanged for, so a retry within the reuse window gets the same
+    /// pair back.
+    pub successor_id: Option<Uuid>,
+    /// The successor's secret, encrypted with a key only the holder of this token can derive
+    /// (`api/src/domain/sessions.rs`): the database alone cannot recover it.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub successor_sealed: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -168,8 +168,12 @@ async fn upgrade_keeps_the_tree(db: &DatabaseConnection) {
 /// migration that adds the unique indexes, naming the rule, and migrates once they are gone.
 async fn duplicates_stop_the_invariant_indexes(db: &DatabaseConnection) {
     let backend = db.get_database_backend();
-    let migrations = Migrator::get_migration_files().len() as u32;
-    Migrator::up(db, Some(migrations - 1)).await.unwrap();
+    // Every migration before the one adding the unique indexes (later ones may follow it).
+    let before_indexes = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261129_000001_invariant_indexes")
+        .unwrap() as u32;
+    Migrator::up(db, Some(before_indexes)).await.unwrap();
     let (unit, user) = (Uuid::now_v7(), Uuid::now_v7());
     let sql = |postgres: &'static str| match backend {
         DatabaseBackend::Postgres => postgres.to_owned(),
@@ -743,6 +747,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
         entity::audit_event::Model {
             id: Uuid::now_v7(),
             at: at(6),
+            actor_kind: ActorKind::User,
             actor_user_id: Some(user.id),
             actor_client_id: Some(client.id),
             action: "report.return".to_owned(),

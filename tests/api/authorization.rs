@@ -544,14 +544,42 @@ async fn every_mutation_for_every_role_in_and_out_of_scope(app: &TestApp) {
     ));
     let mut cases = 0;
     let mut failures = Vec::new();
+    use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
+    let audited = || async {
+        entity::audit_event::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
     for (mutation, gate) in MUTATIONS.iter().chain(REVIEWS.iter()) {
         for district in ["ST.D01", "ST.D02"] {
             for (role, token) in &tokens {
                 let (query, vars) = fx.case(mutation, district).await;
+                let before = audited().await;
                 let body = app.gql(Some(token), &query, vars).await;
                 let expected = allowed(role, *gate, district);
                 let refusal = refusal(role, mutation, district);
+                // Every change this caller made names it (README, "Audit").
+                let written = audited().await - before;
+                let person = qcdc::domain::users::get_by_username(&app.db, role)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id;
+                let events = entity::audit_event::Entity::find()
+                    .order_by_asc(entity::audit_event::Column::SortKey)
+                    .limit(written)
+                    .all(&app.db)
+                    .await
+                    .unwrap();
+                let unnamed = events.iter().any(|e| {
+                    e.actor_kind != entity::ActorKind::User || e.actor_user_id != Some(person)
+                });
                 let outcome = match (expected, error_code(&body)) {
+                    (true, None) if written == 0 || unnamed => Some(format!(
+                        "{mutation} by {role} on {district}: {written} audit events, \
+                         not all naming {role}: {events:?}"
+                    )),
                     (true, None) => None,
                     (false, Some(code)) if code == refusal => None,
                     (true, Some(code)) => Some(format!(

@@ -9,7 +9,10 @@ use serde_json::json;
 use crate::support::{TestApp, gid, nodes};
 use qcdc::{domain::planning, graphql::id::NodeType};
 
-on_both_databases!(statements_per_request_do_not_grow_with_page_size);
+on_both_databases!(
+    statements_per_request_do_not_grow_with_page_size,
+    report_lateness_is_batched,
+);
 
 /// Most statements one such request may cost (authentication included).
 const BUDGET: u64 = 16;
@@ -20,7 +23,7 @@ const QUERY: &str = r#"query($plan: ID!, $first: Int!) {
     edges { node {
       code title status isOverdue
       plan { number issuingUnit { name } }
-      assignments { role unit { code name } }
+      assignments { role unit { code name } updates { progress } }
       legalReferences { note document { number issuer } }
     } }
   }
@@ -121,5 +124,84 @@ async fn statements_per_request_do_not_grow_with_page_size(app: &TestApp) {
         counts[0] <= BUDGET,
         "{} statements, budget {BUDGET}",
         counts[0]
+    );
+}
+
+/// `Report.isLate` reads each report's schedule through a loader: a page of reports costs the
+/// same statements at any size.
+async fn report_lateness_is_batched(app: &TestApp) {
+    let w = app.writer();
+    let fx = app.fixture_actor().await;
+    let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let plan = planning::create_plan(
+        &w,
+        &fx,
+        planning::NewPlan {
+            title: "Kế hoạch báo cáo".into(),
+            issuing_unit: app.unit_uuid("ST.BCD").await,
+            standing_unit: None,
+            period_start: day("2024-01-01"),
+            period_end: day("2024-12-31"),
+            motto: None,
+        },
+    )
+    .await
+    .unwrap();
+    let units = ["ST.D01.BCD", "ST.D02.BCD", "ST.D03.BCD", "ST.MTTQ"];
+    let mut reporting_units = Vec::new();
+    for code in units {
+        reporting_units.push(app.unit_uuid(code).await);
+    }
+    let mut obligations = Vec::new();
+    for quarter in 0..2 {
+        let schedule = planning::create_schedule(
+            &w,
+            &fx,
+            planning::NewSchedule {
+                plan: plan.id,
+                kind: entity::ReportKind::Periodic,
+                title: format!("Báo cáo quý {}", quarter + 1),
+                period_start: day("2024-01-01"),
+                period_end: day("2024-03-31"),
+                due_on: day("2024-04-10"),
+                recipient_unit: None,
+                reporting_units: reporting_units.clone(),
+            },
+        )
+        .await
+        .unwrap();
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        obligations.extend(
+            entity::report_obligation::Entity::find()
+                .filter(entity::report_obligation::Column::ScheduleId.eq(schedule.id))
+                .all(&app.db)
+                .await
+                .unwrap(),
+        );
+    }
+    for o in &obligations {
+        qcdc::domain::reporting::create(
+            &w,
+            &fx,
+            qcdc::domain::reporting::NewReport {
+                obligation: Some(o.id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let token = app.login("steering").await;
+    let query = "query($first: Int!) { reports(first: $first) { edges { node { isLate } } } }";
+    let mut counts = Vec::new();
+    for first in [2, 8] {
+        let before = app.statements.load(Ordering::SeqCst);
+        let data = app.data(&token, query, json!({ "first": first })).await;
+        counts.push(app.statements.load(Ordering::SeqCst) - before);
+        assert_eq!(nodes(&data, &["reports"]).len(), first);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "isLate runs a query per report: {counts:?}"
     );
 }

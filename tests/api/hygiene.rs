@@ -263,3 +263,80 @@ async fn a_search_with_nul_is_refused_not_internal(app: &TestApp) {
         .await;
     assert_eq!(error_code(&login), Some("BAD_USER_INPUT"), "{login}");
 }
+
+/// No SQL under `api/src/graphql/`: resolvers go through the domain or a loader
+/// (`api/src/domain/batch.rs`), so no resolver runs a query per row or forgets a scope. Fails
+/// naming the file and line of any sea-orm query API used there.
+#[test]
+fn graphql_resolvers_do_not_query_the_database() {
+    const QUERY_APIS: &[&str] = &[
+        "::find()",
+        "find_by_id",
+        "find_related",
+        "update_many",
+        "delete_many",
+        "insert_many",
+        "query_one",
+        "query_all",
+        "execute_unprepared",
+        "Statement::",
+        "sea_query",
+        "QueryFilter",
+        "QuerySelect",
+        "QueryOrder",
+        "PaginatorTrait",
+        "select_only",
+        "into_tuple",
+        ".one(ctx.db())",
+        ".all(ctx.db())",
+        ".all(&self.db)",
+        ".all(db)",
+        ".one(db)",
+        ".exec(",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/graphql");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            for api in QUERY_APIS {
+                if code.contains(api) {
+                    found.push(format!("{}:{}: {api}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "database queries in resolvers:\n{}",
+        found.join("\n")
+    );
+}
+
+/// Cost is measured in one place (`graphql::cost`, over the validated document). The engine's
+/// per-field `complexity` attributes would bring back its own measure, which expands every
+/// fragment and refuses optional page variables that a request leaves out.
+#[test]
+fn no_resolver_declares_its_own_complexity() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/graphql");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[graphql(") && line.contains("complexity") {
+                found.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "complexity attributes:\n{}",
+        found.join("\n")
+    );
+}

@@ -6,6 +6,7 @@
 #[macro_use]
 mod support;
 
+mod actors;
 mod auth;
 mod authorization;
 mod batching;
@@ -19,10 +20,12 @@ mod invariants;
 mod keep_alive;
 mod legal_registry;
 mod live;
+mod lookup;
 mod migrations;
 mod observability;
 mod reading;
 mod reorganisation;
+mod retries;
 mod safety;
 mod schema;
 mod scope;

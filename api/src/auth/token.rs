@@ -75,10 +75,14 @@ pub struct TokenKeys {
     jwks: Arc<JwkSet>,
     ttl: Duration,
     refresh_ttl: Duration,
+    refresh_reuse_window: Duration,
 }
 
 /// Refresh tokens live two weeks unless configured otherwise.
 pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// A used refresh token returns the same pair for 30 s unless configured otherwise.
+pub const DEFAULT_REFRESH_REUSE_WINDOW: Duration = Duration::from_secs(30);
 
 fn short_hash(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
@@ -104,6 +108,7 @@ impl TokenKeys {
             jwks: Arc::new(JwkSet { keys: Vec::new() }),
             ttl,
             refresh_ttl: DEFAULT_REFRESH_TTL,
+            refresh_reuse_window: DEFAULT_REFRESH_REUSE_WINDOW,
         }
     }
 
@@ -159,6 +164,7 @@ impl TokenKeys {
             jwks: Arc::new(JwkSet { keys }),
             ttl,
             refresh_ttl: DEFAULT_REFRESH_TTL,
+            refresh_reuse_window: DEFAULT_REFRESH_REUSE_WINDOW,
         })
     }
 
@@ -185,6 +191,16 @@ impl TokenKeys {
         self
     }
 
+    /// How long a used refresh token still returns the pair it was exchanged for.
+    pub fn refresh_reuse_window(&self) -> Duration {
+        self.refresh_reuse_window
+    }
+
+    pub fn with_refresh_reuse_window(mut self, window: Duration) -> Self {
+        self.refresh_reuse_window = window;
+        self
+    }
+
     /// Issues an access token for `subject`.
     pub fn issue(
         &self,
@@ -192,7 +208,20 @@ impl TokenKeys {
         kind: Principal,
         session: Option<Uuid>,
     ) -> anyhow::Result<IssuedToken> {
-        let now = Utc::now();
+        self.issue_at(subject, kind, session, Utc::now())
+    }
+
+    /// Issues the access token `issue` would have issued at `now` (whole seconds): the same
+    /// claims give the same bytes (HS256, RS256 PKCS#1 v1.5 and Ed25519 are deterministic), so
+    /// a refresh retried within the reuse window gets the same token again.
+    pub fn issue_at(
+        &self,
+        subject: Uuid,
+        kind: Principal,
+        session: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<IssuedToken> {
+        let now = DateTime::<Utc>::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let expires_at = now + chrono::Duration::from_std(self.ttl)?;
         let claims = Claims {
             sub: subject,
@@ -283,6 +312,21 @@ mod tests {
 
     fn b64(bytes: &[u8]) -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    #[test]
+    fn issuing_at_the_same_second_gives_the_same_token() {
+        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let at = DateTime::<Utc>::from_timestamp(1_800_000_000, 123_456_789).unwrap();
+        let second = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap();
+        let a = keys()
+            .issue_at(user, Principal::User, Some(session), at)
+            .unwrap();
+        let b = keys()
+            .issue_at(user, Principal::User, Some(session), second)
+            .unwrap();
+        assert_eq!(a.token, b.token);
+        assert_eq!(a.expires_at, b.expires_at);
     }
 
     #[test]

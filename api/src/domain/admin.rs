@@ -5,8 +5,8 @@
 use chrono::Utc;
 use entity::{Role, api_client, role_grant, user};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -388,20 +388,22 @@ pub async fn list_users(
 ) -> AppResult<Vec<user::Model>> {
     let managed = power::Managed::of(db, caller).await?;
     managed.require_any()?;
-    let mut cond = managed.users();
-    if let Some(q) = search {
-        let q = crate::text::like_pattern(&q.trim().to_lowercase());
-        cond = cond.add(
-            Condition::any()
-                .add(user::Column::Username.like(q.clone()))
-                .add(user::Column::DisplayName.like(q)),
-        );
-    }
-    Ok(user::Entity::find()
-        .filter(cond)
+    let accounts = user::Entity::find()
+        .filter(managed.users())
         .order_by_asc(user::Column::Username)
         .all(db)
-        .await?)
+        .await?;
+    let Some(q) = search else {
+        return Ok(accounts);
+    };
+    // The same match as every other search (`text::search_terms`): each word, case- and
+    // diacritic-insensitive, `_` and `%` literal. Accounts carry no folded column, and the
+    // list is the caller's managed accounts, which it reads whole anyway.
+    super::check_search_length("search", q)?;
+    Ok(accounts
+        .into_iter()
+        .filter(|u| crate::text::matches_search(q, &format!("{} {}", u.username, u.display_name)))
+        .collect())
 }
 
 pub async fn list_clients(

@@ -1,7 +1,7 @@
 //! The audit log: every mutation records who did what to which record, before and after.
 
 use chrono::{DateTime, Utc};
-use entity::audit_event;
+use entity::{ActorKind, audit_event};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
 };
@@ -34,7 +34,21 @@ pub struct Actor {
     pub request_id: Option<String>,
 }
 
-/// One change to record; `before` and `after` are JSON snapshots of the record.
+impl Actor {
+    /// What kind of principal acts: the one rule every audit event's `actor_kind` comes from.
+    /// A partner system's token is a client's; a person's names its account; the command
+    /// line is the caller with no account ([`command_line`]).
+    pub fn kind(&self) -> ActorKind {
+        if self.caller.client().is_some() {
+            ActorKind::Partner
+        } else if self.caller.person().is_some() {
+            ActorKind::User
+        } else {
+            ActorKind::CommandLine
+        }
+    }
+}
+
 /// The operator's command line: no account behind it (audit rows name no actor), with ADMIN
 /// over every root of the tree, so it passes the same checks as everyone else.
 pub async fn command_line(db: &impl ConnectionTrait) -> AppResult<Actor> {
@@ -60,6 +74,7 @@ pub async fn command_line(db: &impl ConnectionTrait) -> AppResult<Actor> {
     })
 }
 
+/// One change to record; `before` and `after` are JSON snapshots of the record.
 pub struct Change<'a> {
     pub action: &'a str,
     pub entity_type: &'a str,
@@ -107,18 +122,61 @@ pub fn snapshot(record: &impl Serialize) -> Option<serde_json::Value> {
 
 /// Appends an audit event inside the caller's transaction.
 pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>) -> AppResult<()> {
+    let who = match actor.kind() {
+        ActorKind::Partner => SignedIn::Partner(actor.caller.user_id),
+        ActorKind::User => SignedIn::User(actor.caller.user_id),
+        ActorKind::CommandLine | ActorKind::Anonymous => SignedIn::CommandLine,
+    };
+    insert(db, who, actor.request_id.clone(), change).await
+}
+
+/// Who a sign-in event names: the person or partner system that signed in, nobody for a
+/// failed attempt (the account tried, if any, is the event's record), or the command line.
+#[derive(Clone, Copy, Debug)]
+pub enum SignedIn {
+    User(Uuid),
+    Partner(Uuid),
+    CommandLine,
+    Anonymous,
+}
+
+/// Records a sign-in (`session.login`, `session.refresh`, `client.token`) or a failed one
+/// (`….failed`), in the caller's transaction; `change.entity_id` is the account or client
+/// (nil when the name matched none), never the secret tried.
+pub async fn record_sign_in(
+    db: &impl ConnectionTrait,
+    who: SignedIn,
+    request_id: Option<String>,
+    change: Change<'_>,
+) -> AppResult<()> {
+    insert(db, who, request_id, change).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    who: SignedIn,
+    request_id: Option<String>,
+    change: Change<'_>,
+) -> AppResult<()> {
+    let (kind, user, client) = match who {
+        SignedIn::User(id) => (ActorKind::User, Some(id), None),
+        SignedIn::Partner(id) => (ActorKind::Partner, None, Some(id)),
+        SignedIn::CommandLine => (ActorKind::CommandLine, None, None),
+        SignedIn::Anonymous => (ActorKind::Anonymous, None, None),
+    };
     let now = Utc::now();
     audit_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(now),
-        actor_user_id: Set(actor.caller.person()),
-        actor_client_id: Set(actor.caller.client()),
+        actor_kind: Set(kind),
+        actor_user_id: Set(user),
+        actor_client_id: Set(client),
         action: Set(change.action.to_owned()),
         entity_type: Set(change.entity_type.to_owned()),
-        entity_id: Set(Some(change.entity_id)),
+        entity_id: Set((!change.entity_id.is_nil()).then_some(change.entity_id)),
         before: Set(change.before.map(|v| v.to_string())),
         after: Set(change.after.map(|v| v.to_string())),
-        request_id: Set(actor.request_id.clone()),
+        request_id: Set(request_id),
         unit_id: Set(change.unit_id),
         sort_key: Set(sort_key(now)),
     }
@@ -138,6 +196,7 @@ pub struct AuditFilter {
     pub entity_type: Option<String>,
     pub entity_id: Option<Uuid>,
     pub actor: Option<Uuid>,
+    pub actor_kinds: Option<Vec<ActorKind>>,
     pub action: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -176,6 +235,9 @@ pub async fn list(
     }
     if let Some(actor) = filter.actor {
         cond = cond.add(audit_event::Column::ActorUserId.eq(actor));
+    }
+    if let Some(kinds) = &filter.actor_kinds {
+        cond = cond.add(audit_event::Column::ActorKind.is_in(kinds.iter().copied()));
     }
     if let Some(action) = &filter.action {
         cond = cond.add(audit_event::Column::Action.eq(action.as_str()));

@@ -53,6 +53,42 @@ pub async fn authenticate(
         .filter(|c| c.active && constant_time_eq(c.secret_hash.as_bytes(), presented.as_bytes())))
 }
 
+/// [`authenticate`] for the token endpoint, audited: `client.token` by the partner system, or
+/// `client.token_failed` by nobody, naming the client whose id was given when one has it.
+pub async fn sign_in(
+    w: &super::write::Writer,
+    client_id: &str,
+    secret: &str,
+    request_id: Option<String>,
+) -> AppResult<Option<api_client::Model>> {
+    use super::audit::{self, Change, SignedIn};
+    let found = authenticate(&w.db, client_id, secret).await?;
+    let (who, action, id) = match &found {
+        Some(c) => (SignedIn::Partner(c.id), "client.token", c.id),
+        None => {
+            let tried = api_client::Entity::find()
+                .filter(api_client::Column::ClientId.eq(client_id))
+                .one(&w.db)
+                .await?
+                .map_or(Uuid::nil(), |c| c.id);
+            (SignedIn::Anonymous, "client.token_failed", tried)
+        }
+    };
+    w.transaction(move |txn| {
+        Box::pin(async move {
+            audit::record_sign_in(
+                txn,
+                who,
+                request_id,
+                Change::of(action, "ApiClient", id, None),
+            )
+            .await
+        })
+    })
+    .await?;
+    Ok(found)
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

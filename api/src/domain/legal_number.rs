@@ -279,17 +279,12 @@ fn normalize(input: &str, warnings: &mut Vec<Warning>) -> Result<Vec<char>, Pars
     let mut dashed = false;
     let mapped: Vec<char> = body
         .iter()
-        .map(|&c| match c {
-            '\u{2010}'..='\u{2015}' | '\u{2212}' => {
+        .map(|&c| match crate::text::separator(c) {
+            Some(ascii) => {
                 dashed = true;
-                '-'
+                ascii
             }
-            // Division slash, fraction slash and full-width solidus come from word processors.
-            '\u{2215}' | '\u{2044}' | '\u{FF0F}' => {
-                dashed = true;
-                '/'
-            }
-            other => other,
+            None => c,
         })
         .collect();
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assignments;
 pub mod audit;
 pub mod authz;
+pub mod batch;
 pub mod clients;
 pub mod derivation;
 pub mod indicators;
@@ -42,18 +43,24 @@ use crate::{
 /// Longest search string accepted.
 const MAX_SEARCH_LENGTH: usize = 200;
 
-/// Every term of `query` must occur in the folded `column` (case- and diacritic-insensitive).
-pub fn search_condition(
-    column: impl ColumnTrait,
-    field: &str,
-    query: &str,
-) -> AppResult<Condition> {
+/// Refuses (`BAD_USER_INPUT` on `field`) a search text over the length every search accepts.
+pub fn check_search_length(field: &str, query: &str) -> AppResult<()> {
     if query.chars().count() > MAX_SEARCH_LENGTH {
         return Err(AppError::bad_input(
             field,
             format!("search text is limited to {MAX_SEARCH_LENGTH} characters"),
         ));
     }
+    Ok(())
+}
+
+/// Every term of `query` must occur in the folded `column` (case- and diacritic-insensitive).
+pub fn search_condition(
+    column: impl ColumnTrait,
+    field: &str,
+    query: &str,
+) -> AppResult<Condition> {
+    check_search_length(field, query)?;
     let mut all = Condition::all();
     for term in text::search_terms(query) {
         all = all.add(

@@ -240,6 +240,59 @@ pub async fn require_manages(
     }
 }
 
+/// The grants whose scope is one of `units` itself, those the caller manages only (README,
+/// "Power"): each lies inside a caller grant of the same or higher rank among ADMIN and
+/// STEERING, in today's tree, the rule `grantRole` and `revokeGrant` apply. Anyone else gets
+/// none. One query for any number of units (a page of units loads them together).
+pub async fn grants_on(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    units: &[Uuid],
+) -> AppResult<Vec<role_grant::Model>> {
+    use sea_orm::QueryOrder;
+    let managers: Vec<&crate::auth::caller::Grant> = caller
+        .grants
+        .iter()
+        .filter(|g| GRANT_MANAGERS.contains(&g.role))
+        .collect();
+    if managers.is_empty() || units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = role_grant::Entity::find()
+        .filter(role_grant::Column::ScopeUnitId.is_in(units.iter().copied()))
+        .order_by_asc(role_grant::Column::Role)
+        .order_by_asc(role_grant::Column::Id);
+    if !(caller.has_role(Role::Admin) && is_global_admin(db, caller).await?) {
+        // Each role, within the subtrees of the caller's manager grants that outrank it.
+        let today = lineage::today();
+        let mut any = Condition::any();
+        for role in [
+            Role::Admin,
+            Role::Steering,
+            Role::UnitManager,
+            Role::Reporter,
+            Role::Partner,
+            Role::Viewer,
+        ] {
+            let scopes: Vec<Uuid> = managers
+                .iter()
+                .filter(|g| rank(g.role) >= rank(role))
+                .map(|g| g.scope_unit_id)
+                .collect();
+            if !scopes.is_empty() {
+                any = any.add(
+                    Condition::all().add(role_grant::Column::Role.eq(role)).add(
+                        role_grant::Column::ScopeUnitId
+                            .in_subquery(lineage::subtree_on(&scopes, today)),
+                    ),
+                );
+            }
+        }
+        query = query.filter(any);
+    }
+    Ok(query.all(db).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,8 @@ pub struct UnitFilter {
     pub parent: Option<Uuid>,
     pub kinds: Option<Vec<UnitKind>>,
     pub search: Option<String>,
+    /// Only the unit whose code is exactly this (after NFC and trimming; case matters).
+    pub code: Option<String>,
     pub provenance: Option<Provenance>,
     /// Only records changed at or after this time (incremental sync).
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
@@ -67,6 +69,9 @@ pub async fn list(
             Some(day) => unit::Column::Id.in_subquery(lineage::of_kinds_on(kinds, day)),
             None => unit::Column::Kind.is_in(kinds.iter().copied()),
         });
+    }
+    if let Some(code) = &filter.code {
+        cond = cond.add(unit::Column::Code.eq(crate::text::clean(code)));
     }
     if let Some(p) = filter.provenance {
         cond = cond.add(unit::Column::Provenance.eq(p));
@@ -123,6 +128,19 @@ pub async fn get(
     };
     let versions = super::lineage::versions_on(db, &[id], day).await?;
     Ok(versions.get(&id).map(|v| super::lineage::as_of(found, v)))
+}
+
+/// The unit with exactly `code` (after NFC and trimming), if the caller may see it.
+pub async fn get_by_code(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    code: &str,
+) -> AppResult<Option<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::Code.eq(crate::text::clean(code)))
+        .filter(scope::visible_units(&caller.read_scopes()))
+        .one(db)
+        .await?)
 }
 
 /// A unit by code, regardless of scope (for seeding and administration).

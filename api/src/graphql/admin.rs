@@ -184,7 +184,11 @@ impl AdminQuery {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Part of the username or display name.")] search: Option<String>,
+        #[graphql(
+            desc = "Words of the username or display name; case and diacritics are ignored \
+                    (\"phong vien\" finds \"Phóng viên\"), `_` and `%` are plain characters."
+        )]
+        search: Option<String>,
     ) -> AppResult<Vec<User>> {
         Ok(
             admin::list_users(ctx.db(), ctx.caller()?, search.as_deref())

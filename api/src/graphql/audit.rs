@@ -7,16 +7,18 @@ use entity::audit_event as db;
 use super::{
     ContextExt,
     connection::{connection, page_args, wants_total},
+    enums::ActorKind,
     id::{self, NodeType},
+    loaders::failed,
     unit::{self, Unit},
 };
-use crate::{
-    domain::{audit, users},
-    error::AppResult,
-};
+use crate::{domain::audit, error::AppResult};
 
 /// One recorded change: who did what to which record, before and after, from which request.
 pub struct AuditEvent(pub db::Model);
+
+/// The name `actor` gives the operator's command line.
+pub const COMMAND_LINE: &str = "command line";
 
 connection!(
     AuditEventConnection,
@@ -53,16 +55,43 @@ impl AuditEvent {
             "Assignment" => NodeType::Assignment,
             "Report" => NodeType::Report,
             "ReportSchedule" => NodeType::ReportSchedule,
+            "User" => NodeType::User,
+            "ApiClient" => NodeType::ApiClient,
             _ => return None,
         };
         self.0.entity_id.map(|id| id::encode(kind, id))
     }
-    /// Username of the person who acted.
+    /// Who acted, by name: the person's username, the partner system's name, or
+    /// `command line`; null for a failed sign-in (`actorKind` ANONYMOUS).
     async fn actor(&self, ctx: &Context<'_>) -> AppResult<Option<String>> {
-        let Some(id) = self.0.actor_user_id else {
-            return Ok(None);
-        };
-        Ok(users::get(ctx.db(), id).await?.map(|u| u.username))
+        let loaders = ctx.loaders();
+        Ok(match self.0.actor_kind {
+            entity::ActorKind::User => match self.0.actor_user_id {
+                Some(id) => loaders
+                    .users
+                    .load_one(id)
+                    .await
+                    .map_err(failed)?
+                    .map(|u| u.username),
+                None => None,
+            },
+            entity::ActorKind::Partner => match self.0.actor_client_id {
+                Some(id) => loaders
+                    .clients
+                    .load_one(id)
+                    .await
+                    .map_err(failed)?
+                    .map(|c| c.name),
+                None => None,
+            },
+            entity::ActorKind::CommandLine => Some(COMMAND_LINE.to_owned()),
+            entity::ActorKind::Anonymous => None,
+        })
+    }
+    /// What kind of principal acted: a person, a partner system, the command line, or nobody
+    /// (a failed sign-in).
+    async fn actor_kind(&self) -> ActorKind {
+        self.0.actor_kind.into()
     }
     /// The unit the record belongs to.
     async fn unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
@@ -89,8 +118,10 @@ pub struct AuditEventFilter {
     pub entity_type: Option<String>,
     /// Only changes to this record.
     pub entity_id: Option<ID>,
-    /// Only this action, e.g. `report.approve`.
+    /// Only this action, e.g. `report.approve`, `session.login`.
     pub action: Option<String>,
+    /// Only changes made by these kinds of actor.
+    pub actor_kinds: Option<Vec<ActorKind>>,
     /// Only changes at or after this time.
     pub from: Option<DateTime<Utc>>,
     /// Only changes at or before this time.
@@ -124,6 +155,9 @@ impl AuditQuery {
             entity_type: f.entity_type,
             entity_id,
             actor: None,
+            actor_kinds: f
+                .actor_kinds
+                .map(|ks| ks.into_iter().map(Into::into).collect()),
             action: f.action,
             from: f.from,
             to: f.to,

@@ -356,3 +356,19 @@ api_enum! {
         Successor,
     }
 }
+
+api_enum! {
+    /// Who made a recorded change (người thực hiện).
+    ActorKind => ActorKind {
+        /// A signed-in person; `actor` is the username.
+        User,
+        /// A partner system signed in with client credentials; `actor` is the client's name.
+        Partner,
+        /// The operator's command line (`qcdc user …`, `qcdc client …`, `qcdc seed`);
+        /// `actor` is `command line`.
+        CommandLine,
+        /// Nobody signed in: a failed sign-in attempt; `actor` is null and the record is the
+        /// account or client tried, if it exists.
+        Anonymous,
+    }
+}

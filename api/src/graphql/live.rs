@@ -9,7 +9,7 @@ use std::{collections::HashSet, sync::Arc};
 use async_graphql::{Context, Enum, ID, Object, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, future::BoxFuture};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
@@ -132,12 +132,7 @@ pub async fn publish_access(ctx: &Context<'_>, principal: Uuid) {
 
 /// The units a subscriber's grants cover now.
 async fn covered_units(db: &DatabaseConnection, caller: &Caller) -> AppResult<HashSet<Uuid>> {
-    Ok(entity::unit_closure::Entity::find()
-        .select_only()
-        .column(entity::unit_closure::Column::DescendantId)
-        .filter(entity::unit_closure::Column::AncestorId.is_in(caller.read_scopes()))
-        .into_tuple::<Uuid>()
-        .all(db)
+    Ok(crate::domain::batch::units_under(db, &caller.read_scopes())
         .await?
         .into_iter()
         .collect())

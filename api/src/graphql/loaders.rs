@@ -3,54 +3,45 @@
 //! belong to units (plans, tasks, reports) load through the caller's read scope, so a nested
 //! field that follows a stored id never shows what the caller may not see.
 
-use std::{collections::HashMap, marker::PhantomData, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use async_graphql::runtime::{TokioSpawner, TokioTimer};
 use entity::{
-    assignment, document_relation, indicator, indicator_value, legal_document, plan,
-    plan_recipient, reorg_event, reorg_event_unit, report, report_obligation, report_schedule,
-    report_task_progress, task, task_legal_reference, unit,
+    api_client, assignment, assignment_update, document_relation, indicator, indicator_value,
+    legal_document, plan, plan_recipient, reorg_event, reorg_event_unit, report, report_obligation,
+    report_schedule, report_task_progress, role_grant, task, task_legal_reference, unit, user,
 };
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, Iterable, PrimaryKeyToColumn,
-    QueryFilter, QueryOrder,
-};
+use sea_orm::{Condition, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 use crate::{
     auth::Auth,
-    domain::{page::Keyed, scope},
+    domain::{batch, scope},
+    error::{AppError, AppResult},
 };
 
 /// Loads rows of `E` by primary key.
 /// Loaders cache per request (they are built per request), so a relation primed for a whole
 /// page is served from memory to each item, however the item resolvers interleave.
-pub struct ById<E> {
+pub struct ById<E: EntityTrait> {
     db: DatabaseConnection,
     /// The caller's read scope over `E`; `None` for reference data every caller reads.
     scope: Option<Condition>,
-    entity: PhantomData<E>,
+    id_of: fn(&E::Model) -> Uuid,
 }
 
 impl<E> Loader<Uuid> for ById<E>
 where
     E: EntityTrait + Send + Sync + 'static,
-    E::Model: Keyed + Clone + Send + Sync + 'static,
+    E::Model: Clone + Send + Sync + 'static,
 {
     type Value = E::Model;
-    type Error = Arc<sea_orm::DbErr>;
+    type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
-        let Some(pk) = E::PrimaryKey::iter().next() else {
-            return Ok(HashMap::new());
-        };
-        let mut query = E::find().filter(pk.into_column().is_in(keys.iter().copied()));
-        if let Some(scope) = &self.scope {
-            query = query.filter(scope.clone());
-        }
-        let rows = query.all(&self.db).await.map_err(Arc::new)?;
-        Ok(rows.into_iter().map(|r| (Keyed::id(&r), r)).collect())
+        let rows = batch::by_ids::<E>(&self.db, keys, self.scope.as_ref()).await?;
+        Ok(rows.into_iter().map(|r| ((self.id_of)(&r), r)).collect())
     }
 }
 
@@ -59,6 +50,7 @@ pub struct ByGroup<E: EntityTrait> {
     db: DatabaseConnection,
     column: E::Column,
     order: E::Column,
+    tie: Option<E::Column>,
     key_of: fn(&E::Model) -> Uuid,
 }
 
@@ -69,15 +61,10 @@ where
     E::Model: Clone + Send + Sync + 'static,
 {
     type Value = Vec<E::Model>;
-    type Error = Arc<sea_orm::DbErr>;
+    type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, Self::Error> {
-        let rows = E::find()
-            .filter(self.column.is_in(keys.iter().copied()))
-            .order_by_asc(self.order)
-            .all(&self.db)
-            .await
-            .map_err(Arc::new)?;
+        let rows = batch::by_group::<E>(&self.db, self.column, keys, self.order, self.tie).await?;
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for row in rows {
             grouped.entry((self.key_of)(&row)).or_default().push(row);
@@ -86,35 +73,100 @@ where
     }
 }
 
+/// Loads, per obligation, the newest revision of its report the caller sees.
+pub struct NewestReport {
+    db: DatabaseConnection,
+    scope: Condition,
+}
+
+impl Loader<Uuid> for NewestReport {
+    type Value = report::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, report::Model>, Self::Error> {
+        Ok(batch::newest_reports(&self.db, keys, &self.scope)
+            .await?
+            .into_iter()
+            .filter_map(|r| Some((r.obligation_id?, r)))
+            .collect())
+    }
+}
+
+/// Loads, per unit, the grants held on it that the caller manages (`domain::power::grants_on`).
+pub struct ManagedGrants {
+    db: DatabaseConnection,
+    caller: Option<crate::auth::Caller>,
+}
+
+impl Loader<Uuid> for ManagedGrants {
+    type Value = Vec<role_grant::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<role_grant::Model>>, Self::Error> {
+        let Some(caller) = &self.caller else {
+            return Ok(HashMap::new());
+        };
+        let mut grouped: HashMap<Uuid, Vec<role_grant::Model>> = HashMap::new();
+        for grant in crate::domain::power::grants_on(&self.db, caller, keys).await? {
+            grouped.entry(grant.scope_unit_id).or_default().push(grant);
+        }
+        Ok(grouped)
+    }
+}
+
+type ByIdLoader<M> = DataLoader<ById<M>, HashMapCache>;
+type ByGroupLoader<M> = DataLoader<ByGroup<M>, HashMapCache>;
+
 /// The loaders of one request.
 pub struct Loaders {
-    pub units: DataLoader<ById<unit::Entity>, HashMapCache>,
-    pub documents: DataLoader<ById<legal_document::Entity>, HashMapCache>,
+    pub units: ByIdLoader<unit::Entity>,
+    pub documents: ByIdLoader<legal_document::Entity>,
     /// Plans the caller sees.
-    pub plans: DataLoader<ById<plan::Entity>, HashMapCache>,
+    pub plans: ByIdLoader<plan::Entity>,
     /// Any plan, for what is derived from it without showing it (a recipient's derivation
     /// status): never return its rows to the client.
-    pub plan_states: DataLoader<ById<plan::Entity>, HashMapCache>,
+    pub plan_states: ByIdLoader<plan::Entity>,
     /// Tasks the caller sees.
-    pub tasks: DataLoader<ById<task::Entity>, HashMapCache>,
-    pub indicators: DataLoader<ById<indicator::Entity>, HashMapCache>,
-    pub task_children: DataLoader<ByGroup<task::Entity>, HashMapCache>,
-    pub task_assignments: DataLoader<ByGroup<assignment::Entity>, HashMapCache>,
-    pub task_references: DataLoader<ByGroup<task_legal_reference::Entity>, HashMapCache>,
-    pub plan_recipients: DataLoader<ByGroup<plan_recipient::Entity>, HashMapCache>,
-    pub plan_schedules: DataLoader<ByGroup<report_schedule::Entity>, HashMapCache>,
-    pub schedule_obligations: DataLoader<ByGroup<report_obligation::Entity>, HashMapCache>,
-    pub report_progress: DataLoader<ByGroup<report_task_progress::Entity>, HashMapCache>,
-    pub report_values: DataLoader<ByGroup<indicator_value::Entity>, HashMapCache>,
+    pub tasks: ByIdLoader<task::Entity>,
+    pub indicators: ByIdLoader<indicator::Entity>,
+    pub task_children: ByGroupLoader<task::Entity>,
+    pub task_assignments: ByGroupLoader<assignment::Entity>,
+    pub task_references: ByGroupLoader<task_legal_reference::Entity>,
+    pub plan_recipients: ByGroupLoader<plan_recipient::Entity>,
+    pub plan_schedules: ByGroupLoader<report_schedule::Entity>,
+    pub schedule_obligations: ByGroupLoader<report_obligation::Entity>,
+    pub report_progress: ByGroupLoader<report_task_progress::Entity>,
+    pub report_values: ByGroupLoader<indicator_value::Entity>,
     /// Reports the caller sees.
-    pub reports: DataLoader<ById<report::Entity>, HashMapCache>,
+    pub reports: ByIdLoader<report::Entity>,
     /// Relations from a document (it amends, replaces… others).
-    pub relations_from: DataLoader<ByGroup<document_relation::Entity>, HashMapCache>,
+    pub relations_from: ByGroupLoader<document_relation::Entity>,
     /// Relations to a document (others amend, replace… it).
-    pub relations_to: DataLoader<ByGroup<document_relation::Entity>, HashMapCache>,
-    pub reorg_events: DataLoader<ById<reorg_event::Entity>, HashMapCache>,
+    pub relations_to: ByGroupLoader<document_relation::Entity>,
+    pub reorg_events: ByIdLoader<reorg_event::Entity>,
     /// The units of a reorganisation, by event.
-    pub reorg_links: DataLoader<ByGroup<reorg_event_unit::Entity>, HashMapCache>,
+    pub reorg_links: ByGroupLoader<reorg_event_unit::Entity>,
+    /// Report schedules by id (a report's due date).
+    pub schedules: ByIdLoader<report_schedule::Entity>,
+    /// Recipient rows by id; the caller already sees the plan they belong to.
+    pub recipients: ByIdLoader<plan_recipient::Entity>,
+    /// Obligations by id; the caller already sees the schedule they belong to.
+    pub obligations: ByIdLoader<report_obligation::Entity>,
+    /// Assignments by id; the caller already sees the task they belong to.
+    pub assignments: ByIdLoader<assignment::Entity>,
+    /// Progress updates of an assignment, oldest first.
+    pub assignment_updates: ByGroupLoader<assignment_update::Entity>,
+    /// The newest report the caller sees for each obligation.
+    pub obligation_reports: DataLoader<NewestReport, HashMapCache>,
+    /// Accounts by id (names in the audit log).
+    pub users: ByIdLoader<user::Entity>,
+    /// Partner systems by id (names in the audit log).
+    pub clients: ByIdLoader<api_client::Entity>,
+    /// The grants held on a unit that the caller manages.
+    pub unit_grants: DataLoader<ManagedGrants, HashMapCache>,
 }
 
 impl Loaders {
@@ -127,16 +179,17 @@ impl Loaders {
         fn scoped<E>(
             db: &DatabaseConnection,
             scope: Option<Condition>,
-        ) -> DataLoader<ById<E>, HashMapCache>
+            id_of: fn(&E::Model) -> Uuid,
+        ) -> ByIdLoader<E>
         where
             E: EntityTrait + Send + Sync + 'static,
-            E::Model: Keyed + Clone + Send + Sync + 'static,
+            E::Model: Clone + Send + Sync + 'static,
         {
             DataLoader::with_cache(
                 ById {
                     db: db.clone(),
                     scope,
-                    entity: PhantomData,
+                    id_of,
                 },
                 TokioSpawner::current(),
                 TokioTimer::default(),
@@ -148,7 +201,7 @@ impl Loaders {
             column: E::Column,
             order: E::Column,
             key_of: fn(&E::Model) -> Uuid,
-        ) -> DataLoader<ByGroup<E>, HashMapCache>
+        ) -> ByGroupLoader<E>
         where
             E: EntityTrait + Send + Sync + 'static,
             E::Column: Send + Sync,
@@ -159,6 +212,7 @@ impl Loaders {
                     db: db.clone(),
                     column,
                     order,
+                    tie: None,
                     key_of,
                 },
                 TokioSpawner::current(),
@@ -166,20 +220,28 @@ impl Loaders {
                 HashMapCache::default(),
             )
         }
-        fn by_id<E>(db: &DatabaseConnection) -> DataLoader<ById<E>, HashMapCache>
+        fn by_id<E>(db: &DatabaseConnection, id_of: fn(&E::Model) -> Uuid) -> ByIdLoader<E>
         where
             E: EntityTrait + Send + Sync + 'static,
-            E::Model: Keyed + Clone + Send + Sync + 'static,
+            E::Model: Clone + Send + Sync + 'static,
         {
-            scoped(db, None)
+            scoped(db, None, id_of)
         }
         Self {
-            units: by_id(db),
-            documents: by_id(db),
-            plans: scoped(db, Some(scope::plans_touching(&scopes))),
-            plan_states: by_id(db),
-            tasks: scoped(db, Some(scope::visible_tasks(&scopes))),
-            indicators: by_id(db),
+            units: by_id(db, |r: &unit::Model| r.id),
+            documents: by_id(db, |r: &legal_document::Model| r.id),
+            plans: scoped(
+                db,
+                Some(scope::plans_touching(&scopes)),
+                |r: &plan::Model| r.id,
+            ),
+            plan_states: by_id(db, |r: &plan::Model| r.id),
+            tasks: scoped(
+                db,
+                Some(scope::visible_tasks(&scopes)),
+                |r: &task::Model| r.id,
+            ),
+            indicators: by_id(db, |r: &indicator::Model| r.id),
             task_children: by_group(
                 db,
                 task::Column::ParentId,
@@ -228,7 +290,11 @@ impl Loaders {
                 indicator_value::Column::Id,
                 |v: &indicator_value::Model| v.report_id,
             ),
-            reports: scoped(db, Some(scope::reports_of_units(&scopes))),
+            reports: scoped(
+                db,
+                Some(scope::reports_of_units(&scopes)),
+                |r: &report::Model| r.id,
+            ),
             relations_from: by_group(
                 db,
                 document_relation::Column::FromDocumentId,
@@ -241,12 +307,51 @@ impl Loaders {
                 document_relation::Column::CreatedAt,
                 |r: &document_relation::Model| r.to_document_id,
             ),
-            reorg_events: by_id(db),
+            reorg_events: by_id(db, |r: &reorg_event::Model| r.id),
             reorg_links: by_group(
                 db,
                 reorg_event_unit::Column::EventId,
                 reorg_event_unit::Column::Id,
                 |l: &reorg_event_unit::Model| l.event_id,
+            ),
+            schedules: by_id(db, |r: &report_schedule::Model| r.id),
+            recipients: by_id(db, |r: &plan_recipient::Model| r.id),
+            obligations: by_id(db, |r: &report_obligation::Model| r.id),
+            assignments: by_id(db, |r: &assignment::Model| r.id),
+            assignment_updates: DataLoader::with_cache(
+                ByGroup {
+                    db: db.clone(),
+                    column: assignment_update::Column::AssignmentId,
+                    order: assignment_update::Column::CreatedAt,
+                    tie: Some(assignment_update::Column::Id),
+                    key_of: |u: &assignment_update::Model| u.assignment_id,
+                },
+                TokioSpawner::current(),
+                TokioTimer::default(),
+                HashMapCache::default(),
+            ),
+            obligation_reports: DataLoader::with_cache(
+                NewestReport {
+                    db: db.clone(),
+                    scope: scope::reports_of_units(&scopes),
+                },
+                TokioSpawner::current(),
+                TokioTimer::default(),
+                HashMapCache::default(),
+            ),
+            users: by_id(db, |r: &user::Model| r.id),
+            clients: by_id(db, |r: &api_client::Model| r.id),
+            unit_grants: DataLoader::with_cache(
+                ManagedGrants {
+                    db: db.clone(),
+                    caller: match auth {
+                        Auth::User(caller) => Some(caller.clone()),
+                        Auth::Anonymous | Auth::Invalid => None,
+                    },
+                },
+                TokioSpawner::current(),
+                TokioTimer::default(),
+                HashMapCache::default(),
             ),
         }
     }
@@ -274,17 +379,25 @@ impl Loaders {
         self.relations_to.enable_all_cache(false);
         self.reorg_events.enable_all_cache(false);
         self.reorg_links.enable_all_cache(false);
+        self.schedules.enable_all_cache(false);
+        self.recipients.enable_all_cache(false);
+        self.obligations.enable_all_cache(false);
+        self.assignments.enable_all_cache(false);
+        self.assignment_updates.enable_all_cache(false);
+        self.obligation_reports.enable_all_cache(false);
+        self.users.enable_all_cache(false);
+        self.clients.enable_all_cache(false);
+        self.unit_grants.enable_all_cache(false);
     }
 }
 
 /// The rows a group loader found for one key (none is an empty list).
-pub fn group<T>(
-    loaded: Result<Option<Vec<T>>, Arc<sea_orm::DbErr>>,
-) -> crate::error::AppResult<Vec<T>> {
+pub fn group<T>(loaded: Result<Option<Vec<T>>, AppError>) -> AppResult<Vec<T>> {
     Ok(loaded.map_err(failed)?.unwrap_or_default())
 }
 
-/// Turns a loader failure into the API's internal error.
-pub fn failed(err: Arc<sea_orm::DbErr>) -> crate::error::AppError {
-    crate::error::AppError::internal(anyhow::anyhow!("loader: {err}"))
+/// A loader's failure as the API's error: the one database mapping (`api/src/error.rs`), so a
+/// database that cannot be reached is `SERVICE_UNAVAILABLE` here as everywhere else.
+pub fn failed(err: AppError) -> AppError {
+    err
 }

@@ -3,7 +3,6 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::NaiveDate;
 use entity::{plan as db, plan_recipient, report_obligation, report_schedule};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::{
     ContextExt,
@@ -244,10 +243,12 @@ impl PlanRecipient {
 /// A recipient row by id; the caller already sees the plan it belongs to.
 async fn recipient(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<PlanRecipient>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(plan_recipient::Entity::find_by_id(id)
-        .one(ctx.db())
+    Ok(ctx
+        .loaders()
+        .recipients
+        .load_one(id)
         .await
-        .map_err(crate::error::AppError::from)?
+        .map_err(super::loaders::failed)?
         .map(PlanRecipient))
 }
 
@@ -398,18 +399,14 @@ impl Obligation {
     }
     /// The newest revision of the report written for this obligation, if the caller sees it.
     async fn report(&self, ctx: &Context<'_>) -> AppResult<Option<super::report::Report>> {
-        use entity::report;
-        let caller = ctx.caller()?;
-        let newest = report::Entity::find()
-            .filter(report::Column::ObligationId.eq(self.0.id))
-            .filter(crate::domain::scope::reports_of_units(
-                &caller.read_scopes(),
-            ))
-            .order_by_desc(report::Column::Revision)
-            .one(ctx.db())
+        ctx.caller()?;
+        Ok(ctx
+            .loaders()
+            .obligation_reports
+            .load_one(self.0.id)
             .await
-            .map_err(crate::error::AppError::from)?;
-        Ok(newest.map(super::report::Report))
+            .map_err(super::loaders::failed)?
+            .map(super::report::Report))
     }
     /// The obligation of the successor unit that took this one over when this unit was
     /// reorganised.
@@ -433,9 +430,11 @@ impl Obligation {
 /// An obligation by id; the caller already sees the schedule it belongs to.
 async fn obligation(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<Obligation>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(report_obligation::Entity::find_by_id(id)
-        .one(ctx.db())
+    Ok(ctx
+        .loaders()
+        .obligations
+        .load_one(id)
         .await
-        .map_err(crate::error::AppError::from)?
+        .map_err(super::loaders::failed)?
         .map(Obligation))
 }

@@ -104,11 +104,12 @@ impl Report {
         let Some(schedule) = self.0.schedule_id else {
             return Ok(false);
         };
-        use sea_orm::EntityTrait;
-        let due = entity::report_schedule::Entity::find_by_id(schedule)
-            .one(ctx.db())
+        let due = ctx
+            .loaders()
+            .schedules
+            .load_one(schedule)
             .await
-            .map_err(crate::error::AppError::from)?
+            .map_err(failed)?
             .map(|s| s.due_on);
         Ok(crate::domain::reporting::is_late(&self.0, due))
     }

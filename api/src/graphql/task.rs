@@ -10,7 +10,7 @@ use super::{
     enums::{AssignmentRole, AssignmentStatus, Provenance, TaskStatus},
     id::{self, NodeType},
     legal::LegalReference,
-    loaders::failed,
+    loaders::{failed, group},
     plan::Plan,
     unit::{self, Unit},
 };
@@ -193,11 +193,12 @@ impl Assignment {
     /// The unit's progress log, oldest first (append-only).
     async fn updates(&self, ctx: &Context<'_>) -> AppResult<Vec<super::work::AssignmentUpdate>> {
         ctx.caller()?;
-        Ok(crate::domain::assignments::updates(ctx.db(), self.0.id)
-            .await?
-            .into_iter()
-            .map(super::work::AssignmentUpdate)
-            .collect())
+        Ok(
+            group(ctx.loaders().assignment_updates.load_one(self.0.id).await)?
+                .into_iter()
+                .map(super::work::AssignmentUpdate)
+                .collect(),
+        )
     }
     /// Where this record comes from.
     async fn provenance(&self) -> Provenance {
@@ -238,12 +239,13 @@ impl Assignment {
 
 /// Another assignment of the same task; the caller already sees the task.
 async fn sibling(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<Assignment>> {
-    use sea_orm::EntityTrait;
     let Some(id) = id else { return Ok(None) };
-    Ok(assignment::Entity::find_by_id(id)
-        .one(ctx.db())
+    Ok(ctx
+        .loaders()
+        .assignments
+        .load_one(id)
         .await
-        .map_err(crate::error::AppError::from)?
+        .map_err(failed)?
         .map(Assignment))
 }
 

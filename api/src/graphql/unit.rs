@@ -141,6 +141,18 @@ impl Unit {
         .await?;
         Ok(UnitConnection::from_page(page, Unit))
     }
+    /// The grants held on this unit itself (each covers its subtree), with their holders: only
+    /// those the caller manages, i.e. that lie inside one of its ADMIN or STEERING grants of
+    /// the same or higher rank (README, "Power"); an empty list for everyone else.
+    async fn grants(&self, ctx: &Context<'_>) -> AppResult<Vec<super::user::RoleGrant>> {
+        ctx.caller()?;
+        Ok(
+            super::loaders::group(ctx.loaders().unit_grants.load_one(self.0.id).await)?
+                .into_iter()
+                .map(super::user::RoleGrant)
+                .collect(),
+        )
+    }
 }
 
 /// Loads a unit referenced by a record the caller already sees.
@@ -166,6 +178,8 @@ pub struct UnitFilter {
     pub kinds: Option<Vec<UnitKind>>,
     /// Words of the name or code; case and diacritics are ignored ("soc trang" finds "Sóc Trăng").
     pub search: Option<String>,
+    /// Only the unit whose code is exactly this (e.g. `ST.PHULOI`; case matters).
+    pub code: Option<String>,
     /// Only records of this provenance.
     pub provenance: Option<Provenance>,
     /// Only records changed at or after this time: with `removedSince`, lets a client sync
@@ -182,6 +196,7 @@ impl UnitFilter {
                 .kinds
                 .map(|ks| ks.into_iter().map(Into::into).collect()),
             search: self.search,
+            code: self.code,
             updated_since: self.updated_since,
             provenance: self.provenance.map(Into::into),
             as_of: None,
@@ -226,6 +241,18 @@ impl UnitQuery {
         )
         .await?;
         Ok(UnitConnection::from_page(page, Unit))
+    }
+
+    /// One unit by its code, exactly (e.g. `ST`; case matters); null when no unit has it or it
+    /// is outside the caller's scope.
+    async fn unit_by_code(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit's code (mã đơn vị).")] code: String,
+    ) -> AppResult<Option<Unit>> {
+        let caller = ctx.caller()?;
+        crate::text::check("code", &code, crate::text::Shape::Any)?;
+        Ok(units::get_by_code(ctx.db(), caller, &code).await?.map(Unit))
     }
 
     /// One unit by id; null when it does not exist or is outside the caller's scope.

@@ -70,6 +70,37 @@ impl RoleGrant {
     async fn scope_unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
         unit::load(ctx, Some(self.0.scope_unit_id)).await
     }
+    /// The person holding the grant; null when a partner system holds it.
+    async fn user(&self, ctx: &Context<'_>) -> AppResult<Option<User>> {
+        let Some(id) = self.0.user_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .users
+            .load_one(id)
+            .await
+            .map_err(super::loaders::failed)?
+            .map(User))
+    }
+    /// The partner system holding the grant; null when a person holds it.
+    async fn api_client(&self, ctx: &Context<'_>) -> AppResult<Option<super::admin::ApiClient>> {
+        let Some(id) = self.0.api_client_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .clients
+            .load_one(id)
+            .await
+            .map_err(super::loaders::failed)?
+            .map(super::admin::ApiClient))
+    }
+}
+
+/// The request id of the operation, for the audit log.
+fn request_id(ctx: &Context<'_>) -> Option<String> {
+    ctx.data_opt::<super::RequestId>().and_then(|r| r.0.clone())
 }
 
 #[derive(Default)]
@@ -151,13 +182,16 @@ impl AuthMutation {
         }
         let keys = ctx.data_unchecked::<TokenKeys>();
         ctx.answer_holds_secret();
-        let signed_in = sessions::login(ctx.writer(), keys, &username, &password).await?;
+        let signed_in =
+            sessions::login(ctx.writer(), keys, &username, &password, request_id(ctx)).await?;
         throttle.succeeded(&username, address);
         Ok(signed_in.into())
     }
 
     /// Exchanges a refresh token for a new access and refresh token. The presented token
-    /// stops working; presenting it again ends the whole session.
+    /// stops working: presented again within the reuse window (30 s by default) it returns the
+    /// same pair, so a retry after a lost answer is safe; presented later it ends the whole
+    /// session.
     async fn refresh_token(
         &self,
         ctx: &Context<'_>,
@@ -166,9 +200,16 @@ impl AuthMutation {
     ) -> AppResult<LoginPayload> {
         let keys = ctx.data_unchecked::<TokenKeys>();
         ctx.answer_holds_secret();
-        Ok(sessions::refresh(ctx.writer(), keys, &refresh_token)
-            .await?
-            .into())
+        match sessions::refresh(ctx.writer(), keys, &refresh_token, request_id(ctx)).await? {
+            sessions::Refreshed::Tokens(tokens) => Ok(tokens.into()),
+            sessions::Refreshed::Refused { ended } => {
+                // A replay ended the session: its open sockets close as on logout.
+                if let Some(person) = ended {
+                    super::live::publish_access(ctx, person).await;
+                }
+                Err(AppError::Unauthenticated)
+            }
+        }
     }
 
     /// Ends the caller's session: its access and refresh tokens stop working at once.

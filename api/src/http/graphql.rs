@@ -174,14 +174,14 @@ async fn run(
     media: MediaType,
     audience: &Audience,
 ) -> Response {
-    let incoming = pipeline::Incoming {
+    let incoming = |body: Value| pipeline::Incoming {
         body,
         credentials: pipeline::Credentials::from_headers(headers),
         client: peer.ip(),
         request_id: audience.request_id.clone(),
         transport,
     };
-    let mut prepared = match pipeline::prepare(state, incoming).await {
+    let mut prepared = match pipeline::prepare(state, incoming(body.clone())).await {
         Ok(prepared) => prepared,
         Err(refusal) => return refusal.into_response(audience),
     };
@@ -213,8 +213,24 @@ async fn run(
             }
         }
         _ => {
+            let generation = crate::db::stale_statements_generation();
             let request = std::mem::replace(&mut prepared.request, async_graphql::Request::new(""));
             let mut response = state.schema.execute(request).await;
+            // A statement cached before a migration changed a column's type failed, and its
+            // connection is now retired: a query changes nothing, so it runs once more, on
+            // fresh connections. (A mutation's transaction rolled back; it answers
+            // SERVICE_UNAVAILABLE and the client retries.)
+            if response.is_err()
+                && prepared.operation == Some(OperationType::Query)
+                && crate::db::stale_statements_generation() != generation
+            {
+                tracing::info!("retrying a query after a stale cached statement");
+                if let Ok(mut again) = pipeline::prepare(state, incoming(body)).await {
+                    let request =
+                        std::mem::replace(&mut again.request, async_graphql::Request::new(""));
+                    response = state.schema.execute(request).await;
+                }
+            }
             audience.present_result(&mut response, prepared.unparsed);
             audience.result(media, &response, prepared.request_error())
         }

@@ -186,7 +186,11 @@ pub async fn token(
         );
         return refusal;
     }
-    let client = match clients::authenticate(&state.db, &client_id, &secret).await {
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let client = match clients::sign_in(&state.writer, &client_id, &secret, request_id).await {
         Ok(Some(c)) => {
             state.throttle.succeeded(&account, address);
             c
