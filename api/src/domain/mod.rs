@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod audit;
 pub mod authz;
 pub mod clients;
+pub mod clock;
 pub mod derivation;
 pub mod indicators;
 pub mod legal;

@@ -107,6 +107,7 @@ pub fn build_schema(
     events: crate::events::EventBus,
     metrics: crate::metrics::Metrics,
     throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
+    clock: crate::domain::clock::Clock,
     production: bool,
 ) -> AppSchema {
     let mut builder = Schema::build(
@@ -118,6 +119,7 @@ pub fn build_schema(
     .data(events)
     // The same throttle as the token endpoint's: one count of sign-in attempts per instance.
     .data(throttle)
+    .data(clock)
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)
@@ -153,6 +155,7 @@ pub trait ContextExt {
     fn writer(&self) -> &Writer;
     /// The caller as the author of a change, with the request it came in.
     fn actor(&self) -> AppResult<Actor>;
+    /// Today on the province's calendar, by the server's one clock (`domain::clock`).
     fn today(&self) -> chrono::NaiveDate;
     /// Says that this operation's answer carries a secret, so it is never stored.
     fn answer_holds_secret(&self);
@@ -186,7 +189,10 @@ impl ContextExt for Context<'_> {
     }
 
     fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now().date_naive()
+        self.data_opt::<crate::domain::clock::Clock>()
+            .copied()
+            .unwrap_or_default()
+            .today()
     }
 
     fn answer_holds_secret(&self) {
