@@ -179,7 +179,8 @@ impl ObligationState {
     async fn approved(&self) -> bool {
         self.0.approved
     }
-    /// Whether the first submission came after the due date.
+    /// Whether the first submission came after the due date, on the province's calendar
+    /// (Asia/Ho_Chi_Minh).
     async fn late(&self) -> bool {
         self.0.late
     }
@@ -211,11 +212,11 @@ impl ReportingCompliance {
     async fn approved(&self) -> usize {
         self.0.approved()
     }
-    /// Reports first submitted on or before the due date.
+    /// Reports first submitted on or before the due date (days in Asia/Ho_Chi_Minh).
     async fn on_time(&self) -> usize {
         self.0.on_time()
     }
-    /// Reports first submitted after the due date.
+    /// Reports first submitted after the due date (days in Asia/Ho_Chi_Minh).
     async fn late(&self) -> usize {
         self.0.late()
     }
@@ -384,7 +385,10 @@ impl RollupQuery {
 
     /// Indicator values of approved reports within a unit's subtree, aggregated by each
     /// indicator's rule (sums add; rates are recomputed from summed numerator and denominator,
-    /// never averaged), for one schedule or for reports whose period lies in a window.
+    /// never averaged, over the reports that state both: see `excludedUnits`), for one
+    /// schedule or for reports whose period lies in a window. A sum past 2^53 − 1 (the largest
+    /// whole number a Float carries exactly) is refused as `BAD_USER_INPUT` on `codes`, never
+    /// rounded or answered as null.
     async fn indicator_summary(
         &self,
         ctx: &Context<'_>,
