@@ -100,6 +100,8 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 pub const MAX_RECURSIVE_DEPTH: usize = 24;
 pub const MAX_DIRECTIVES: usize = 8;
 /// Builds the schema with its limits. Production hides introspection.
+// Each argument is one piece of the app state that resolvers read as schema data.
+#[allow(clippy::too_many_arguments)]
 pub fn build_schema(
     db: DatabaseConnection,
     writer: Writer,
