@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, nodes};
+use crate::support::{TestApp, error_code, nodes};
 
 /// The due day of every task and schedule here.
 const DUE: &str = "2027-03-10";
@@ -25,8 +25,16 @@ fn clock_at(mut config: qcdc::config::Config, at: &str) -> qcdc::config::Config 
     config
 }
 
-on_both_databases!(config: the_day_after_at_0130; the_day_after_the_due_day_begins_at_midnight_in_viet_nam);
-on_both_databases!(config: the_due_day_at_2330; the_due_day_lasts_until_midnight_in_viet_nam);
+on_both_databases!(
+    config: the_day_after_at_0130;
+    the_day_after_the_due_day_begins_at_midnight_in_viet_nam,
+    a_unit_closed_from_the_day_after_takes_no_new_work_from_midnight,
+);
+on_both_databases!(
+    config: the_due_day_at_2330;
+    the_due_day_lasts_until_midnight_in_viet_nam,
+    a_unit_closing_tomorrow_takes_work_until_midnight,
+);
 on_both_databases!(the_clock_is_set_through_the_environment_of_the_real_binary);
 
 const CREATE_PLAN: &str =
@@ -319,4 +327,48 @@ async fn the_clock_is_set_through_the_environment_of_the_real_binary(app: &TestA
     assert!(!due.iter().any(|d| *d > "2024-06-30"), "{due:?}");
     child.kill().ok();
     child.wait().ok();
+}
+
+/// Dissolves district 7's committee from 11 March (its work going to district 6's), then asks
+/// a new plan to give it work; returns the answer to that request.
+async fn work_for_a_unit_dissolved_from_the_day_after(app: &TestApp) -> Value {
+    let steering = app.login("steering").await;
+    let d07 = app.unit_id("ST.D07.BCD").await;
+    let dissolved = app
+        .gql(
+            Some(&steering),
+            r#"mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) { reorganisation { id } } }"#,
+            json!({ "i": { "kind": "DISSOLVE", "effectiveOn": "2027-03-11", "title": "Giải thể",
+                           "predecessorIds": [d07], "successorId": app.unit_id("ST.D06.BCD").await } }),
+        )
+        .await;
+    assert!(dissolved.get("errors").is_none(), "{dissolved:#}");
+    let plan = app
+        .data(
+            &steering,
+            CREATE_PLAN,
+            json!({ "i": { "title": "Kế hoạch sau giải thể", "issuingUnitId": app.unit_id("ST.BCD").await,
+                           "periodStart": "2027-01-01", "periodEnd": "2027-12-31" } }),
+        )
+        .await;
+    app.gql(
+        Some(&steering),
+        r#"mutation($i: AddPlanRecipientInput!) { addPlanRecipient(input: $i) { plan { id } } }"#,
+        json!({ "i": { "planId": plan["createPlan"]["plan"]["id"], "unitId": d07, "deriveBy": "2027-04-30" } }),
+    )
+    .await
+}
+
+/// Permissions by date follow the same day: at 01:30 on 11 March in Việt Nam the committee
+/// dissolved from 11 March has closed, though UTC still reads 10 March.
+async fn a_unit_closed_from_the_day_after_takes_no_new_work_from_midnight(app: &TestApp) {
+    let refused = work_for_a_unit_dissolved_from_the_day_after(app).await;
+    assert_eq!(error_code(&refused), Some("BAD_USER_INPUT"), "{refused:#}");
+    assert_eq!(refused["errors"][0]["extensions"]["field"], "unitId");
+}
+
+/// At 23:30 on 10 March in Việt Nam the committee dissolved from 11 March is still open.
+async fn a_unit_closing_tomorrow_takes_work_until_midnight(app: &TestApp) {
+    let accepted = work_for_a_unit_dissolved_from_the_day_after(app).await;
+    assert!(accepted.get("errors").is_none(), "{accepted:#}");
 }
