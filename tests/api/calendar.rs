@@ -94,6 +94,12 @@ async fn fixture(app: &TestApp) -> Fixture {
         .data(&steering, ADD_TASK, task("Không có hạn", None))
         .await;
     let undated_task = id(&undated_task, &["addTask", "task", "id"]);
+    app.data(
+        &steering,
+        r#"mutation($i: AddPlanRecipientInput!) { addPlanRecipient(input: $i) { plan { id } } }"#,
+        json!({ "i": { "planId": plan, "unitId": app.unit_id("ST.D01.BCD").await, "deriveBy": DUE } }),
+    )
+    .await;
     let schedule = app
         .data(
             &steering,
@@ -168,6 +174,11 @@ struct Verdicts {
     compliance: (i64, i64),
     /// The plan's overdue task count.
     progress_overdue: i64,
+    /// Where district 1 stands with the plan it must derive by the due day.
+    recipient_status: String,
+    /// Whether the overdue sweep (a background job, every second in tests) has announced
+    /// that district 1's derived plan is overdue.
+    sweep_announced: bool,
     /// Status of the decree repealed from the due day, and of the one repealed the day after.
     document_statuses: (String, String),
 }
@@ -214,7 +225,7 @@ async fn verdicts(app: &TestApp, f: &Fixture) -> Verdicts {
     let progress = app
         .data(
             token,
-            "query($p: ID!, $u: ID!) { planProgress(planId: $p, unitId: $u) { tasks { overdue } } }",
+            "query($p: ID!, $u: ID!) { planProgress(planId: $p, unitId: $u) { tasks { overdue } recipients { status } } }",
             json!({ "p": f.plan, "u": province }),
         )
         .await;
@@ -242,11 +253,39 @@ async fn verdicts(app: &TestApp, f: &Fixture) -> Verdicts {
         progress_overdue: progress["planProgress"]["tasks"]["overdue"]
             .as_i64()
             .unwrap(),
+        recipient_status: progress["planProgress"]["recipients"][0]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        sweep_announced: sweep_announced(app).await,
         document_statuses: (
             status(&f.repealed_on_due_day).await,
             status(&f.repealed_day_after).await,
         ),
     }
+}
+
+/// Whether the overdue sweep has claimed district 1's recipient row, giving it three seconds
+/// (three passes).
+async fn sweep_announced(app: &TestApp) -> bool {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let unit = app.unit_uuid("ST.D01.BCD").await;
+    let due: chrono::NaiveDate = DUE.parse().unwrap();
+    for _ in 0..30 {
+        let announced = entity::plan_recipient::Entity::find()
+            .filter(entity::plan_recipient::Column::UnitId.eq(unit))
+            .filter(entity::plan_recipient::Column::DeriveBy.eq(due))
+            .filter(entity::plan_recipient::Column::OverdueNotifiedAt.is_not_null())
+            .one(&app.db)
+            .await
+            .unwrap()
+            .is_some();
+        if announced {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
 
 fn sorted(mut ids: Vec<String>) -> Vec<String> {
@@ -265,6 +304,8 @@ async fn the_day_after_the_due_day_begins_at_midnight_in_viet_nam(app: &TestApp)
             report_is_late: true,
             compliance: (0, 1),
             progress_overdue: 1,
+            recipient_status: "OVERDUE".into(),
+            sweep_announced: true,
             document_statuses: ("REPEALED".into(), "REPEALED".into()),
         }
     );
@@ -281,6 +322,8 @@ async fn the_due_day_lasts_until_midnight_in_viet_nam(app: &TestApp) {
             report_is_late: false,
             compliance: (1, 0),
             progress_overdue: 0,
+            recipient_status: "PENDING".into(),
+            sweep_announced: false,
             document_statuses: ("REPEALED".into(), "IN_FORCE".into()),
         }
     );
