@@ -223,7 +223,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 .ok_or_else(|| {
                     anyhow::anyhow!("no unit with code `{scope}` (run `qcdc seed` first?)")
                 })?;
-            let actor = command_line(&conn).await?;
+            let actor = command_line(&conn, config.clock).await?;
             let account = crate::domain::admin::create_user(
                 &crate::domain::write::Writer::new(conn.clone()),
                 &actor,
@@ -251,7 +251,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!(e.message()))?
                 .ok_or_else(|| anyhow::anyhow!("no user `{username}`"))?;
-            let actor = command_line(&conn).await?;
+            let actor = command_line(&conn, config.clock).await?;
             crate::domain::admin::grant(
                 &crate::domain::write::Writer::new(conn.clone()),
                 &actor,
@@ -273,7 +273,7 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             let conn = db::connect(&config.database_url).await?;
             db::migrate(&conn).await?;
             let scope_unit = unit_by_code(&conn, &scope).await?;
-            let actor = command_line(&conn).await?;
+            let actor = command_line(&conn, config.clock).await?;
             let creds = crate::domain::admin::create_client(
                 &crate::domain::write::Writer::new(conn.clone()),
                 &actor,
@@ -291,13 +291,16 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 /// The command line as the author of its changes: they pass the same checks and leave the same
-/// audit events as the API's.
+/// audit events as the API's, judged by the same clock as the server's.
 async fn command_line(
     conn: &sea_orm::DatabaseConnection,
+    clock: crate::domain::clock::Clock,
 ) -> anyhow::Result<crate::domain::audit::Actor> {
-    crate::domain::audit::command_line(conn)
+    let mut actor = crate::domain::audit::command_line(conn)
         .await
-        .map_err(|e| anyhow::anyhow!(e.message()))
+        .map_err(|e| anyhow::anyhow!(e.message()))?;
+    actor.caller = actor.caller.on(clock);
+    Ok(actor)
 }
 
 async fn unit_by_code(

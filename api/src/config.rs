@@ -45,6 +45,9 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// Time limits and caps on connections and on what callers may store.
     pub limits: Limits,
+    /// The clock every date is derived from (`domain::clock`): the system clock, or in
+    /// development and tests one started at `QCDC_CLOCK_START`.
+    pub clock: crate::domain::clock::Clock,
 }
 
 /// Time limits and caps on connections and on what callers may store (README, "Security and
@@ -236,6 +239,23 @@ impl Config {
             });
         }
 
+        let clock = match get("QCDC_CLOCK_START") {
+            None => crate::domain::clock::Clock::system(),
+            Some(_) if environment == Environment::Production => {
+                return Err(ConfigError {
+                    variable: "QCDC_CLOCK_START",
+                    message: "a production server runs on the system clock".into(),
+                });
+            }
+            Some(v) => v
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .map(crate::domain::clock::Clock::starting_at)
+                .map_err(|e| ConfigError {
+                    variable: "QCDC_CLOCK_START",
+                    message: format!("expected an RFC 3339 instant, got `{v}`: {e}"),
+                })?,
+        };
+
         Ok(Self {
             database_url,
             listen,
@@ -279,6 +299,7 @@ impl Config {
                 refresh_reuse_window: Duration::from_secs(refresh_reuse_seconds),
                 ..Limits::default()
             },
+            clock,
         })
     }
 
@@ -356,6 +377,19 @@ mod tests {
     }
 
     #[test]
+    fn the_clock_starts_where_development_asks_and_production_keeps_the_system_clock() {
+        let c = config(&[("QCDC_CLOCK_START", "2027-03-10T18:30:00Z")]).unwrap();
+        assert_eq!(c.clock.today(), "2027-03-11".parse().unwrap());
+        let err = config(&[
+            ("QCDC_ENV", "production"),
+            ("QCDC_JWT_SECRET", &"k".repeat(40)),
+            ("QCDC_CLOCK_START", "2027-03-10T18:30:00Z"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "QCDC_CLOCK_START");
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         assert_eq!(
             config(&[("QCDC_LISTEN", "nope")]).unwrap_err().variable,
@@ -370,6 +404,12 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "QCDC_TOKEN_TTL_MINUTES"
+        );
+        assert_eq!(
+            config(&[("QCDC_CLOCK_START", "tomorrow")])
+                .unwrap_err()
+                .variable,
+            "QCDC_CLOCK_START"
         );
         assert_eq!(
             config(&[("QCDC_DATABASE_URL", "mysql://x")])

@@ -201,11 +201,11 @@ pub async fn sweep_overdue_derivations(
     db: &DatabaseConnection,
     writer: &crate::domain::write::Writer,
     bus: &EventBus,
+    today: chrono::NaiveDate,
 ) -> anyhow::Result<usize> {
     use entity::{PlanStatus, plan, plan_recipient};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 
-    let today = Utc::now().date_naive();
     let due = plan_recipient::Entity::find()
         .filter(plan_recipient::Column::DeriveBy.lt(today))
         .filter(plan_recipient::Column::OverdueNotifiedAt.is_null())
@@ -266,16 +266,19 @@ pub fn spawn_overdue_sweeper(
     writer: crate::domain::write::Writer,
     bus: EventBus,
     every: Duration,
+    clock: crate::domain::clock::Clock,
 ) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(err) = sweep_overdue_derivations(&db, &writer, &bus).await {
+            // One day for the whole pass, from the one clock.
+            let today = clock.today();
+            if let Err(err) = sweep_overdue_derivations(&db, &writer, &bus, today).await {
                 tracing::warn!(error = %err, "overdue sweep failed");
             }
             if let Err(err) =
-                crate::domain::legal_registry::refresh_due_statuses(&db, &writer).await
+                crate::domain::legal_registry::refresh_due_statuses(&db, &writer, today).await
             {
                 tracing::warn!(error = ?err, "document status sweep failed");
             }

@@ -40,6 +40,8 @@ pub struct AppState {
     /// Open WebSockets per principal.
     pub sockets: std::sync::Arc<http::socket::SocketRegistry>,
     pub limits: crate::config::Limits,
+    /// The one clock every date derives from (`domain::clock`).
+    pub clock: crate::domain::clock::Clock,
 }
 
 /// Who may read `GET /metrics`: operational figures are not for the public internet.
@@ -194,6 +196,7 @@ impl Application {
             writer.clone(),
             events.clone(),
             config.overdue_sweep,
+            config.clock,
         );
         let metrics = crate::metrics::Metrics::new();
         let throttle = std::sync::Arc::new(crate::auth::throttle::Throttle::over(
@@ -206,6 +209,7 @@ impl Application {
             events.clone(),
             metrics.clone(),
             throttle.clone(),
+            config.clock,
             config.is_production(),
         );
         let state = AppState {
@@ -230,6 +234,7 @@ impl Application {
             )),
             sockets: Default::default(),
             limits: config.limits.clone(),
+            clock: config.clock,
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {

@@ -164,16 +164,22 @@ async fn upgrade_keeps_the_tree(db: &DatabaseConnection) {
     Migrator::down(db, None).await.unwrap();
 }
 
+/// How many migrations come before the one named `name`.
+fn before(name: &str) -> u32 {
+    let position = Migrator::get_migration_files()
+        .iter()
+        .position(|m| m.name() == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    u32::try_from(position).unwrap()
+}
+
 /// A database holding duplicates the old check-then-insert races let through stops at the
 /// migration that adds the unique indexes, naming the rule, and migrates once they are gone.
 async fn duplicates_stop_the_invariant_indexes(db: &DatabaseConnection) {
     let backend = db.get_database_backend();
-    // Every migration before the one adding the unique indexes (later ones may follow it).
-    let before_indexes = Migrator::migrations()
-        .iter()
-        .position(|m| m.name() == "m20261129_000001_invariant_indexes")
-        .unwrap() as u32;
-    Migrator::up(db, Some(before_indexes)).await.unwrap();
+    Migrator::up(db, Some(before("m20261129_000001_invariant_indexes")))
+        .await
+        .unwrap();
     let (unit, user) = (Uuid::now_v7(), Uuid::now_v7());
     let sql = |postgres: &'static str| match backend {
         DatabaseBackend::Postgres => postgres.to_owned(),

@@ -680,9 +680,13 @@ async fn a_relation_dated_ahead_takes_effect_on_its_day(app: &TestApp) {
         .exec(&app.db)
         .await
         .unwrap();
-    let changed = qcdc::domain::legal_registry::refresh_due_statuses(&app.db, &app.writer())
-        .await
-        .unwrap();
+    let changed = qcdc::domain::legal_registry::refresh_due_statuses(
+        &app.db,
+        &app.writer(),
+        app.clock.today(),
+    )
+    .await
+    .unwrap();
     // The server's own sweep (every second in tests) may have got there first.
     assert!(changed <= 1, "{changed}");
     let amended = app
@@ -698,9 +702,13 @@ async fn a_relation_dated_ahead_takes_effect_on_its_day(app: &TestApp) {
         .collect();
     assert!(numbers.contains(&"200/2024/NĐ-CP"), "{numbers:?}");
     assert_eq!(
-        qcdc::domain::legal_registry::refresh_due_statuses(&app.db, &app.writer())
-            .await
-            .unwrap(),
+        qcdc::domain::legal_registry::refresh_due_statuses(
+            &app.db,
+            &app.writer(),
+            app.clock.today()
+        )
+        .await
+        .unwrap(),
         0,
         "a second sweep has nothing to do"
     );

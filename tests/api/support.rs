@@ -17,8 +17,40 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs a scenario `async fn name(app: &TestApp)` once on SQLite and once on PostgreSQL.
+/// Runs a scenario `async fn name(app: &TestApp)` once on SQLite and once on PostgreSQL;
+/// `config: adjust;` first starts both servers with the config that the function `adjust` of
+/// the calling module returns (e.g. a clock set to another instant).
 macro_rules! on_both_databases {
+    (config: $adjust:ident; $($scenario:ident),+ $(,)?) => {
+        $(
+            mod $scenario {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = crate::support::TestApp::spawn_with(
+                        crate::support::Backend::Sqlite,
+                        super::$adjust,
+                    )
+                    .await;
+                    super::$scenario(&app).await;
+                    app.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if crate::support::postgres_url().is_none() {
+                        return;
+                    }
+                    let app = crate::support::TestApp::spawn_with(
+                        crate::support::Backend::Postgres,
+                        super::$adjust,
+                    )
+                    .await;
+                    super::$scenario(&app).await;
+                    app.finish().await;
+                }
+            }
+        )+
+    };
     ($($scenario:ident),+ $(,)?) => {
         $(
             mod $scenario {
@@ -53,6 +85,10 @@ pub struct TestApp {
     pub server_writer: qcdc::domain::write::Writer,
     /// SQL statements the server has run so far.
     pub statements: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The server's clock.
+    pub clock: qcdc::domain::clock::Clock,
+    /// The database the server runs on, for another instance to share.
+    pub database_url: String,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     postgres_db: Option<(String, String)>,
@@ -123,6 +159,7 @@ pub fn test_config(database_url: String) -> Config {
             sign_in_window: Duration::from_secs(3600),
             ..Default::default()
         },
+        clock: qcdc::domain::clock::Clock::system(),
     }
 }
 
@@ -156,12 +193,13 @@ impl TestApp {
                 (url, None, Some((admin, name)))
             }
         };
-        let config = adjust(test_config(url));
+        let config = adjust(test_config(url.clone()));
         let (app, _prepared) = Application::build(&config).await.expect("build app");
         let addr = app.local_addr().unwrap();
         let db = app.state.db.clone();
         let statements = app.state.statements.clone();
         let server_writer = app.state.writer.clone();
+        let clock = app.state.clock;
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
@@ -171,6 +209,8 @@ impl TestApp {
             client: reqwest::Client::new(),
             db,
             statements,
+            clock,
+            database_url: url,
             server_writer,
             shutdown: Some(tx),
             server: Some(server),
@@ -296,7 +336,8 @@ impl TestApp {
         let caller = qcdc::domain::users::load_caller(&self.db, user.id)
             .await
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .on(self.clock);
         qcdc::domain::audit::Actor {
             caller,
             request_id: None,
@@ -349,11 +390,20 @@ pub fn gid(kind: qcdc::graphql::id::NodeType, id: uuid::Uuid) -> String {
 /// Starts the real `qcdc` binary on a free port over `database_url`, as a separate process
 /// (another instance); returns it and its base URL once it announces its address.
 pub fn spawn_binary(database_url: &str) -> (std::process::Child, String) {
+    spawn_binary_with(database_url, &[])
+}
+
+/// [`spawn_binary`] with more environment variables (`QCDC_CLOCK_START`, …).
+pub fn spawn_binary_with(
+    database_url: &str,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qcdc"))
         .arg("serve")
         .env("QCDC_LISTEN", "127.0.0.1:0")
         .env("QCDC_DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()

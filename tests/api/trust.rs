@@ -1317,7 +1317,7 @@ async fn hidden_units_answer_as_unknown_units(app: &TestApp) {
 async fn concurrent_reorganisations_of_one_unit_run_one_after_another(app: &TestApp) {
     use async_graphql::futures_util::future::join_all;
     let steering = app.login("steering").await;
-    let today = qcdc::domain::lineage::today().to_string();
+    let today = app.clock.today().to_string();
     let moving = app.unit_uuid("ST.D11.BCD").await;
     let mut parents = Vec::new();
     for d in 2..=10 {

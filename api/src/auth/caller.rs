@@ -25,6 +25,8 @@ pub struct Caller {
     pub grants: Vec<Grant>,
     /// The sign-in session of a person's token.
     pub session: Option<Uuid>,
+    /// The server's one clock, which judges this call's dates (permissions by date, today).
+    pub clock: crate::domain::clock::Clock,
 }
 
 impl Caller {
@@ -36,7 +38,18 @@ impl Caller {
             username: "qcdc".into(),
             grants,
             session: None,
+            clock: crate::domain::clock::Clock::system(),
         }
+    }
+
+    /// The same caller, judged by `clock`.
+    pub fn on(self, clock: crate::domain::clock::Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// Today on the province's calendar, by this call's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
     }
 
     /// The person behind the call; `None` for a partner system or the command line.

@@ -52,7 +52,7 @@ pub async fn covers(
     if scopes.is_empty() {
         return Ok(false);
     }
-    super::units::all_within_on(db, &scopes, &[unit], super::lineage::today()).await
+    super::units::all_within_on(db, &scopes, &[unit], caller.today()).await
 }
 
 /// Whether a grant with a role in `roles` sits strictly above `unit` today (a unit above reviews).
@@ -75,7 +75,7 @@ pub async fn covers_from_above(
         .filter(super::lineage::holds_on(
             unit_closure::Column::ValidFrom,
             unit_closure::Column::ValidTo,
-            super::lineage::today(),
+            caller.today(),
         ))
         .one(db)
         .await?
@@ -94,7 +94,7 @@ pub async fn require_unit_for(
     unit: Uuid,
 ) -> AppResult<()> {
     require_visible_unit(db, caller, field, unit).await?;
-    super::planning::load_open_unit(db, field, unit).await?;
+    super::planning::load_open_unit(db, field, unit, caller.today()).await?;
     if covers(db, caller, roles, unit).await? {
         Ok(())
     } else {

@@ -34,6 +34,7 @@ pub async fn load_caller(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Optio
         username: client.name,
         grants,
         session: None,
+        clock: crate::domain::clock::Clock::system(),
     }))
 }
 

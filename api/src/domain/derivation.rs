@@ -38,7 +38,7 @@ pub async fn derive_plan(
         Box::pin(async move {
             let parent = super::planning::visible_plan(txn, &actor.caller, parent_id).await?;
             authz::require_visible_unit(txn, &actor.caller, "unitId", unit_id).await?;
-            let unit = load_open_unit(txn, "unitId", unit_id).await?;
+            let unit = load_open_unit(txn, "unitId", unit_id, actor.caller.today()).await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, unit_id).await?;
             if parent.status != PlanStatus::Issued {
                 return Err(AppError::bad_input(

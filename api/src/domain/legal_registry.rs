@@ -285,7 +285,7 @@ pub async fn update_document(
             let base_status = patch.base_status.unwrap_or(before.base_status);
             let incoming = incoming_status_relations(txn, id).await?;
             let (status, superseded_by) =
-                derive_status(base_status, &incoming, Utc::now().date_naive());
+                derive_status(base_status, &incoming, actor.caller.today());
             let mut am = before.clone().into_active_model();
             am.sort_key = Set(legal::sort_key(issued_on, &number));
             am.number = Set(number);
@@ -390,8 +390,11 @@ pub async fn status_on(
 /// Stores the status of every document a dated relation has reached since it was recorded
 /// (an amendment recorded in advance takes effect on its day). Returns how many changed.
 /// Reads go through `db` (the background connection), writes through `w`.
-pub async fn refresh_due_statuses(db: &impl ConnectionTrait, w: &Writer) -> AppResult<usize> {
-    let today = super::lineage::today();
+pub async fn refresh_due_statuses(
+    db: &impl ConnectionTrait,
+    w: &Writer,
+    today: NaiveDate,
+) -> AppResult<usize> {
     let targets: Vec<Uuid> = document_relation::Entity::find()
         .select_only()
         .column(document_relation::Column::ToDocumentId)
@@ -408,22 +411,23 @@ pub async fn refresh_due_statuses(db: &impl ConnectionTrait, w: &Writer) -> AppR
         if derive_status(doc.base_status, &incoming, today) == (doc.status, doc.superseded_by_id) {
             continue;
         }
-        w.transaction(move |txn| Box::pin(async move { refresh_status(txn, target).await }))
+        w.transaction(move |txn| Box::pin(async move { refresh_status(txn, target, today).await }))
             .await?;
         changed += 1;
     }
     Ok(changed)
 }
 
-/// Stores the status `document`'s relations derive, bumping its version when it changes.
+/// Stores the status `document`'s relations derive on `today`, bumping its version when it
+/// changes.
 async fn refresh_status(
     db: &impl ConnectionTrait,
     document: Uuid,
+    today: NaiveDate,
 ) -> AppResult<legal_document::Model> {
     let doc = load_document(db, None, document).await?;
     let incoming = incoming_status_relations(db, document).await?;
-    let (status, superseded_by) =
-        derive_status(doc.base_status, &incoming, super::lineage::today());
+    let (status, superseded_by) = derive_status(doc.base_status, &incoming, today);
     if status == doc.status && superseded_by == doc.superseded_by_id {
         return Ok(doc);
     }
@@ -530,7 +534,7 @@ pub async fn add_relation(
             }
             .insert(txn)
             .await?;
-            let target = refresh_status(txn, to.id).await?;
+            let target = refresh_status(txn, to.id, actor.caller.today()).await?;
             audit::record(
                 txn,
                 &actor,
@@ -569,7 +573,7 @@ pub async fn remove_relation(
                 require_registrar(txn, &actor.caller, document.issuer_unit_id).await?;
             }
             relation.clone().delete(txn).await?;
-            let target = refresh_status(txn, relation.to_document_id).await?;
+            let target = refresh_status(txn, relation.to_document_id, actor.caller.today()).await?;
             audit::record(
                 txn,
                 &actor,

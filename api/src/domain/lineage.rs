@@ -18,12 +18,6 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-/// Today on the calendar the province works by.
-pub fn today() -> NaiveDate {
-    // Vietnam keeps UTC+7 all year, without daylight saving.
-    (Utc::now() + chrono::Duration::hours(7)).date_naive()
-}
-
 /// Rows of a dated table that hold on `day`.
 pub fn holds_on(from: impl ColumnTrait, to: impl ColumnTrait, day: NaiveDate) -> Condition {
     Condition::all()

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod authz;
 pub mod batch;
 pub mod clients;
+pub mod clock;
 pub mod derivation;
 pub mod indicators;
 pub mod legal;

@@ -121,16 +121,18 @@ pub async fn load_unit(db: &impl ConnectionTrait, field: &str, id: Uuid) -> AppR
         .ok_or_else(|| AppError::bad_input(field, "unit not found"))
 }
 
-/// A unit new work may be given to: one that has not closed. A closed unit's open work went to
-/// its successor when it closed; new work should go there too.
+/// A unit new work may be given to: one that has not closed by `today` (the province's day).
+/// A closed unit's open work went to its successor when it closed; new work should go there
+/// too.
 pub async fn load_open_unit(
     db: &impl ConnectionTrait,
     field: &str,
     id: Uuid,
+    today: chrono::NaiveDate,
 ) -> AppResult<unit::Model> {
     let unit = load_unit(db, field, id).await?;
     match unit.valid_to {
-        Some(closed) if closed <= super::lineage::today() => Err(AppError::bad_input(
+        Some(closed) if closed <= today => Err(AppError::bad_input(
             field,
             format!(
                 "{} closed on {closed}; give the work to its successor",
@@ -190,7 +192,13 @@ pub async fn create_plan(w: &Writer, actor: &Actor, new: NewPlan) -> AppResult<p
                 new.issuing_unit,
             )
             .await?;
-            load_open_unit(txn, "input.issuingUnitId", new.issuing_unit).await?;
+            load_open_unit(
+                txn,
+                "input.issuingUnitId",
+                new.issuing_unit,
+                actor.caller.today(),
+            )
+            .await?;
             authz::require(txn, &actor.caller, authz::PLANNERS, new.issuing_unit).await?;
             if let Some(s) = new.standing_unit {
                 authz::require_unit_for(
@@ -777,7 +785,7 @@ pub async fn create_schedule(
             authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
             require_open(&plan)?;
             if let Some(r) = new.recipient_unit {
-                load_open_unit(txn, "input.recipientUnitId", r).await?;
+                load_open_unit(txn, "input.recipientUnitId", r, actor.caller.today()).await?;
                 authz::require_visible_unit(txn, &actor.caller, "input.recipientUnitId", r).await?;
             }
             let now = Utc::now();

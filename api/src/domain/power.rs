@@ -51,7 +51,7 @@ pub async fn covers(
     if managers.contains(&Role::Admin) && is_global_admin(db, caller).await? {
         return Ok(true);
     }
-    let today = lineage::today();
+    let today = caller.today();
     for (role, scope) in target {
         let scopes: Vec<Uuid> = caller
             .grants
@@ -110,7 +110,7 @@ pub async fn holds_at_root(
         .filter(lineage::holds_on(
             unit_version::Column::ValidFrom,
             unit_version::Column::ValidTo,
-            lineage::today(),
+            caller.today(),
         ))
         .into_tuple::<Uuid>()
         .all(db)
@@ -135,8 +135,9 @@ pub enum Managed {
     Nobody,
     /// Everyone: an ADMIN of a root unit.
     Everyone,
-    /// The principals inside the subtrees of these units (the caller's ADMIN scopes).
-    Within(Vec<Uuid>),
+    /// The principals inside the subtrees of these units (the caller's ADMIN scopes) on this
+    /// day (the caller's today).
+    Within(Vec<Uuid>, chrono::NaiveDate),
 }
 
 impl Managed {
@@ -147,7 +148,7 @@ impl Managed {
         } else if is_global_admin(db, caller).await? {
             Self::Everyone
         } else {
-            Self::Within(scopes)
+            Self::Within(scopes, caller.today())
         })
     }
 
@@ -178,7 +179,7 @@ impl Managed {
         match self {
             Self::Nobody => Condition::all().add(Expr::val(1).eq(0)),
             Self::Everyone => Condition::all(),
-            Self::Within(scopes) => {
+            Self::Within(scopes, today) => {
                 // Holders of a grant whose scope lies outside every subtree of the caller's.
                 let outside = Query::select()
                     .column(holder)
@@ -186,7 +187,7 @@ impl Managed {
                     .and_where(Expr::col(holder).is_not_null())
                     .and_where(
                         Expr::col(role_grant::Column::ScopeUnitId)
-                            .not_in_subquery(lineage::subtree_on(scopes, lineage::today())),
+                            .not_in_subquery(lineage::subtree_on(scopes, *today)),
                     )
                     .to_owned();
                 let holders = Query::select()
@@ -264,7 +265,7 @@ pub async fn grants_on(
         .order_by_asc(role_grant::Column::Id);
     if !(caller.has_role(Role::Admin) && is_global_admin(db, caller).await?) {
         // Each role, within the subtrees of the caller's manager grants that outrank it.
-        let today = lineage::today();
+        let today = caller.today();
         let mut any = Condition::any();
         for role in [
             Role::Admin,

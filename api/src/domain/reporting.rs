@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, Utc};
 use entity::{
-    Measure, ReportKind, ReportStatus, indicator, indicator_value, report, report_obligation,
+    ReportKind, ReportStatus, indicator, indicator_value, report, report_obligation,
     report_schedule, report_task_progress, task,
 };
 use sea_orm::{
@@ -83,7 +83,8 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
-            let now = Utc::now();
+            // The one clock: a submission instant is judged by its day (`isLate`, compliance).
+            let now = actor.caller.clock.now();
             let (unit_id, schedule) = match new.obligation {
                 Some(obligation_id) => {
                     let obligation = report_obligation::Entity::find_by_id(obligation_id)
@@ -132,7 +133,7 @@ pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<repo
                         AppError::bad_input("input.unitId", "name the obligation or the unit")
                     })?;
                     authz::require_visible_unit(txn, &actor.caller, "input.unitId", unit).await?;
-                    load_open_unit(txn, "input.unitId", unit).await?;
+                    load_open_unit(txn, "input.unitId", unit, actor.caller.today()).await?;
                     authz::require(txn, &actor.caller, authz::WRITERS, unit).await?;
                     (unit, None)
                 }
@@ -317,7 +318,8 @@ pub async fn update(
             if let Some(v) = cleaned[4].clone() {
                 am.next_steps = Set(v);
             }
-            let now = Utc::now();
+            // The one clock: a submission instant is judged by its day (`isLate`, compliance).
+            let now = actor.caller.clock.now();
             if let Some(entries) = &patch.progress {
                 replace_progress(txn, &before, entries, now).await?;
             }
@@ -442,25 +444,8 @@ async fn replace_values(
                     format!("unknown indicator `{}`", v.code),
                 )
             })?;
-        if !v.value.is_finite() || v.value < 0.0 {
-            return Err(AppError::bad_input(
-                format!("{field}.value"),
-                "values are non-negative numbers",
-            ));
-        }
-        if def.measure == Measure::Percent && v.value > 100.0 {
-            return Err(AppError::bad_input(
-                format!("{field}.value"),
-                "a percentage is at most 100",
-            ));
-        }
-        if def.measure != Measure::Percent && def.measure != Measure::Vnd && v.value.fract() != 0.0
-        {
-            return Err(AppError::bad_input(
-                format!("{field}.value"),
-                "counts are whole numbers",
-            ));
-        }
+        super::indicators::check_value(def.measure, v.value)
+            .map_err(|m| AppError::bad_input(format!("{field}.value"), m))?;
         if seen.contains(&def.id) {
             return Err(AppError::bad_input(
                 format!("{field}.code"),
@@ -521,7 +506,8 @@ pub async fn transition(
             check_version(before.version, version)?;
             let status =
                 next_status(before.status, step).map_err(|m| AppError::bad_input("id", m))?;
-            let now = Utc::now();
+            // The one clock: a submission instant is judged by its day (`isLate`, compliance).
+            let now = actor.caller.clock.now();
             let mut am = before.clone().into_active_model();
             am.status = Set(status);
             match step {
@@ -646,7 +632,8 @@ pub async fn correct(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<report::M
                     "a correction of this report exists already".into(),
                 ));
             }
-            let now = Utc::now();
+            // The one clock: a submission instant is judged by its day (`isLate`, compliance).
+            let now = actor.caller.clock.now();
             let mut copy = original.clone().into_active_model();
             let new_id = Uuid::now_v7();
             copy.id = Set(new_id);
@@ -712,9 +699,16 @@ pub async fn correct(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<report::M
 /// Whether the report was first submitted after its schedule's due date.
 pub fn is_late(report: &report::Model, due_on: Option<NaiveDate>) -> bool {
     match (report.first_submitted_at, due_on) {
-        (Some(at), Some(due)) => at.date_naive() > due,
+        (Some(at), Some(due)) => submitted_late(at, due),
         _ => false,
     }
+}
+
+/// Whether a report first submitted at `at` missed `due_on`: judged on the province's day
+/// (`domain::clock`), so 01:30 in Việt Nam on the day after is late although UTC still reads
+/// the due day.
+pub fn submitted_late(at: chrono::DateTime<Utc>, due_on: NaiveDate) -> bool {
+    super::clock::province_day(at) > due_on
 }
 
 /// The newest revision of each report chain among `rows` (a correction replaces what it corrects).
@@ -759,5 +753,18 @@ mod tests {
         assert!(next_status(Approved, Transition::Submit).is_err());
         assert!(next_status(Submitted, Transition::Edit).is_err());
         assert!(next_status(Submitted, Transition::Submit).is_err());
+    }
+
+    #[test]
+    fn lateness_is_judged_on_the_province_day() {
+        let due: NaiveDate = "2027-03-10".parse().unwrap();
+        let at = |s: &str| s.parse::<chrono::DateTime<Utc>>().unwrap();
+        // 23:30 in Việt Nam on the due day: on time.
+        assert!(!submitted_late(at("2027-03-10T16:30:00Z"), due));
+        // 00:00 in Việt Nam the day after: late, though UTC reads the due day.
+        assert!(submitted_late(at("2027-03-10T17:00:00Z"), due));
+        assert!(submitted_late(at("2027-03-10T18:30:00Z"), due));
+        // Early on the due day in Việt Nam, still the day before in UTC: on time.
+        assert!(!submitted_late(at("2027-03-09T17:30:00Z"), due));
     }
 }

@@ -33,7 +33,7 @@ async fn subject_unit(
         .one(db)
         .await?
         .ok_or(AppError::NotFound("unit"))?;
-    let mut day = tree.as_of.unwrap_or_else(super::lineage::today);
+    let mut day = tree.as_of.unwrap_or_else(|| caller.today());
     // A closed unit is summed as it stood on its last day; one not yet open, on its first.
     if let Some(closed) = u.valid_to.filter(|c| *c <= day) {
         day = closed.pred_opt().unwrap_or(closed);
@@ -321,7 +321,7 @@ pub async fn compliance(
             unit_id: o.unit_id,
             submitted: first_submitted.is_some(),
             approved: chain.iter().any(|r| r.status == ReportStatus::Approved),
-            late: first_submitted.is_some_and(|at| at.date_naive() > schedule.due_on),
+            late: first_submitted.is_some_and(|at| reporting::submitted_late(at, schedule.due_on)),
             report: newest,
         });
     }
@@ -350,6 +350,78 @@ pub struct IndicatorTotal {
     pub denominator: Option<f64>,
     /// Reports whose values went into this total.
     pub reports: Vec<Uuid>,
+    /// Units whose reports this total leaves out, and why (a ratio counts only reports that
+    /// state both its parts).
+    pub excluded: Vec<Excluded>,
+}
+
+/// Why a ratio leaves a report out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exclusion {
+    /// The report states the denominator but not the numerator.
+    MissingNumerator,
+    /// The report states the numerator but not the denominator.
+    MissingDenominator,
+}
+
+/// A unit whose reports a ratio leaves out, with the reason and those reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Excluded {
+    pub unit_id: Uuid,
+    pub reason: Exclusion,
+    pub reports: Vec<Uuid>,
+}
+
+/// A ratio's parts summed over the reports that state both, and the units left out: a report
+/// with only one part would count against parts another unit stated (one unit's 40 resolved
+/// petitions with no "received" figure turned the province's rate into 490 %). `unit_of` maps
+/// a report to its unit; `numerators` and `denominators` are (report, value) pairs. Returns
+/// `(numerator, denominator, counted reports, excluded)`, or `None` when a sum would pass
+/// [`super::indicators::MAX_TOTAL`].
+pub fn paired_ratio_parts(
+    numerators: &[(Uuid, f64)],
+    denominators: &[(Uuid, f64)],
+    unit_of: &HashMap<Uuid, Uuid>,
+) -> Option<(f64, f64, Vec<Uuid>, Vec<Excluded>)> {
+    use super::indicators::checked_sum;
+    let states = |rows: &[(Uuid, f64)], report: Uuid| rows.iter().any(|(r, _)| *r == report);
+    let mut counted: Vec<Uuid> = Vec::new();
+    let mut left_out: BTreeMap<(Uuid, Exclusion), Vec<Uuid>> = BTreeMap::new();
+    for (report, _) in numerators.iter().chain(denominators) {
+        let reason = match (states(numerators, *report), states(denominators, *report)) {
+            (true, true) => {
+                counted.push(*report);
+                continue;
+            }
+            (true, false) => Exclusion::MissingDenominator,
+            _ => Exclusion::MissingNumerator,
+        };
+        let unit = unit_of.get(report).copied().unwrap_or_default();
+        left_out.entry((unit, reason)).or_default().push(*report);
+    }
+    counted.sort();
+    counted.dedup();
+    let sum = |rows: &[(Uuid, f64)]| {
+        checked_sum(
+            rows.iter()
+                .filter(|(r, _)| counted.binary_search(r).is_ok())
+                .map(|(_, v)| *v),
+        )
+    };
+    let (num, den) = (sum(numerators)?, sum(denominators)?);
+    let excluded = left_out
+        .into_iter()
+        .map(|((unit_id, reason), mut reports)| {
+            reports.sort();
+            reports.dedup();
+            Excluded {
+                unit_id,
+                reason,
+                reports,
+            }
+        })
+        .collect();
+    Some((num, den, counted, excluded))
 }
 
 /// Which reports an indicator summary reads.
@@ -360,16 +432,32 @@ pub enum SummaryWindow {
 }
 
 /// Aggregates one indicator's per-report values by its rule; ratios come from the summed
-/// numerator and denominator, never from averaging percentages.
-pub fn aggregate(rule: Aggregation, values: &[f64]) -> Option<f64> {
+/// numerator and denominator, never from averaging percentages. `Ok(None)` without values;
+/// `Err(())` when a sum would pass [`super::indicators::MAX_TOTAL`] (never a silent rounding,
+/// infinity or null).
+#[allow(clippy::result_unit_err)]
+pub fn aggregate(rule: Aggregation, values: &[f64]) -> Result<Option<f64>, ()> {
     if values.is_empty() {
-        return None;
+        return Ok(None);
     }
-    Some(match rule {
-        Aggregation::Sum | Aggregation::Ratio => values.iter().sum(),
+    Ok(Some(match rule {
+        Aggregation::Sum | Aggregation::Ratio => {
+            super::indicators::checked_sum(values.iter().copied()).ok_or(())?
+        }
         Aggregation::Max => values.iter().copied().fold(f64::MIN, f64::max),
         Aggregation::Min => values.iter().copied().fold(f64::MAX, f64::min),
-    })
+    }))
+}
+
+/// The refusal of a total too large to carry exactly.
+fn too_large(code: &str) -> AppError {
+    AppError::bad_input(
+        "codes",
+        format!(
+            "the total of `{code}` passes {:.0}, the largest whole number a total carries exactly",
+            super::indicators::MAX_TOTAL
+        ),
+    )
 }
 
 /// A percentage from summed parts; none without a denominator.
@@ -460,13 +548,13 @@ pub async fn indicator_summary(
             .filter(|v| code_of.get(&v.indicator_id).is_some_and(|c| c == code))
             .collect()
     };
-    let sum_of = |code: &str| -> (f64, Vec<Uuid>) {
-        let rows = by_code(code);
-        (
-            rows.iter().map(|v| v.value).sum(),
-            rows.iter().map(|v| v.report_id).collect(),
-        )
+    let pairs_of = |code: &str| -> Vec<(Uuid, f64)> {
+        by_code(code)
+            .iter()
+            .map(|v| (v.report_id, v.value))
+            .collect()
     };
+    let unit_of: HashMap<Uuid, Uuid> = approved.iter().map(|r| (r.id, r.unit_id)).collect();
 
     let mut totals = Vec::new();
     for code in codes {
@@ -475,17 +563,16 @@ pub async fn indicator_summary(
         };
         let total = match (def.aggregation, &def.numerator_code, &def.denominator_code) {
             (Aggregation::Ratio, Some(n), Some(d)) => {
-                let (num, mut from_n) = sum_of(n);
-                let (den, from_d) = sum_of(d);
-                from_n.extend(from_d);
-                from_n.sort();
-                from_n.dedup();
+                let (num, den, reports, excluded) =
+                    paired_ratio_parts(&pairs_of(n), &pairs_of(d), &unit_of)
+                        .ok_or_else(|| too_large(code))?;
                 IndicatorTotal {
                     indicator: def.clone(),
                     value: ratio(num, den),
                     numerator: Some(num),
                     denominator: Some(den),
-                    reports: from_n,
+                    reports,
+                    excluded,
                 }
             }
             (rule, _, _) => {
@@ -495,10 +582,12 @@ pub async fn indicator_summary(
                 reports.dedup();
                 IndicatorTotal {
                     indicator: def.clone(),
-                    value: aggregate(rule, &rows.iter().map(|v| v.value).collect::<Vec<_>>()),
+                    value: aggregate(rule, &rows.iter().map(|v| v.value).collect::<Vec<_>>())
+                        .map_err(|()| too_large(code))?,
                     numerator: None,
                     denominator: None,
                     reports,
+                    excluded: Vec::new(),
                 }
             }
         };
@@ -513,10 +602,57 @@ mod tests {
 
     #[test]
     fn sums_add_and_extremes_pick() {
-        assert_eq!(aggregate(Aggregation::Sum, &[2.0, 3.0, 5.0]), Some(10.0));
-        assert_eq!(aggregate(Aggregation::Max, &[2.0, 7.0, 5.0]), Some(7.0));
-        assert_eq!(aggregate(Aggregation::Min, &[2.0, 7.0, 5.0]), Some(2.0));
-        assert_eq!(aggregate(Aggregation::Sum, &[]), None);
+        assert_eq!(
+            aggregate(Aggregation::Sum, &[2.0, 3.0, 5.0]),
+            Ok(Some(10.0))
+        );
+        assert_eq!(aggregate(Aggregation::Max, &[2.0, 7.0, 5.0]), Ok(Some(7.0)));
+        assert_eq!(aggregate(Aggregation::Min, &[2.0, 7.0, 5.0]), Ok(Some(2.0)));
+        assert_eq!(aggregate(Aggregation::Sum, &[]), Ok(None));
+    }
+
+    #[test]
+    fn a_sum_past_the_exact_range_is_refused_not_null() {
+        assert_eq!(aggregate(Aggregation::Sum, &[1e308, 1e308]), Err(()));
+        assert_eq!(
+            aggregate(
+                Aggregation::Sum,
+                &[crate::domain::indicators::MAX_TOTAL, 1.0]
+            ),
+            Err(())
+        );
+    }
+
+    #[test]
+    fn a_rate_counts_only_reports_that_state_both_parts() {
+        let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let (unit_a, unit_b, unit_c) = (
+            Uuid::from_u128(11),
+            Uuid::from_u128(12),
+            Uuid::from_u128(13),
+        );
+        let unit_of = HashMap::from([(a, unit_a), (b, unit_b), (c, unit_c)]);
+        // A resolved 9 of 10; B resolved 40 and stated no "received"; C received 5 only.
+        let (num, den, counted, excluded) =
+            paired_ratio_parts(&[(a, 9.0), (b, 40.0)], &[(a, 10.0), (c, 5.0)], &unit_of).unwrap();
+        assert_eq!((num, den), (9.0, 10.0));
+        assert_eq!(counted, vec![a]);
+        assert_eq!(
+            excluded,
+            vec![
+                Excluded {
+                    unit_id: unit_b,
+                    reason: Exclusion::MissingDenominator,
+                    reports: vec![b]
+                },
+                Excluded {
+                    unit_id: unit_c,
+                    reason: Exclusion::MissingNumerator,
+                    reports: vec![c]
+                },
+            ]
+        );
+        assert_eq!(ratio(num, den), Some(90.0));
     }
 
     #[test]

@@ -94,14 +94,7 @@ pub async fn list(
         cond = cond.add(task::Column::DueOn.lte(to));
     }
     if let Some(overdue) = filter.overdue {
-        let is_overdue = Condition::all()
-            .add(task::Column::DueOn.lt(today))
-            .add(task::Column::Status.is_not_in([TaskStatus::Done, TaskStatus::Cancelled]));
-        cond = cond.add(if overdue {
-            is_overdue
-        } else {
-            is_overdue.not()
-        });
+        cond = cond.add(overdue_condition(overdue, today));
     }
     if let Some(q) = &filter.search {
         cond = cond.add(search_condition(
@@ -133,6 +126,26 @@ pub async fn get(
         .filter(scope::visible_tasks(&caller.read_scopes()))
         .one(db)
         .await?)
+}
+
+/// SQL condition on `tasks`: overdue as [`is_overdue`] says (`overdue`), or its exact
+/// complement. The complement is spelled out rather than negated: under SQL's three-valued
+/// logic `NOT (due_on < today AND …)` is NULL for a task without a due date, so a negation
+/// would drop every undated task from both answers. `today` is the province's day from the
+/// one clock, passed as a parameter (never the database's `CURRENT_DATE`).
+pub fn overdue_condition(overdue: bool, today: NaiveDate) -> Condition {
+    const CLOSED: [TaskStatus; 2] = [TaskStatus::Done, TaskStatus::Cancelled];
+    if overdue {
+        Condition::all()
+            .add(task::Column::DueOn.is_not_null())
+            .add(task::Column::DueOn.lt(today))
+            .add(task::Column::Status.is_not_in(CLOSED))
+    } else {
+        Condition::any()
+            .add(task::Column::DueOn.is_null())
+            .add(task::Column::DueOn.gte(today))
+            .add(task::Column::Status.is_in(CLOSED))
+    }
 }
 
 /// Overdue is derived, never stored: past its due date and neither done nor cancelled.

@@ -152,16 +152,17 @@ pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> AppResult<Option<
 }
 
 /// Ancestors of `unit` from the root down, excluding the unit itself, on `day` (by default
-/// today, or the unit's last day when it has closed), each as it was that day.
+/// `today`, or the unit's last day when it has closed), each as it was that day.
 pub async fn ancestors(
     db: &impl ConnectionTrait,
     unit: &unit::Model,
     day: Option<chrono::NaiveDate>,
+    today: chrono::NaiveDate,
 ) -> AppResult<Vec<unit::Model>> {
     use super::lineage;
     let day = day.unwrap_or_else(|| match unit.valid_to {
         Some(end) => end.pred_opt().unwrap_or(end),
-        None => lineage::today(),
+        None => today,
     });
     let rows = unit_closure::Entity::find()
         .filter(unit_closure::Column::DescendantId.eq(unit.id))

@@ -30,13 +30,19 @@ pub async fn load_caller(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<
         username: account.username,
         grants,
         session: None,
+        clock: crate::domain::clock::Clock::system(),
     }))
 }
 
 /// The caller behind a verified access token: an active user in an open session, or an
-/// active API client. Deactivation, revocation and logout take effect on the next request.
-pub async fn caller_for(db: &impl ConnectionTrait, token: &Verified) -> AppResult<Option<Caller>> {
-    match token.kind {
+/// active API client, judged by `clock`. Deactivation, revocation and logout take effect on
+/// the next request.
+pub async fn caller_for(
+    db: &impl ConnectionTrait,
+    token: &Verified,
+    clock: crate::domain::clock::Clock,
+) -> AppResult<Option<Caller>> {
+    let caller = match token.kind {
         Principal::User => {
             let Some(session) = token.session else {
                 return Ok(None);
@@ -44,13 +50,14 @@ pub async fn caller_for(db: &impl ConnectionTrait, token: &Verified) -> AppResul
             if !super::sessions::is_open(db, session, token.subject).await? {
                 return Ok(None);
             }
-            Ok(load_caller(db, token.subject).await?.map(|c| Caller {
+            load_caller(db, token.subject).await?.map(|c| Caller {
                 session: Some(session),
                 ..c
-            }))
+            })
         }
-        Principal::Client => super::clients::load_caller(db, token.subject).await,
-    }
+        Principal::Client => super::clients::load_caller(db, token.subject).await?,
+    };
+    Ok(caller.map(|c| c.on(clock)))
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<user::Model>> {

@@ -199,7 +199,7 @@ impl Live {
     /// again, with loaders of its grants as they are.
     async fn refresh(&mut self) -> Result<(), ()> {
         let credential = self.credential.ok_or(())?;
-        let caller = users::caller_for(&self.db, &credential)
+        let caller = users::caller_for(&self.db, &credential, self.caller.clock)
             .await
             .ok()
             .flatten()

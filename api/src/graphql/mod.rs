@@ -103,6 +103,8 @@ pub struct MutationRoot(
 pub const MAX_RECURSIVE_DEPTH: usize = 24;
 pub const MAX_DIRECTIVES: usize = 8;
 /// Builds the schema with its limits. Production hides introspection.
+// Each argument is one piece of the app state that resolvers read as schema data.
+#[allow(clippy::too_many_arguments)]
 pub fn build_schema(
     db: DatabaseConnection,
     writer: Writer,
@@ -110,6 +112,7 @@ pub fn build_schema(
     events: crate::events::EventBus,
     metrics: crate::metrics::Metrics,
     throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
+    clock: crate::domain::clock::Clock,
     production: bool,
 ) -> AppSchema {
     validation::prepare();
@@ -122,6 +125,7 @@ pub fn build_schema(
     .data(events)
     // The same throttle as the token endpoint's: one count of sign-in attempts per instance.
     .data(throttle)
+    .data(clock)
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)
@@ -159,6 +163,7 @@ pub trait ContextExt {
     fn writer(&self) -> &Writer;
     /// The caller as the author of a change, with the request it came in.
     fn actor(&self) -> AppResult<Actor>;
+    /// Today on the province's calendar, by the server's one clock (`domain::clock`).
     fn today(&self) -> chrono::NaiveDate;
     /// Says that this operation's answer carries a secret, so it is never stored.
     fn answer_holds_secret(&self);
@@ -192,7 +197,10 @@ impl ContextExt for Context<'_> {
     }
 
     fn today(&self) -> chrono::NaiveDate {
-        chrono::Utc::now().date_naive()
+        self.data_opt::<crate::domain::clock::Clock>()
+            .copied()
+            .unwrap_or_default()
+            .today()
     }
 
     fn answer_holds_secret(&self) {

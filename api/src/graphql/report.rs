@@ -99,7 +99,8 @@ impl Report {
     async fn first_submitted_at(&self) -> Option<DateTime<Utc>> {
         self.0.first_submitted_at
     }
-    /// True when the report was first submitted after its schedule's due date.
+    /// True when the report was first submitted after its schedule's due date, on the
+    /// province's calendar (Asia/Ho_Chi_Minh): 01:30 in Việt Nam on the day after is late.
     async fn is_late(&self, ctx: &Context<'_>) -> AppResult<bool> {
         let Some(schedule) = self.0.schedule_id else {
             return Ok(false);

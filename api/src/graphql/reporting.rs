@@ -49,7 +49,9 @@ pub struct ProgressEntryInput {
 pub struct IndicatorValueInput {
     /// Indicator code, e.g. `C1.SESSIONS`.
     pub code: String,
-    /// Non-negative; whole for counts, at most 100 for percentages.
+    /// By the indicator's unit: counts (COUNT, PERSONS, PERSON_TIMES) are whole numbers from 0
+    /// to 10^12; percentages lie in 0–100; amounts in đồng in 0–10^15. Anything else is a
+    /// `BAD_USER_INPUT` naming `input.indicatorValues[i].value`.
     pub value: f64,
     /// Remarks.
     pub note: Option<String>,

@@ -1,7 +1,7 @@
 //! What the standing office reports upward: plan progress, reporting compliance and
 //! indicator sums for any unit's subtree.
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::NaiveDate;
 
 use super::{
@@ -179,7 +179,8 @@ impl ObligationState {
     async fn approved(&self) -> bool {
         self.0.approved
     }
-    /// Whether the first submission came after the due date.
+    /// Whether the first submission came after the due date, on the province's calendar
+    /// (Asia/Ho_Chi_Minh).
     async fn late(&self) -> bool {
         self.0.late
     }
@@ -211,11 +212,11 @@ impl ReportingCompliance {
     async fn approved(&self) -> usize {
         self.0.approved()
     }
-    /// Reports first submitted on or before the due date.
+    /// Reports first submitted on or before the due date (days in Asia/Ho_Chi_Minh).
     async fn on_time(&self) -> usize {
         self.0.on_time()
     }
-    /// Reports first submitted after the due date.
+    /// Reports first submitted after the due date (days in Asia/Ho_Chi_Minh).
     async fn late(&self) -> usize {
         self.0.late()
     }
@@ -274,6 +275,45 @@ impl IndicatorTotal {
         self.0.denominator
     }
     /// The approved reports whose values went into the total.
+    async fn reports(&self, ctx: &Context<'_>) -> AppResult<Vec<Report>> {
+        let rows = reports::get_many(ctx.db(), ctx.caller()?, &self.0.reports).await?;
+        Ok(rows.into_iter().map(Report).collect())
+    }
+    /// Units whose approved reports the total leaves out, and why. A ratio counts only the
+    /// reports that state both its numerator and its denominator; a report with one part
+    /// would weigh it against another unit's other part. Empty for other rules.
+    async fn excluded_units(&self) -> Vec<ExcludedUnit> {
+        self.0.excluded.iter().cloned().map(ExcludedUnit).collect()
+    }
+}
+
+/// Why a total leaves a unit's report out.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ExclusionReason {
+    /// The report states the ratio's denominator but not its numerator.
+    MissingNumerator,
+    /// The report states the ratio's numerator but not its denominator.
+    MissingDenominator,
+}
+
+/// A unit whose approved reports a total leaves out.
+pub struct ExcludedUnit(rollups::Excluded);
+
+/// A unit whose approved reports a total leaves out.
+#[Object]
+impl ExcludedUnit {
+    /// The reporting unit.
+    async fn unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.unit_id)).await
+    }
+    /// Why its reports were left out.
+    async fn reason(&self) -> ExclusionReason {
+        match self.0.reason {
+            rollups::Exclusion::MissingNumerator => ExclusionReason::MissingNumerator,
+            rollups::Exclusion::MissingDenominator => ExclusionReason::MissingDenominator,
+        }
+    }
+    /// The approved reports left out.
     async fn reports(&self, ctx: &Context<'_>) -> AppResult<Vec<Report>> {
         let rows = reports::get_many(ctx.db(), ctx.caller()?, &self.0.reports).await?;
         Ok(rows.into_iter().map(Report).collect())
@@ -345,7 +385,10 @@ impl RollupQuery {
 
     /// Indicator values of approved reports within a unit's subtree, aggregated by each
     /// indicator's rule (sums add; rates are recomputed from summed numerator and denominator,
-    /// never averaged), for one schedule or for reports whose period lies in a window.
+    /// never averaged, over the reports that state both: see `excludedUnits`), for one
+    /// schedule or for reports whose period lies in a window. A sum past 2^53 − 1 (the largest
+    /// whole number a Float carries exactly) is refused as `BAD_USER_INPUT` on `codes`, never
+    /// rounded or answered as null.
     async fn indicator_summary(
         &self,
         ctx: &Context<'_>,

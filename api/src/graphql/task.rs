@@ -18,7 +18,8 @@ use crate::{domain::tasks, error::AppResult};
 
 /// A task (nhiệm vụ) of a plan. The plan's key contents are its top-level tasks (codes "1"…"7"
 /// for Plan 24-KH/BCĐ); each may have sub-tasks. Status and progress derive from the
-/// assignments; overdue derives from the due date and today's date.
+/// assignments; overdue derives from the due date and today's date in the province
+/// (Asia/Ho_Chi_Minh).
 pub struct Task(pub db::Model);
 
 connection!(
@@ -31,7 +32,8 @@ connection!(
 
 /// A task (nhiệm vụ) of a plan. The plan's key contents are its top-level tasks (codes "1"…"7"
 /// for Plan 24-KH/BCĐ); each may have sub-tasks. Status and progress derive from the
-/// assignments; overdue derives from the due date and today's date.
+/// assignments; overdue derives from the due date and today's date in the province
+/// (Asia/Ho_Chi_Minh).
 #[Object]
 impl Task {
     /// Opaque global id.
@@ -77,7 +79,8 @@ impl Task {
     async fn progress(&self) -> i32 {
         i32::from(self.0.progress)
     }
-    /// True when the due date has passed and the task is neither done nor cancelled.
+    /// True when the due date has passed on the province's calendar (Asia/Ho_Chi_Minh) and
+    /// the task is neither done nor cancelled; never for a task without a due date.
     async fn is_overdue(&self, ctx: &Context<'_>) -> bool {
         tasks::is_overdue(&self.0, ctx.today())
     }
@@ -328,7 +331,8 @@ pub struct TaskFilter {
     pub due_from: Option<NaiveDate>,
     /// Due on or before this date.
     pub due_to: Option<NaiveDate>,
-    /// True: only overdue tasks; false: only tasks that are not overdue.
+    /// True: only overdue tasks; false: every task that is not overdue, including those
+    /// without a due date. Judged on the province's day (Asia/Ho_Chi_Minh).
     pub overdue: Option<bool>,
     /// Words of the code, title or description; case and diacritics are ignored.
     pub search: Option<String>,

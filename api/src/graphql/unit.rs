@@ -106,7 +106,7 @@ impl Unit {
         as_of: Option<NaiveDate>,
     ) -> AppResult<Vec<Unit>> {
         ctx.caller()?;
-        Ok(units::ancestors(ctx.db(), &self.0, as_of)
+        Ok(units::ancestors(ctx.db(), &self.0, as_of, ctx.today())
             .await?
             .into_iter()
             .map(Unit)

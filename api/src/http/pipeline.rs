@@ -173,7 +173,7 @@ pub async fn authenticate(
     let Some(verified) = state.keys.verify(token) else {
         return Ok(anonymous(Auth::Invalid));
     };
-    match users::caller_for(&state.db, &verified).await {
+    match users::caller_for(&state.db, &verified, state.clock).await {
         Ok(Some(caller)) => Ok(Authenticated {
             auth: Auth::User(caller),
             credential: Some(verified),

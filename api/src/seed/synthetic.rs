@@ -557,11 +557,18 @@ async fn insert_reports(
         let first = rng.random_range(0..indicators.len());
         for k in 0..shape.values_per_report.min(indicators.len()) {
             let indicator = &indicators[(first + k) % indicators.len()];
+            // Within the indicator's range, by the same rule as the report mutations.
+            let value = match indicator.measure {
+                entity::Measure::Percent => f64::from(rng.random_range(0u32..=100)),
+                _ => f64::from(rng.random_range(0u32..200)),
+            };
+            crate::domain::indicators::check_value(indicator.measure, value)
+                .map_err(anyhow::Error::msg)?;
             value_rows.push(indicator_value::Model {
                 id: id(rng),
                 report_id,
                 indicator_id: indicator.id,
-                value: f64::from(rng.random_range(0u32..200)),
+                value,
                 note: None,
                 created_at: created,
             });
