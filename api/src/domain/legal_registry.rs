@@ -411,8 +411,21 @@ pub async fn refresh_due_statuses(
         if derive_status(doc.base_status, &incoming, today) == (doc.status, doc.superseded_by_id) {
             continue;
         }
-        w.transaction(move |txn| Box::pin(async move { refresh_status(txn, target, today).await }))
-            .await?;
+        // Every instance sweeps: another one may store the same status between our read and our
+        // write (a version conflict). Reading again then finds it stored, and nothing is left.
+        let mut attempts = 0;
+        loop {
+            let refreshed = w
+                .transaction(move |txn| {
+                    Box::pin(async move { refresh_status(txn, target, today).await })
+                })
+                .await;
+            match refreshed {
+                Ok(_) => break,
+                Err(AppError::Conflict(_)) if attempts < 2 => attempts += 1,
+                Err(other) => return Err(other),
+            }
+        }
         changed += 1;
     }
     Ok(changed)
