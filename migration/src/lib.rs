@@ -9,6 +9,7 @@ mod m20261128_000001_unit_history;
 mod m20261128_000002_legal_registry;
 mod m20261128_000003_task_order_index;
 mod m20261129_000001_invariant_indexes;
+mod m20261129_000002_sync_sequence;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_legal_registry::Migration),
             Box::new(m20261128_000003_task_order_index::Migration),
             Box::new(m20261129_000001_invariant_indexes::Migration),
+            Box::new(m20261129_000002_sync_sequence::Migration),
         ]
     }
 }

@@ -651,6 +651,7 @@ pub async fn add_reference(
             }
             .insert(txn)
             .await?;
+            super::sync::touch_task(txn, task_id).await?;
             audit::record(
                 txn,
                 &actor,
@@ -714,6 +715,9 @@ pub async fn add_recipient(
             }
             .insert(txn)
             .await?;
+            // The plan lists its recipients, and the recipient's callers now see it and its
+            // tasks: send them as changes.
+            super::sync::touch_plan(txn, plan_id, true).await?;
             audit::record(
                 txn,
                 &actor,
@@ -824,6 +828,8 @@ pub async fn create_schedule(
                 .insert(txn)
                 .await?;
             }
+            // The plan lists its schedules: send it again.
+            super::sync::touch_plan(txn, plan.id, false).await?;
             audit::record(
                 txn,
                 &actor,
@@ -915,6 +921,7 @@ pub async fn remove_reference(
                 Some(plan.issuing_unit_id),
             )
             .await?;
+            super::sync::touch_task(txn, task_id).await?;
             audit::record(
                 txn,
                 &actor,
