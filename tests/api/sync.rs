@@ -511,3 +511,31 @@ async fn the_feed_pages_in_commit_order_and_lists_removed_tasks(app: &TestApp) {
     assert!(!reset && !changed.contains(&tasks[2]), "{changed:?}");
     assert_eq!(removed, vec![tasks[2].clone()]);
 }
+
+on_both_databases!(a_unit_moved_by_a_reorganisation_resets_the_views_it_changes);
+
+async fn a_unit_moved_by_a_reorganisation_resets_the_views_it_changes(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let (plan, tasks) = plan_with_tasks(app, &steering, "ST.D05.BCD", &["Huyện 5"]).await;
+    let viewer = app
+        .user_with("viewer5", entity::Role::Viewer, "ST.D05")
+        .await;
+    let (seen, _, _, token) = sync_all(app, &viewer, None).await;
+    assert!(seen.contains(&plan) && seen.contains(&tasks[0]));
+
+    let moved = app
+        .gql(
+            Some(&steering),
+            "mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) { reorganisation { id } } }",
+            json!({ "i": { "kind": "REPARENT", "effectiveOn": "2024-09-01", "title": "Chuyển trực thuộc",
+                "predecessorIds": [app.unit_id("ST.D05.BCD").await], "parentId": app.unit_id("ST.BCD").await } }),
+        )
+        .await;
+    assert!(moved.get("errors").is_none(), "{moved:#}");
+
+    // The committee's plan, written after the move took effect, now belongs to the province:
+    // the district's device is told its view changed, and the pass leaves the plan out.
+    let (seen, _, reset, _) = sync_all(app, &viewer, Some(&token)).await;
+    assert!(reset, "a move in the unit tree must reset the views");
+    assert!(!seen.contains(&plan) && !seen.contains(&tasks[0]), "{seen:?}");
+}
