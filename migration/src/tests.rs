@@ -168,8 +168,12 @@ async fn upgrade_keeps_the_tree(db: &DatabaseConnection) {
 /// migration that adds the unique indexes, naming the rule, and migrates once they are gone.
 async fn duplicates_stop_the_invariant_indexes(db: &DatabaseConnection) {
     let backend = db.get_database_backend();
-    let migrations = Migrator::get_migration_files().len() as u32;
-    Migrator::up(db, Some(migrations - 1)).await.unwrap();
+    // Every migration before the one that adds the indexes.
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261129_000001_invariant_indexes")
+        .unwrap() as u32;
+    Migrator::up(db, Some(before)).await.unwrap();
     let (unit, user) = (Uuid::now_v7(), Uuid::now_v7());
     let sql = |postgres: &'static str| match backend {
         DatabaseBackend::Postgres => postgres.to_owned(),
