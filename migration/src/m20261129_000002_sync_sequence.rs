@@ -6,6 +6,8 @@
 //! - Every synced table (`units`, `legal_documents`, `indicators`, `plans`, `tasks`, `reports`,
 //!   `tombstones`) gets `sync_seq`, stamped by a trigger on every insert and update, in the
 //!   writing transaction: no write path can forget it, the seed and the command line included.
+//! - `tombstones.plan_id`: the plan a removed task or citation belonged to, so a removal reaches
+//!   everyone who sees the plan (its recipients and assignees too), not only the issuing unit.
 //! - `sync_scopes` holds, per principal (user or API client), the change number of its last
 //!   grant change, stamped by a trigger on `role_grants`.
 //!
@@ -73,6 +75,8 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
+        db.execute_unprepared(&format!("ALTER TABLE tombstones ADD COLUMN plan_id {uuid} NULL"))
+            .await?;
         if backend == DatabaseBackend::Postgres {
             postgres_up(db).await
         } else {
@@ -120,6 +124,8 @@ impl MigrationTrait for Migration {
                     .await?;
             }
         }
+        db.execute_unprepared("ALTER TABLE tombstones DROP COLUMN plan_id")
+            .await?;
         db.execute_unprepared("DROP TABLE sync_scopes").await?;
         db.execute_unprepared("DROP TABLE sync_clock").await?;
         Ok(())

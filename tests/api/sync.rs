@@ -362,6 +362,14 @@ async fn a_removed_legal_reference_has_a_global_id_and_resends_its_task(app: &Te
         )
         .await;
     assert_eq!(found["node"]["__typename"], "LegalReference");
+    // A district sees the provincial plan because a task of it is assigned there.
+    let district = app
+        .user_with("reporter2", entity::Role::Reporter, "ST.D02")
+        .await;
+    app.data(&steering, "mutation($i: AssignTaskInput!) { assignTask(input: $i) { assignment { id } } }",
+        json!({ "i": { "taskId": tasks[1], "unitId": app.unit_id("ST.D02").await, "role": "LEAD" } }))
+        .await;
+    let (_, _, _, district_token) = sync_all(app, &district, None).await;
     let (_, _, _, token) = sync_all(app, &steering, None).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let mark = server_time();
@@ -374,6 +382,10 @@ async fn a_removed_legal_reference_has_a_global_id_and_resends_its_task(app: &Te
     assert_eq!(removed, vec![reference.clone()]);
     // The citing task is sent again (with its plan, which shows its tasks); its sibling is not.
     assert!(changed.contains(&tasks[0]) && !changed.contains(&tasks[1]), "{changed:?}");
+    // Everyone who sees the plan hears of the removal, not only the issuing unit's callers.
+    let (changed, removed, _, _) = sync_all(app, &district, Some(&district_token)).await;
+    assert_eq!(removed, vec![reference.clone()]);
+    assert!(changed.contains(&tasks[0]), "{changed:?}");
     // The deprecated feeds agree: a global id, and the task sent again.
     let legacy = app
         .data(&steering,
@@ -538,4 +550,46 @@ async fn a_unit_moved_by_a_reorganisation_resets_the_views_it_changes(app: &Test
     let (seen, _, reset, _) = sync_all(app, &viewer, Some(&token)).await;
     assert!(reset, "a move in the unit tree must reset the views");
     assert!(!seen.contains(&plan) && !seen.contains(&tasks[0]), "{seen:?}");
+}
+
+on_both_databases!(removing_the_task_that_tied_a_district_to_a_plan_takes_the_plan_out_of_its_view);
+
+async fn removing_the_task_that_tied_a_district_to_a_plan_takes_the_plan_out_of_its_view(
+    app: &TestApp,
+) {
+    let steering = app.login("steering").await;
+    let (plan, tasks) = plan_with_tasks(app, &steering, "ST.BCD", &["Một", "Hai"]).await;
+    app.data(&steering, "mutation($i: AssignTaskInput!) { assignTask(input: $i) { assignment { id } } }",
+        json!({ "i": { "taskId": tasks[0], "unitId": app.unit_id("ST.D02").await, "role": "LEAD" } }))
+        .await;
+    let district = app
+        .user_with("reporter2", entity::Role::Reporter, "ST.D02")
+        .await;
+    let (seen, _, _, district_token) = sync_all(app, &district, None).await;
+    assert!(seen.contains(&plan) && seen.contains(&tasks[1]));
+    let (_, _, _, steering_token) = sync_all(app, &steering, None).await;
+    let version = app
+        .data(
+            &steering,
+            "query($id: ID!) { task(id: $id) { version } }",
+            json!({ "id": tasks[0] }),
+        )
+        .await["task"]["version"]
+        .clone();
+    app.data(
+        &steering,
+        "mutation($i: VersionedInput!) { removeTask(input: $i) { task { id } } }",
+        json!({ "i": { "id": tasks[0], "version": version } }),
+    )
+    .await;
+
+    // The district no longer sees the plan: the plan and every task of it leave its view.
+    let (changed, removed, reset, _) = sync_all(app, &district, Some(&district_token)).await;
+    assert!(!reset && changed.is_empty(), "{changed:?}");
+    for id in [&plan, &tasks[0], &tasks[1]] {
+        assert!(removed.contains(id), "{id} not removed: {removed:?}");
+    }
+    // The province still sees the plan and its other task: only the removed task goes.
+    let (_, removed, _, _) = sync_all(app, &steering, Some(&steering_token)).await;
+    assert_eq!(removed, vec![tasks[0].clone()]);
 }

@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -875,10 +875,26 @@ pub async fn remove_task(
                 .into_iter()
                 .filter(|t| t.id == id || t.sort_key.starts_with(&format!("{prefix}.")))
                 .collect();
-            for t in &subtree {
-                super::sync::bury(txn, "Task", t.id, Some(plan.issuing_unit_id)).await?;
+            let audience = super::sync::Audience {
+                unit: Some(plan.issuing_unit_id),
+                plan: Some(plan.id),
+            };
+            let removed: Vec<Uuid> = subtree.iter().map(|t| t.id).collect();
+            for t in &removed {
+                super::sync::bury(txn, "Task", *t, audience).await?;
             }
+            // Units assigned these tasks may lose sight of the plan with them.
+            let mut assignees: Vec<Uuid> = entity::assignment::Entity::find()
+                .filter(entity::assignment::Column::TaskId.is_in(removed.iter().copied()))
+                .select_only()
+                .column(entity::assignment::Column::UnitId)
+                .into_tuple::<Uuid>()
+                .all(txn)
+                .await?;
+            assignees.sort();
+            assignees.dedup();
             task::Entity::delete_by_id(id).exec(txn).await?;
+            super::sync::plan_left(txn, plan.id, &removed, &assignees).await?;
             audit::record(
                 txn,
                 &actor,
@@ -918,7 +934,10 @@ pub async fn remove_reference(
                 txn,
                 "LegalReference",
                 reference.id,
-                Some(plan.issuing_unit_id),
+                super::sync::Audience {
+                    unit: Some(plan.issuing_unit_id),
+                    plan: Some(plan.id),
+                },
             )
             .await?;
             super::sync::touch_task(txn, task_id).await?;

@@ -48,25 +48,72 @@ impl Keyed for tombstone::Model {
 /// Most records one `changes` page carries.
 pub const MAX_CHANGES: u64 = 100;
 
+/// Where a removal is heard: by the callers over `unit` (on the day of the removal) and, with
+/// `plan`, by everyone who sees that plan.
+#[derive(Clone, Copy, Debug)]
+pub struct Audience {
+    pub unit: Option<Uuid>,
+    pub plan: Option<Uuid>,
+}
+
 /// Records that `entity_id` of `entity_type` was removed, inside the removing transaction.
 /// `entity_type` is a GraphQL type with a global id (`Task`, `LegalReference`, `RoleGrant`).
+/// A `Plan` or `Task` that still exists records instead that it left the view of `audience`'s
+/// callers; those who still see it are not told (see [`tombstones_in_scope`]).
 pub async fn bury(
     db: &impl ConnectionTrait,
     entity_type: &str,
     entity_id: Uuid,
-    unit_id: Option<Uuid>,
+    audience: Audience,
 ) -> AppResult<()> {
     let now = Utc::now();
     tombstone::ActiveModel {
         id: Set(Uuid::now_v7()),
         entity_type: Set(entity_type.to_owned()),
         entity_id: Set(entity_id),
-        unit_id: Set(unit_id),
+        unit_id: Set(audience.unit),
+        plan_id: Set(audience.plan),
         deleted_at: Set(now),
         sort_key: Set(format!("{:020}", now.timestamp_micros())),
     }
     .insert(db)
     .await?;
+    Ok(())
+}
+
+/// After tasks of `plan` were removed with their assignments: tells the callers over each unit
+/// in `assignees` that no longer sees the plan that the plan and its tasks left their view.
+pub async fn plan_left(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    removed_tasks: &[Uuid],
+    assignees: &[Uuid],
+) -> AppResult<()> {
+    for &unit in assignees {
+        let still_seen = plan::Entity::find_by_id(plan_id)
+            .filter(scope::plans_touching(&[unit]))
+            .one(db)
+            .await?
+            .is_some();
+        if still_seen {
+            continue;
+        }
+        let audience = Audience {
+            unit: Some(unit),
+            plan: None,
+        };
+        bury(db, "Plan", plan_id, audience).await?;
+        let remaining = task::Entity::find()
+            .filter(task::Column::PlanId.eq(plan_id))
+            .select_only()
+            .column(task::Column::Id)
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?;
+        for task in remaining.iter().chain(removed_tasks) {
+            bury(db, "Task", *task, audience).await?;
+        }
+    }
     Ok(())
 }
 
@@ -159,17 +206,40 @@ pub async fn removed_since(
     .await
 }
 
-/// The removals a caller hears of. Removals tied to no unit reach only an ADMIN of the root;
-/// everyone else hears of the removals of units that were in its subtrees when they happened.
+/// The removals a caller hears of: those of records of plans it sees, and those tied to units
+/// that were in its subtrees when they happened (an ADMIN of the root hears of every one, those
+/// tied to no unit included); never that a record it still sees left its view.
 async fn tombstones_in_scope(db: &impl ConnectionTrait, caller: &Caller) -> AppResult<Condition> {
-    if super::power::is_global_admin(db, caller).await? {
-        return Ok(Condition::all());
-    }
-    Ok(Condition::all().add(Expr::exists(scope::under_when(
-        &caller.read_scopes(),
-        Expr::col((tombstone::Entity, tombstone::Column::UnitId)),
-        Expr::col((tombstone::Entity, tombstone::Column::DeletedAt)),
-    ))))
+    use sea_orm::sea_query::Query;
+    let scopes = caller.read_scopes();
+    let reach = if super::power::is_global_admin(db, caller).await? {
+        Condition::all()
+    } else {
+        Condition::any()
+            .add(tombstone::Column::PlanId.in_subquery(scope::plan_ids_touching(&scopes)))
+            .add(Expr::exists(scope::under_when(
+                &scopes,
+                Expr::col((tombstone::Entity, tombstone::Column::UnitId)),
+                Expr::col((tombstone::Entity, tombstone::Column::DeletedAt)),
+            )))
+    };
+    let visible_tasks = Query::select()
+        .column(task::Column::Id)
+        .from(task::Entity)
+        .cond_where(scope::visible_tasks(&scopes))
+        .to_owned();
+    let still_seen = Condition::any()
+        .add(
+            Condition::all()
+                .add(tombstone::Column::EntityType.eq("Plan"))
+                .add(tombstone::Column::EntityId.in_subquery(scope::plan_ids_touching(&scopes))),
+        )
+        .add(
+            Condition::all()
+                .add(tombstone::Column::EntityType.eq("Task"))
+                .add(tombstone::Column::EntityId.in_subquery(visible_tasks)),
+        );
+    Ok(Condition::all().add(reach).add(still_seen.not()))
 }
 
 /// The kinds of record the feed carries, in the order records of one change number come.
@@ -539,6 +609,9 @@ async fn load(
     let order = |id: &Uuid| found.iter().position(|p| p.id == *id);
     records.sort_by_key(|(id, _)| order(id));
     removed.sort_by_key(|t| order(&t.id));
+    // A record can be buried for several audiences; one removal is enough.
+    let mut named = std::collections::HashSet::new();
+    removed.retain(|t| named.insert((t.entity_type.clone(), t.entity_id)));
     Ok((records.into_iter().map(|(_, r)| r).collect(), removed))
 }
 

@@ -32,6 +32,7 @@ impl Tombstone {
     fn global_id(&self) -> ID {
         let kind = match self.0.entity_type.as_str() {
             "Task" => NodeType::Task,
+            "Plan" => NodeType::Plan,
             "RoleGrant" => NodeType::RoleGrant,
             _ => NodeType::LegalReference,
         };
@@ -50,7 +51,9 @@ connection!(
 /// A record removed for good.
 #[Object]
 impl Tombstone {
-    /// Type of the removed record: `Task`, `LegalReference` or `RoleGrant`.
+    /// Type of the removed record: `Task`, `LegalReference` or `RoleGrant`; or `Plan` or
+    /// `Task` for a record that left your view (a draft plan's task assigned to your unit was
+    /// removed, and with it the plan's only tie to your units).
     async fn entity_type(&self) -> &str {
         &self.0.entity_type
     }
@@ -114,9 +117,9 @@ impl SyncChanges {
             })
             .collect()
     }
-    /// Global ids of records removed for good since the token (tasks, legal references of a
-    /// task, grants): drop them if you hold them. A task whose legal reference was removed is
-    /// also in `upserted`.
+    /// Global ids of records removed since the token, or that left your view (tasks, plans,
+    /// legal references of a task, grants): drop them if you hold them. A task whose legal
+    /// reference was removed is also in `upserted`.
     async fn removed(&self) -> Vec<ID> {
         self.0
             .removed
