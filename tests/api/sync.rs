@@ -593,3 +593,71 @@ async fn removing_the_task_that_tied_a_district_to_a_plan_takes_the_plan_out_of_
     let (_, removed, _, _) = sync_all(app, &steering, Some(&steering_token)).await;
     assert_eq!(removed, vec![tasks[0].clone()]);
 }
+
+/// PostgreSQL commits concurrent transactions in any order. A change numbered before another
+/// but committed after it must still reach a device: the feed never hands out a token past a
+/// change that is still in flight (README "Incremental sync", the watermark).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_committed_late_is_not_skipped_on_postgres() {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let Some(app) = TestApp::spawn_if_postgres().await else {
+        return;
+    };
+    let steering = app.login("steering").await;
+    let (_, tasks) = plan_with_tasks(&app, &steering, "ST.BCD", &["Một", "Hai"]).await;
+    let (_, _, _, token) = sync_all(&app, &steering, None).await;
+
+    // A slow writer numbers its change first and holds it uncommitted.
+    let slow = app.db.begin().await.unwrap();
+    let first = qcdc::graphql::id::decode("id", NodeType::Task, &tasks[0].clone().into()).unwrap();
+    slow.execute_raw(Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "UPDATE tasks SET title = 'Một (chậm)' WHERE id = $1",
+        [first.into()],
+    ))
+    .await
+    .unwrap();
+    // A second writer comes after it.
+    let version = app
+        .data(
+            &steering,
+            "query($id: ID!) { task(id: $id) { version } }",
+            json!({ "id": tasks[1] }),
+        )
+        .await["task"]["version"]
+        .clone();
+    let fast = {
+        let (base, client, token, id) = (
+            app.base.clone(),
+            app.client.clone(),
+            steering.clone(),
+            tasks[1].clone(),
+        );
+        tokio::spawn(async move {
+            client
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(&json!({
+                    "query": "mutation($i: UpdateTaskInput!) { updateTask(input: $i) { task { id } } }",
+                    "variables": { "i": { "id": id, "version": version, "title": "Hai (nhanh)" } }
+                }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // A device syncing now gets neither change, and a token that does not pass them.
+    let (changed, _, _, token) = sync_all(&app, &steering, Some(&token)).await;
+    assert!(!changed.contains(&tasks[0]) && !changed.contains(&tasks[1]), "{changed:?}");
+
+    slow.commit().await.unwrap();
+    let answer = fast.await.unwrap();
+    assert!(answer.get("errors").is_none(), "{answer}");
+    let (changed, _, _, _) = sync_all(&app, &steering, Some(&token)).await;
+    assert!(changed.contains(&tasks[0]) && changed.contains(&tasks[1]), "{changed:?}");
+    app.finish().await;
+}
