@@ -75,8 +75,10 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
-        db.execute_unprepared(&format!("ALTER TABLE tombstones ADD COLUMN plan_id {uuid} NULL"))
-            .await?;
+        db.execute_unprepared(&format!(
+            "ALTER TABLE tombstones ADD COLUMN plan_id {uuid} NULL"
+        ))
+        .await?;
         if backend == DatabaseBackend::Postgres {
             postgres_up(db).await
         } else {

@@ -225,7 +225,10 @@ async fn assigning_a_task_sends_the_task_and_the_plan_it_makes_visible(app: &Tes
     }
     // The province sees the assigned task (it lists its assignments) and its plan again.
     let (changed, _, _, steering_token) = sync_all(app, &steering, Some(&steering_token)).await;
-    assert!(changed.contains(&tasks[0]) && changed.contains(&plan), "{changed:?}");
+    assert!(
+        changed.contains(&tasks[0]) && changed.contains(&plan),
+        "{changed:?}"
+    );
     // So does the deprecated time-based sync.
     let legacy = app
         .data(
@@ -242,7 +245,10 @@ async fn assigning_a_task_sends_the_task_and_the_plan_it_makes_visible(app: &Tes
             json!({ "p": plan, "s": mark }),
         )
         .await;
-    let legacy: Vec<&Value> = nodes(&legacy, &["tasks"]).iter().map(|t| &t["id"]).collect();
+    let legacy: Vec<&Value> = nodes(&legacy, &["tasks"])
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
     assert!(legacy.contains(&&json!(tasks[0])), "{legacy:?}");
 
     // Progress on the assignment is a change of the task too.
@@ -252,7 +258,10 @@ async fn assigning_a_task_sends_the_task_and_the_plan_it_makes_visible(app: &Tes
     assert!(changed.contains(&tasks[0]), "{changed:?}");
     // Nothing changed for the district's view since its last token but that task and plan.
     let (changed, _, _, _) = sync_all(app, &district, Some(&district_token)).await;
-    assert!(changed.iter().all(|id| *id == tasks[0] || *id == plan), "{changed:?}");
+    assert!(
+        changed.iter().all(|id| *id == tasks[0] || *id == plan),
+        "{changed:?}"
+    );
 }
 
 on_both_databases!(a_revoked_grant_tells_the_device_to_drop_that_districts_data);
@@ -288,13 +297,22 @@ async fn a_revoked_grant_tells_the_device_to_drop_that_districts_data(app: &Test
     // holds and the pass does not send (plan 2 and its task) it drops.
     let (seen, _, reset, token) = sync_all(app, &viewer, Some(&token)).await;
     assert!(reset, "a revoked grant must reset the device's view");
-    assert!(seen.contains(&plan1) && seen.contains(&tasks1[0]), "{seen:?}");
-    assert!(!seen.contains(&plan2) && !seen.contains(&tasks2[0]), "{seen:?}");
+    assert!(
+        seen.contains(&plan1) && seen.contains(&tasks1[0]),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.contains(&plan2) && !seen.contains(&tasks2[0]),
+        "{seen:?}"
+    );
     // Once, and nobody else's view is reset.
     let (_, _, reset, _) = sync_all(app, &viewer, Some(&token)).await;
     assert!(!reset);
     let (_, _, reset, _) = sync_all(app, &steering, Some(&steering_token)).await;
-    assert!(!reset, "another principal's grant change resets only that principal");
+    assert!(
+        !reset,
+        "another principal's grant change resets only that principal"
+    );
 }
 
 on_both_databases!(a_new_grant_sends_the_districts_existing_records);
@@ -319,7 +337,10 @@ async fn a_new_grant_sends_the_districts_existing_records(app: &TestApp) {
     // Records written before the grant, untouched since, arrive with the next sync.
     let (seen, _, reset, _) = sync_all(app, &viewer, Some(&token)).await;
     assert!(reset);
-    assert!(seen.contains(&plan2) && seen.contains(&tasks2[0]), "{seen:?}");
+    assert!(
+        seen.contains(&plan2) && seen.contains(&tasks2[0]),
+        "{seen:?}"
+    );
     // The deprecated time-based lists cannot say so; they are documented as such.
     let legacy = app
         .data(
@@ -381,7 +402,10 @@ async fn a_removed_legal_reference_has_a_global_id_and_resends_its_task(app: &Te
     let (changed, removed, _, _) = sync_all(app, &steering, Some(&token)).await;
     assert_eq!(removed, vec![reference.clone()]);
     // The citing task is sent again (with its plan, which shows its tasks); its sibling is not.
-    assert!(changed.contains(&tasks[0]) && !changed.contains(&tasks[1]), "{changed:?}");
+    assert!(
+        changed.contains(&tasks[0]) && !changed.contains(&tasks[1]),
+        "{changed:?}"
+    );
     // Everyone who sees the plan hears of the removal, not only the issuing unit's callers.
     let (changed, removed, _, _) = sync_all(app, &district, Some(&district_token)).await;
     assert_eq!(removed, vec![reference.clone()]);
@@ -395,7 +419,10 @@ async fn a_removed_legal_reference_has_a_global_id_and_resends_its_task(app: &Te
     let tombstone = nodes(&legacy, &["removedSince"])[0];
     assert_eq!(tombstone["entityType"], "LegalReference");
     assert_eq!(tombstone["entityId"], reference.as_str());
-    let resent: Vec<&Value> = nodes(&legacy, &["tasks"]).iter().map(|t| &t["id"]).collect();
+    let resent: Vec<&Value> = nodes(&legacy, &["tasks"])
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
     assert_eq!(resent, vec![&json!(tasks[0])]);
 }
 
@@ -437,7 +464,11 @@ async fn a_device_clock_ahead_of_the_server_misses_nothing(app: &TestApp) {
         let refused = app
             .gql(Some(&steering), query, json!({ "s": device_time }))
             .await;
-        assert_eq!(error_code(&refused), Some("BAD_USER_INPUT"), "{query}: {refused}");
+        assert_eq!(
+            error_code(&refused),
+            Some("BAD_USER_INPUT"),
+            "{query}: {refused}"
+        );
     }
 }
 
@@ -459,14 +490,25 @@ async fn a_malformed_or_future_token_is_refused(app: &TestApp) {
         future,
     ] {
         let refused = app
-            .gql(Some(&steering), CHANGES, json!({ "since": bad, "first": 10 }))
+            .gql(
+                Some(&steering),
+                CHANGES,
+                json!({ "since": bad, "first": 10 }),
+            )
             .await;
         assert_eq!(error_code(&refused), Some("BAD_USER_INPUT"), "{refused}");
-        assert_eq!(refused["errors"][0]["extensions"]["field"], "since", "{refused}");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["field"], "since",
+            "{refused}"
+        );
     }
     for first in [0, 101] {
         let refused = app
-            .gql(Some(&steering), CHANGES, json!({ "since": token, "first": first }))
+            .gql(
+                Some(&steering),
+                CHANGES,
+                json!({ "since": token, "first": first }),
+            )
             .await;
         assert_eq!(error_code(&refused), Some("BAD_USER_INPUT"), "{refused}");
     }
@@ -549,7 +591,10 @@ async fn a_unit_moved_by_a_reorganisation_resets_the_views_it_changes(app: &Test
     // the district's device is told its view changed, and the pass leaves the plan out.
     let (seen, _, reset, _) = sync_all(app, &viewer, Some(&token)).await;
     assert!(reset, "a move in the unit tree must reset the views");
-    assert!(!seen.contains(&plan) && !seen.contains(&tasks[0]), "{seen:?}");
+    assert!(
+        !seen.contains(&plan) && !seen.contains(&tasks[0]),
+        "{seen:?}"
+    );
 }
 
 on_both_databases!(removing_the_task_that_tied_a_district_to_a_plan_takes_the_plan_out_of_its_view);
@@ -652,12 +697,18 @@ async fn a_change_committed_late_is_not_skipped_on_postgres() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     // A device syncing now gets neither change, and a token that does not pass them.
     let (changed, _, _, token) = sync_all(&app, &steering, Some(&token)).await;
-    assert!(!changed.contains(&tasks[0]) && !changed.contains(&tasks[1]), "{changed:?}");
+    assert!(
+        !changed.contains(&tasks[0]) && !changed.contains(&tasks[1]),
+        "{changed:?}"
+    );
 
     slow.commit().await.unwrap();
     let answer = fast.await.unwrap();
     assert!(answer.get("errors").is_none(), "{answer}");
     let (changed, _, _, _) = sync_all(&app, &steering, Some(&token)).await;
-    assert!(changed.contains(&tasks[0]) && changed.contains(&tasks[1]), "{changed:?}");
+    assert!(
+        changed.contains(&tasks[0]) && changed.contains(&tasks[1]),
+        "{changed:?}"
+    );
     app.finish().await;
 }

@@ -21,8 +21,8 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use entity::{indicator, legal_document, plan, report, task, tombstone, unit};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Statement,
     sea_query::{Alias, Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -132,7 +132,7 @@ pub async fn touch_task(db: &impl ConnectionTrait, task_id: Uuid) -> AppResult<(
         return Ok(());
     };
     task::Entity::update_many()
-        .col_expr(task::Column::UpdatedAt, Expr::val(now).into())
+        .col_expr(task::Column::UpdatedAt, Expr::val(now))
         .filter(task::Column::Id.eq(task_id))
         .exec(db)
         .await?;
@@ -142,16 +142,20 @@ pub async fn touch_task(db: &impl ConnectionTrait, task_id: Uuid) -> AppResult<(
 /// Marks a plan changed because a child relation changed (a recipient, a report schedule, an
 /// assignment). With `with_tasks`, its tasks too: the change may have made the plan visible to
 /// another unit's callers, and its tasks come with it.
-pub async fn touch_plan(db: &impl ConnectionTrait, plan_id: Uuid, with_tasks: bool) -> AppResult<()> {
+pub async fn touch_plan(
+    db: &impl ConnectionTrait,
+    plan_id: Uuid,
+    with_tasks: bool,
+) -> AppResult<()> {
     let now = Utc::now();
     plan::Entity::update_many()
-        .col_expr(plan::Column::UpdatedAt, Expr::val(now).into())
+        .col_expr(plan::Column::UpdatedAt, Expr::val(now))
         .filter(plan::Column::Id.eq(plan_id))
         .exec(db)
         .await?;
     if with_tasks {
         task::Entity::update_many()
-            .col_expr(task::Column::UpdatedAt, Expr::val(now).into())
+            .col_expr(task::Column::UpdatedAt, Expr::val(now))
             .filter(task::Column::PlanId.eq(plan_id))
             .exec(db)
             .await?;
@@ -163,7 +167,7 @@ pub async fn touch_plan(db: &impl ConnectionTrait, plan_id: Uuid, with_tasks: bo
 /// added or removed: each shows its relations.
 pub async fn touch_documents(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<()> {
     legal_document::Entity::update_many()
-        .col_expr(legal_document::Column::UpdatedAt, Expr::val(Utc::now()).into())
+        .col_expr(legal_document::Column::UpdatedAt, Expr::val(Utc::now()))
         .filter(legal_document::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
@@ -297,11 +301,9 @@ impl Position {
         } else if kind < self.kind {
             Condition::all().add(seq.gt(self.seq))
         } else {
-            Condition::any().add(seq.clone().gt(self.seq)).add(
-                Condition::all()
-                    .add(seq.eq(self.seq))
-                    .add(id.gt(self.id)),
-            )
+            Condition::any()
+                .add(seq.clone().gt(self.seq))
+                .add(Condition::all().add(seq.eq(self.seq)).add(id.gt(self.id)))
         }
     }
 }
@@ -478,7 +480,17 @@ pub async fn changes(
     let mut found: Vec<Position> = Vec::new();
     for kind in KINDS {
         found.extend(
-            positions(db, &caller, &scopes, kind, from, base, clock.watermark, limit).await?,
+            positions(
+                db,
+                &caller,
+                &scopes,
+                kind,
+                from,
+                base,
+                clock.watermark,
+                limit,
+            )
+            .await?,
         );
     }
     found.sort();
@@ -587,7 +599,11 @@ async fn load(
         }};
     }
     let mut records: Vec<(Uuid, Record)> = Vec::new();
-    records.extend(fetch!(unit, Kind::Unit).into_iter().map(|m| (m.id, Record::Unit(m))));
+    records.extend(
+        fetch!(unit, Kind::Unit)
+            .into_iter()
+            .map(|m| (m.id, Record::Unit(m))),
+    );
     records.extend(
         fetch!(legal_document, Kind::LegalDocument)
             .into_iter()
@@ -598,8 +614,16 @@ async fn load(
             .into_iter()
             .map(|m| (m.id, Record::Indicator(m))),
     );
-    records.extend(fetch!(plan, Kind::Plan).into_iter().map(|m| (m.id, Record::Plan(m))));
-    records.extend(fetch!(task, Kind::Task).into_iter().map(|m| (m.id, Record::Task(m))));
+    records.extend(
+        fetch!(plan, Kind::Plan)
+            .into_iter()
+            .map(|m| (m.id, Record::Plan(m))),
+    );
+    records.extend(
+        fetch!(task, Kind::Task)
+            .into_iter()
+            .map(|m| (m.id, Record::Task(m))),
+    );
     records.extend(
         fetch!(report, Kind::Report)
             .into_iter()
@@ -656,7 +680,7 @@ mod tests {
             forged("qcdc-sync-1:1:0"),
             forged(&format!("other-1:1:0:{id}:1:1")),
             forged(&format!("qcdc-sync-1:x:0:{id}:1:1")),
-            forged(&format!("qcdc-sync-1:1:0:not-a-uuid:1:1")),
+            forged("qcdc-sync-1:1:0:not-a-uuid:1:1"),
             // A position past the watermark it was checked at, or a pass base after it.
             forged(&format!("qcdc-sync-1:5:0:{id}:4:1")),
             forged(&format!("qcdc-sync-1:1:0:{id}:4:5")),

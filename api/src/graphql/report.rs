@@ -243,8 +243,10 @@ pub struct ReportFilter {
     pub search: Option<String>,
     /// Only records changed at or after this time (server clock). A time later than the
     /// server's clock is `BAD_USER_INPUT`.
-    #[graphql(deprecation = "Use `changes`: a time from the device's clock misses changes, \
-                             and records that enter or leave your view are not listed.")]
+    #[graphql(
+        deprecation = "Use `changes`: a time from the device's clock misses changes, \
+                             and records that enter or leave your view are not listed."
+    )]
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
