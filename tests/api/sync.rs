@@ -712,3 +712,39 @@ async fn a_change_committed_late_is_not_skipped_on_postgres() {
     );
     app.finish().await;
 }
+
+on_both_databases!(deriving_and_issuing_a_plan_sends_the_parent_plan_again);
+
+async fn deriving_and_issuing_a_plan_sends_the_parent_plan_again(app: &TestApp) {
+    let steering = app.login("steering").await;
+    let manager = app.login("manager").await;
+    let parent = app
+        .data(
+            &steering,
+            r#"{ plans(filter: { search: "24-KH" }) { edges { node { id } } } }"#,
+            json!({}),
+        )
+        .await;
+    let parent = nodes(&parent, &["plans"])[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, _, _, token) = sync_all(app, &steering, None).await;
+    // The parent plan lists each recipient's derived plan and its status.
+    let derived = app
+        .data(
+            &manager,
+            "mutation($p: ID!, $u: ID!) { derivePlan(parentPlanId: $p, unitId: $u) { plan { id version } } }",
+            json!({ "p": parent, "u": app.unit_id("ST.D01.BCD").await }),
+        )
+        .await;
+    let derived = &derived["derivePlan"]["plan"];
+    let (changed, _, _, token) = sync_all(app, &steering, Some(&token)).await;
+    assert!(changed.contains(&parent), "{changed:?}");
+    assert!(changed.iter().any(|id| *id == derived["id"]), "{changed:?}");
+    app.data(&manager, "mutation($i: IssuePlanInput!) { issuePlan(input: $i) { plan { id } } }",
+        json!({ "i": { "id": derived["id"], "version": derived["version"], "number": "05-KH/BCĐ", "issuedOn": "2024-03-20" } }))
+        .await;
+    let (changed, _, _, _) = sync_all(app, &steering, Some(&token)).await;
+    assert!(changed.contains(&parent), "{changed:?}");
+}

@@ -374,6 +374,10 @@ pub async fn issue_plan(
             am.issued_on = Set(Some(issued_on));
             am.status = Set(PlanStatus::Issued);
             let after = save_versioned!(txn, plan, am, version, Utc::now());
+            // The parent plan shows each recipient's derivation status, which this changes.
+            if let Some(parent) = after.parent_plan_id {
+                super::sync::touch_plan(txn, parent, false).await?;
+            }
             audit::record(
                 txn,
                 &actor,
