@@ -10,6 +10,7 @@ mod auth;
 mod authorization;
 mod batching;
 mod cycle;
+mod engine;
 mod graphiql;
 mod hygiene;
 mod identity;

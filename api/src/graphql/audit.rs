@@ -103,7 +103,6 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// The audit log, newest first (ADMIN and STEERING, within their scope).
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -89,17 +89,3 @@ pub fn page_args(
 pub fn wants_total(ctx: &Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()
 }
-
-/// Weight of a plain nested list: its items are counted as this many.
-pub const LIST_WEIGHT: usize = 5;
-
-/// Complexity of a connection field: its page size times what each item asks for.
-pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let size = first
-        .or(last)
-        .map_or(crate::domain::page::DEFAULT_PAGE_SIZE as usize, |n| {
-            usize::try_from(n).unwrap_or(0)
-        })
-        .clamp(1, crate::domain::page::MAX_PAGE_SIZE as usize);
-    1 + size * child_complexity
-}

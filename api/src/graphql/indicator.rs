@@ -93,7 +93,6 @@ pub struct IndicatorQuery;
 #[Object]
 impl IndicatorQuery {
     /// The indicator catalogue, by code. Reference data: every signed-in user reads it.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn indicators(
         &self,
         ctx: &Context<'_>,

@@ -135,13 +135,11 @@ impl LegalDocument {
         self.0.version
     }
     /// Relations from this document: what it amends, replaces, repeals, details or implements.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn relations(&self, ctx: &Context<'_>) -> AppResult<Vec<DocumentRelation>> {
         let rows = group(ctx.loaders().relations_from.load_one(self.0.id).await)?;
         Ok(rows.into_iter().map(DocumentRelation).collect())
     }
     /// Relations to this document: what amends, replaces, repeals, details or implements it.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn related_from(&self, ctx: &Context<'_>) -> AppResult<Vec<DocumentRelation>> {
         let rows = group(ctx.loaders().relations_to.load_one(self.0.id).await)?;
         Ok(rows.into_iter().map(DocumentRelation).collect())
@@ -149,7 +147,6 @@ impl LegalDocument {
     /// What rests on this document, among what you may see: the tasks citing it (or citing a
     /// document that details or implements it, transitively), their plans and plans whose own
     /// document it is, and the reports stating progress on those tasks.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn basis_of(
         &self,
         ctx: &Context<'_>,
@@ -166,7 +163,6 @@ impl LegalDocument {
     }
     /// Each amendment, replacement or repeal of this document, with the tasks (among those you
     /// see) resting on it that must be reviewed, and whether the change touches what they cite.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn amendments(&self, ctx: &Context<'_>) -> AppResult<Vec<Amendment>> {
         let caller = ctx.caller()?;
         Ok(legal_registry::amendments(ctx.db(), caller, self.0.id)
@@ -184,7 +180,6 @@ impl LegalDocument {
         self.0.note.as_deref()
     }
     /// Tasks (among those the caller sees) that cite this document.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn citing_tasks(&self, ctx: &Context<'_>) -> AppResult<Vec<Task>> {
         let ids = legal::citing_task_ids(ctx.db(), ctx.caller()?, self.0.id).await?;
         let mut found = ctx.loaders().tasks.load_many(ids).await.map_err(failed)?;
@@ -273,7 +268,6 @@ pub struct LegalQuery;
 #[Object]
 impl LegalQuery {
     /// Legal documents, newest first (undated last). Reference data: every signed-in user reads it.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn legal_documents(
         &self,
         ctx: &Context<'_>,

@@ -78,12 +78,10 @@ pub struct Basis(pub registry::Basis);
 #[Object]
 impl Basis {
     /// Tasks citing the document, or a document that details or implements it.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn tasks(&self, ctx: &Context<'_>) -> AppResult<Vec<Task>> {
         tasks(ctx, &self.0.task_ids).await
     }
     /// Plans of those tasks, and plans whose own document this is.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn plans(&self, ctx: &Context<'_>) -> AppResult<Vec<Plan>> {
         let mut found = ctx
             .loaders()
@@ -100,7 +98,6 @@ impl Basis {
             .collect())
     }
     /// Reports stating progress on those tasks.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn reports(&self, ctx: &Context<'_>) -> AppResult<Vec<Report>> {
         let mut found = ctx
             .loaders()

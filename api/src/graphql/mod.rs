@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod connection;
+pub mod cost;
 pub mod enums;
 pub mod id;
 pub mod indicator;
@@ -19,10 +20,12 @@ pub mod reorg;
 pub mod report;
 pub mod reporting;
 pub mod rollups;
+pub mod spec_rules;
 pub mod sync;
 pub mod task;
 pub mod unit;
 pub mod user;
+pub mod validation;
 pub mod work;
 
 use async_graphql::{Context, MergedObject, Schema};
@@ -94,9 +97,8 @@ pub struct MutationRoot(
 );
 
 /// Limits that stop hostile documents after parsing (DESIGN §7): the parser itself is guarded
-/// in `http::guard` before the document gets here.
-pub const MAX_DEPTH: usize = 12;
-pub const MAX_COMPLEXITY: usize = 10_000;
+/// in `http::guard` before the document gets here, and cost and depth are measured in
+/// `validation`.
 pub const MAX_RECURSIVE_DEPTH: usize = 24;
 pub const MAX_DIRECTIVES: usize = 8;
 /// Builds the schema with its limits. Production hides introspection.
@@ -109,6 +111,7 @@ pub fn build_schema(
     throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
     production: bool,
 ) -> AppSchema {
+    validation::prepare();
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
@@ -121,10 +124,11 @@ pub fn build_schema(
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)
+    // Innermost, so a document is checked against the specification before anything else
+    // looks at its arguments.
+    .extension(validation::SpecValidation)
     .data(db)
     .data(keys)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)
     .limit_directives(MAX_DIRECTIVES)
     .disable_suggestions();

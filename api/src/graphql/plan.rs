@@ -100,7 +100,6 @@ impl Plan {
         super::legal::load(ctx, self.0.document_id).await
     }
     /// Units that must derive their own plan from this one, with where each stands.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn recipients(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanRecipient>> {
         ctx.caller()?;
         Ok(
@@ -111,7 +110,6 @@ impl Plan {
         )
     }
     /// Tasks of this plan in tree order (each parent before its children).
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,
@@ -137,7 +135,6 @@ impl Plan {
         Ok(TaskConnection::from_page(page, Task))
     }
     /// For each top-level content × recipient: derived tasks exist? reported on?
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn coverage(&self, ctx: &Context<'_>) -> AppResult<Vec<super::planning::CoverageCell>> {
         let cells =
             crate::domain::derivation::coverage(ctx.db(), ctx.caller()?, self.0.id, ctx.today())
@@ -148,7 +145,6 @@ impl Plan {
             .collect())
     }
     /// Reports the plan expects: which units report what, for which period, by when.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn report_schedules(&self, ctx: &Context<'_>) -> AppResult<Vec<ReportSchedule>> {
         ctx.caller()?;
         let rows = group(ctx.loaders().plan_schedules.load_one(self.0.id).await)?;
@@ -298,14 +294,12 @@ impl ReportSchedule {
         self.0.version
     }
     /// The expected reports, one per reporting unit, with the report written for each.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn obligations(&self, ctx: &Context<'_>) -> AppResult<Vec<Obligation>> {
         ctx.caller()?;
         let rows = group(ctx.loaders().schedule_obligations.load_one(self.0.id).await)?;
         Ok(rows.into_iter().map(Obligation).collect())
     }
     /// Units expected to report (one obligation each).
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn reporting_units(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
         ctx.caller()?;
         let ids: Vec<uuid::Uuid> =
@@ -348,7 +342,6 @@ pub struct PlanQuery;
 #[Object]
 impl PlanQuery {
     /// Plans the caller sees: issued in its scope, addressed to it, or with tasks assigned to it.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn plans(
         &self,
         ctx: &Context<'_>,

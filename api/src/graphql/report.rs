@@ -147,7 +147,6 @@ impl Report {
             .map(Report))
     }
     /// Progress reported per task.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn progress_entries(&self, ctx: &Context<'_>) -> AppResult<Vec<ProgressEntry>> {
         ctx.caller()?;
         Ok(
@@ -158,7 +157,6 @@ impl Report {
         )
     }
     /// Indicator values reported.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn indicator_values(&self, ctx: &Context<'_>) -> AppResult<Vec<IndicatorValue>> {
         ctx.caller()?;
         Ok(
@@ -256,7 +254,6 @@ pub struct ReportQuery;
 #[Object]
 impl ReportQuery {
     /// Reports sent by or addressed to units in the caller's scope, most recent period first.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn reports(
         &self,
         ctx: &Context<'_>,

@@ -154,20 +154,21 @@ impl SyncQuery {
     /// `since`, or when your grants or the unit tree changed since the token was issued, the
     /// answer is a full pass (`reset: true`). Errors: `BAD_USER_INPUT` on `since` for a token
     /// this server did not issue or one ahead of its changes; on `first` outside 1–100.
-    #[graphql(complexity = "super::connection::complexity(first, None, child_complexity)")]
     async fn changes(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The token of your last sync; none for the first.")] since: Option<
             SyncToken,
         >,
-        #[graphql(desc = "Most records in the page, removals included (1–100, default 100).")]
+        #[graphql(desc = "Most records in the page, removals included (1–100, default 20).")]
         first: Option<i32>,
     ) -> AppResult<SyncChanges> {
         let since = since
             .map(|t| sync::SyncToken::decode("since", &t.0))
             .transpose()?;
-        let first = u64::try_from(first.unwrap_or(100)).unwrap_or(0);
+        let first = first.map_or(crate::domain::page::DEFAULT_PAGE_SIZE, |n| {
+            u64::try_from(n).unwrap_or(0)
+        });
         Ok(SyncChanges(
             sync::changes(ctx.db(), ctx.caller()?, since, first).await?,
         ))
@@ -176,7 +177,6 @@ impl SyncQuery {
     /// Records removed at or after `since` within your scope, oldest first. Errors:
     /// `BAD_USER_INPUT` on `since` for a time later than the server's clock.
     #[graphql(
-        complexity = "super::connection::complexity(first, last, child_complexity)",
         deprecation = "Use `changes`: a time from the device's clock misses changes, and this \
                        feed does not tell you what left your view when your grants change."
     )]

@@ -113,7 +113,6 @@ impl Task {
             .map(Task))
     }
     /// Sub-tasks in order.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn children(&self, ctx: &Context<'_>) -> AppResult<Vec<Task>> {
         Ok(ctx
             .loaders()
@@ -127,7 +126,6 @@ impl Task {
             .collect())
     }
     /// Units the task is assigned to: one lead, any number coordinating.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn assignments(&self, ctx: &Context<'_>) -> AppResult<Vec<Assignment>> {
         Ok(ctx
             .loaders()
@@ -141,7 +139,6 @@ impl Task {
             .collect())
     }
     /// Legal documents the task rests on, with what each requires.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn legal_references(&self, ctx: &Context<'_>) -> AppResult<Vec<LegalReference>> {
         Ok(ctx
             .loaders()
@@ -194,7 +191,6 @@ impl Assignment {
         self.0.version
     }
     /// The unit's progress log, oldest first (append-only).
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn updates(&self, ctx: &Context<'_>) -> AppResult<Vec<super::work::AssignmentUpdate>> {
         ctx.caller()?;
         Ok(crate::domain::assignments::updates(ctx.db(), self.0.id)
@@ -369,7 +365,6 @@ pub struct TaskQuery;
 #[Object]
 impl TaskQuery {
     /// Tasks of the plans the caller sees, in plan and tree order.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn tasks(
         &self,
         ctx: &Context<'_>,

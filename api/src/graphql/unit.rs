@@ -99,7 +99,6 @@ impl Unit {
             .collect())
     }
     /// Ancestors from the root down to the parent, as they stood on a day.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn ancestors(
         &self,
         ctx: &Context<'_>,
@@ -114,7 +113,6 @@ impl Unit {
             .collect())
     }
     /// Direct children the caller may see, in Vietnamese alphabetical order.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -204,7 +202,6 @@ pub struct UnitQuery;
 impl UnitQuery {
     /// Units the caller may see (its scopes' subtrees and their ancestors), in Vietnamese
     /// alphabetical order.
-    #[graphql(complexity = "super::connection::complexity(first, last, child_complexity)")]
     async fn units(
         &self,
         ctx: &Context<'_>,

@@ -43,7 +43,6 @@ impl User {
         self.0.version
     }
     /// Roles the user holds, each over a unit's subtree.
-    #[graphql(complexity = "super::connection::LIST_WEIGHT * child_complexity")]
     async fn grants(&self, ctx: &Context<'_>) -> AppResult<Vec<RoleGrant>> {
         Ok(users::visible_grants_of(ctx.db(), ctx.caller()?, self.0.id)
             .await?

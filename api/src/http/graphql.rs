@@ -63,6 +63,12 @@ pub fn with_codes(mut response: async_graphql::Response) -> async_graphql::Respo
         if !has_code {
             let code = if error.message == "PersistedQueryNotFound" {
                 "PERSISTED_QUERY_NOT_FOUND"
+            } else if error.message == "Subscriptions are not supported on this transport." {
+                // A valid document on the wrong transport: not a validation failure.
+                error.message =
+                    "subscriptions run over the WebSocket at /graphql (graphql-transport-ws)"
+                        .into();
+                "BAD_REQUEST"
             } else {
                 "GRAPHQL_VALIDATION_FAILED"
             };

@@ -1,0 +1,266 @@
+//! Validates every document by the rules of the GraphQL specification (§5, "Validation") and
+//! refuses what costs too much, before the engine validates or runs anything.
+//!
+//! The engine's own validator lets some invalid documents through (a string literal where an
+//! enum value belongs, a `String!` or a nullable variable in an `ID!` position), and measures
+//! cost and depth by expanding every fragment spread, which takes time exponential in the
+//! length of a crafted document. So the document is first checked here with apollo-compiler,
+//! whose validation is written to the specification and is tested against graphql-js, and
+//! measured by [`cost::measure`] in time linear in its length. It is part of the schema, so
+//! HTTP (POST and GET) and WebSocket operations all pass through it.
+//!
+//! A refusal is `GRAPHQL_VALIDATION_FAILED`, with the locations the specification asks for; a
+//! refusal for cost or depth also carries `extensions.cost` and `extensions.maxCost` or
+//! `extensions.depth` and `extensions.maxDepth`.
+
+use std::{
+    borrow::Cow,
+    sync::{Arc, Mutex, OnceLock},
+};
+
+use async_graphql::{
+    Pos, Request, ServerError, ServerResult, ValidationResult, Value, Variables,
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
+        NextValidation,
+    },
+    parser::types::ExecutableDocument,
+};
+
+use super::cost;
+
+/// Most an operation may cost ([`cost::Measure::cost`]).
+pub const MAX_COST: u64 = 10_000;
+/// Most fields an operation may nest inside one another.
+pub const MAX_DEPTH: usize = 12;
+
+/// The extension, installed once on the schema.
+pub struct SpecValidation;
+
+impl ExtensionFactory for SpecValidation {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Check::default())
+    }
+}
+
+/// One request's check: what parsing found, handed to the validation step.
+#[derive(Default)]
+struct Check {
+    refusal: Mutex<Option<Vec<ServerError>>>,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for Check {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        // Rare, so the document is parsed again only when it holds a `-0`.
+        if let Cow::Owned(fixed) = negative_zero_as_integer(&request.query) {
+            request.set_parsed_query(async_graphql::parser::parse_query(fixed)?);
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if let Err(errors) = check(query, variables)
+            && let Ok(mut refusal) = self.refusal.lock()
+        {
+            *refusal = Some(errors);
+        }
+        Ok(document)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let refusal = self.refusal.lock().ok().and_then(|mut r| r.take());
+        match refusal {
+            Some(errors) => Err(errors),
+            None => next.run(ctx).await,
+        }
+    }
+}
+
+/// The schema as the specification's validator sees it: the same SDL as `schema.graphql`,
+/// built once per process (it depends on the code only).
+fn spec_schema() -> &'static apollo_compiler::validation::Valid<apollo_compiler::Schema> {
+    static SCHEMA: OnceLock<apollo_compiler::validation::Valid<apollo_compiler::Schema>> =
+        OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let sdl = super::sdl();
+        match apollo_compiler::Schema::parse_and_validate(sdl, "schema.graphql") {
+            Ok(schema) => schema,
+            // The SDL comes from our own types: a failure here is a bug found at start-up.
+            Err(invalid) => panic!("the schema's own SDL does not validate: {}", invalid.errors),
+        }
+    })
+}
+
+/// Builds the schema's validator now, so the first request does not pay for it.
+pub fn prepare() {
+    spec_schema();
+}
+
+/// Validates `query` and measures it; the errors are ready to return to the client.
+fn check(query: &str, variables: &Variables) -> Result<(), Vec<ServerError>> {
+    let schema = spec_schema();
+    let document =
+        apollo_compiler::ExecutableDocument::parse_and_validate(schema, query, "request.graphql")
+            .map_err(|invalid| {
+            invalid
+                .errors
+                .iter()
+                .map(|diagnostic| {
+                    let pos = diagnostic.line_column_range().map(|range| Pos {
+                        line: range.start.line,
+                        column: range.start.column,
+                    });
+                    refused(diagnostic.error.to_string(), pos, [])
+                })
+                .collect::<Vec<_>>()
+        })?;
+    let breaches = super::spec_rules::check(schema, &document);
+    if !breaches.is_empty() {
+        return Err(breaches
+            .into_iter()
+            .map(|breach| {
+                let pos = breach
+                    .at
+                    .and_then(|at| at.line_column_range(&document.sources))
+                    .map(|range| Pos {
+                        line: range.start.line,
+                        column: range.start.column,
+                    });
+                refused(breach.message, pos, [])
+            })
+            .collect());
+    }
+    let variable = |name: &str| match variables.get(name) {
+        Some(Value::Number(n)) => n.as_i64(),
+        _ => None,
+    };
+    let measure = cost::measure(&document, &variable);
+    if measure.cost > MAX_COST {
+        return Err(vec![refused(
+            format!(
+                "the operation costs {} and at most {MAX_COST} is allowed: ask for smaller pages or fewer nested lists",
+                measure.cost
+            ),
+            None,
+            [
+                ("cost", Value::from(measure.cost)),
+                ("maxCost", Value::from(MAX_COST)),
+            ],
+        )]);
+    }
+    if measure.depth > MAX_DEPTH {
+        return Err(vec![refused(
+            format!(
+                "the operation nests {} fields deep and at most {MAX_DEPTH} are allowed",
+                measure.depth
+            ),
+            None,
+            [
+                ("depth", Value::from(measure.depth as u64)),
+                ("maxDepth", Value::from(MAX_DEPTH as u64)),
+            ],
+        )]);
+    }
+    Ok(())
+}
+
+/// `query` with every integer literal `-0` written ` 0` (same length, so every position the
+/// engine reports stays true). The engine's parser reads `-0` as the float −0.0 and then
+/// refuses it as an `Int`, while the specification makes it the integer 0 (§2.9.1).
+fn negative_zero_as_integer(query: &str) -> Cow<'_, str> {
+    if !query.contains("-0") {
+        return Cow::Borrowed(query);
+    }
+    let mut text = query.to_owned();
+    for token in apollo_parser::Lexer::new(query).flatten() {
+        if token.kind() == apollo_parser::TokenKind::Int && token.data() == "-0" {
+            text.replace_range(token.index()..token.index() + 1, " ");
+        }
+    }
+    if text == query {
+        Cow::Borrowed(query)
+    } else {
+        Cow::Owned(text)
+    }
+}
+
+fn refused<const N: usize>(
+    message: String,
+    pos: Option<Pos>,
+    details: [(&str, Value); N],
+) -> ServerError {
+    let mut error = ServerError::new(message, pos);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", "GRAPHQL_VALIDATION_FAILED");
+    for (key, value) in details {
+        extensions.set(key, value);
+    }
+    error.extensions = Some(extensions);
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{Variables, value};
+
+    use super::check;
+
+    fn verdict(query: &str) -> Result<(), Vec<String>> {
+        check(query, &Variables::default())
+            .map_err(|errors| errors.into_iter().map(|e| e.message).collect())
+    }
+
+    #[test]
+    fn refuses_what_the_specification_refuses() {
+        // An enum value written as a string literal (§5.6.1, Values of Correct Type).
+        assert!(verdict(r#"{ units(filter: { kinds: ["DISTRICT"] }) { totalCount } }"#).is_err());
+        assert!(verdict(r#"{ units(filter: { kinds: [DISTRICT] }) { totalCount } }"#).is_ok());
+        // Variables in allowed positions (§5.8.5).
+        assert!(verdict("query($id: String!) { node(id: $id) { id } }").is_err());
+        assert!(verdict("query($id: ID) { node(id: $id) { id } }").is_err());
+        assert!(verdict("query($id: ID = \"x\") { node(id: $id) { id } }").is_ok());
+        assert!(verdict("query($id: ID!) { node(id: $id) { id } }").is_ok());
+    }
+
+    #[test]
+    fn negative_zero_is_the_integer_zero_and_nothing_else_moves() {
+        let query = r#"{ a(x: -0, y: -0.0, z: "-0", w: -01) }"#;
+        assert_eq!(
+            super::negative_zero_as_integer(query),
+            r#"{ a(x:  0, y: -0.0, z: "-0", w: -01) }"#
+        );
+    }
+
+    #[test]
+    fn a_fragment_bomb_is_refused_with_its_cost_and_the_limit() {
+        let mut doc = String::from("{ ...F30 }\nfragment F0 on QueryRoot { __typename }\n");
+        for i in 1..=30 {
+            doc.push_str(&format!(
+                "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
+                i - 1,
+                i - 1
+            ));
+        }
+        let errors = check(&doc, &Variables::default()).expect_err("refused");
+        let extensions = errors[0].extensions.as_ref().expect("extensions");
+        assert_eq!(extensions.get("cost"), Some(&value!(1u64 << 30)));
+        assert_eq!(extensions.get("maxCost"), Some(&value!(super::MAX_COST)));
+    }
+}
