@@ -1,4 +1,5 @@
-//! Incremental sync: lists take `updatedSince`, and `removedSince` lists what was removed.
+//! Incremental sync: the change feed `changes(since:)` with its server-issued token, and the
+//! deprecated time-based `updatedSince` and `removedSince`.
 
 use std::time::Duration;
 
