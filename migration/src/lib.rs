@@ -11,6 +11,7 @@ mod m20261128_000003_task_order_index;
 mod m20261129_000001_invariant_indexes;
 mod m20261129_000002_actors_and_retries;
 mod m20261129_000003_indicator_value_range;
+mod m20261129_000004_sync_sequence;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_invariant_indexes::Migration),
             Box::new(m20261129_000002_actors_and_retries::Migration),
             Box::new(m20261129_000003_indicator_value_range::Migration),
+            Box::new(m20261129_000004_sync_sequence::Migration),
         ]
     }
 }

@@ -293,7 +293,16 @@ pub async fn revoke_grant(w: &Writer, actor: &Actor, id: Uuid) -> AppResult<role
             )
             .await?;
             role_grant::Entity::delete_by_id(id).exec(txn).await?;
-            super::sync::bury(txn, "RoleGrant", id, Some(grant.scope_unit_id)).await?;
+            super::sync::bury(
+                txn,
+                "RoleGrant",
+                id,
+                super::sync::Audience {
+                    unit: Some(grant.scope_unit_id),
+                    plan: None,
+                },
+            )
+            .await?;
             audit::record(
                 txn,
                 &actor,

@@ -79,7 +79,8 @@ pub(crate) async fn refresh_task(db: &impl ConnectionTrait, task_id: Uuid) -> Ap
         am.updated_at = Set(Utc::now());
         am.update(db).await?;
     }
-    Ok(())
+    // The task (and its plan) shows its assignments and their progress: re-send it.
+    super::sync::touch_task(db, task_id).await
 }
 
 /// Assigns a task of a plan in the caller's scope to a unit also in its scope.
@@ -145,6 +146,28 @@ pub async fn assign(
             .insert(txn)
             .await?;
             refresh_task(txn, task_id).await?;
+            // A unit assigned for the first time in this plan makes the plan and its tasks
+            // visible to the callers over that unit: send them as changes.
+            let first_in_plan = sea_orm::PaginatorTrait::count(
+                assignment::Entity::find()
+                    .filter(assignment::Column::UnitId.eq(unit_id))
+                    .filter(assignment::Column::Id.ne(created.id))
+                    .filter(
+                        assignment::Column::TaskId.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(entity::task::Column::Id)
+                                .from(entity::task::Entity)
+                                .and_where(entity::task::Column::PlanId.eq(plan.id))
+                                .to_owned(),
+                        ),
+                    ),
+                txn,
+            )
+            .await?
+                == 0;
+            if first_in_plan {
+                super::sync::touch_plan(txn, plan.id, true).await?;
+            }
             audit::record(
                 txn,
                 &actor,

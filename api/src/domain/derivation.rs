@@ -150,6 +150,8 @@ pub async fn derive_plan(
             link.version = Set(recipient.version + 1);
             link.updated_at = Set(now);
             link.update(txn).await?;
+            // The parent plan shows its recipients' derived plans: send it again.
+            super::sync::touch_plan(txn, parent_id, false).await?;
             audit::record(
                 txn,
                 &actor,

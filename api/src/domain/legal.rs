@@ -84,6 +84,7 @@ pub async fn list(
         cond = cond.add(legal_document::Column::Status.is_in(statuses.iter().copied()));
     }
     if let Some(since) = filter.updated_since {
+        super::sync::check_not_future("filter.updatedSince", since)?;
         cond = cond.add(legal_document::Column::UpdatedAt.gte(since));
     }
     page::fetch(
@@ -103,6 +104,24 @@ pub async fn get(
     id: Uuid,
 ) -> AppResult<Option<legal_document::Model>> {
     Ok(legal_document::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A citation of a task the caller sees, or `None`.
+pub async fn get_reference(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<Option<entity::task_legal_reference::Model>> {
+    use entity::{task, task_legal_reference};
+    let visible = sea_orm::sea_query::Query::select()
+        .column(task::Column::Id)
+        .from(task::Entity)
+        .cond_where(super::scope::visible_tasks(&caller.read_scopes()))
+        .to_owned();
+    Ok(task_legal_reference::Entity::find_by_id(id)
+        .filter(task_legal_reference::Column::TaskId.in_subquery(visible))
+        .one(db)
+        .await?)
 }
 
 /// Task ids citing `document`, among the tasks the caller sees.

@@ -547,6 +547,11 @@ pub async fn add_relation(
             }
             .insert(txn)
             .await?;
+            super::sync::touch_documents(
+                txn,
+                &[relation.from_document_id, relation.to_document_id],
+            )
+            .await?;
             let target = refresh_status(txn, to.id, actor.caller.today()).await?;
             audit::record(
                 txn,
@@ -586,6 +591,11 @@ pub async fn remove_relation(
                 require_registrar(txn, &actor.caller, document.issuer_unit_id).await?;
             }
             relation.clone().delete(txn).await?;
+            super::sync::touch_documents(
+                txn,
+                &[relation.from_document_id, relation.to_document_id],
+            )
+            .await?;
             let target = refresh_status(txn, relation.to_document_id, actor.caller.today()).await?;
             audit::record(
                 txn,

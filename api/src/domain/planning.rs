@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -382,6 +382,10 @@ pub async fn issue_plan(
             am.issued_on = Set(Some(issued_on));
             am.status = Set(PlanStatus::Issued);
             let after = save_versioned!(txn, plan, am, version, Utc::now());
+            // The parent plan shows each recipient's derivation status, which this changes.
+            if let Some(parent) = after.parent_plan_id {
+                super::sync::touch_plan(txn, parent, false).await?;
+            }
             audit::record(
                 txn,
                 &actor,
@@ -659,6 +663,7 @@ pub async fn add_reference(
             }
             .insert(txn)
             .await?;
+            super::sync::touch_task(txn, task_id).await?;
             audit::record(
                 txn,
                 &actor,
@@ -722,6 +727,9 @@ pub async fn add_recipient(
             }
             .insert(txn)
             .await?;
+            // The plan lists its recipients, and the recipient's callers now see it and its
+            // tasks: send them as changes.
+            super::sync::touch_plan(txn, plan_id, true).await?;
             audit::record(
                 txn,
                 &actor,
@@ -832,6 +840,8 @@ pub async fn create_schedule(
                 .insert(txn)
                 .await?;
             }
+            // The plan lists its schedules: send it again.
+            super::sync::touch_plan(txn, plan.id, false).await?;
             audit::record(
                 txn,
                 &actor,
@@ -877,10 +887,26 @@ pub async fn remove_task(
                 .into_iter()
                 .filter(|t| t.id == id || t.sort_key.starts_with(&format!("{prefix}.")))
                 .collect();
-            for t in &subtree {
-                super::sync::bury(txn, "Task", t.id, Some(plan.issuing_unit_id)).await?;
+            let audience = super::sync::Audience {
+                unit: Some(plan.issuing_unit_id),
+                plan: Some(plan.id),
+            };
+            let removed: Vec<Uuid> = subtree.iter().map(|t| t.id).collect();
+            for t in &removed {
+                super::sync::bury(txn, "Task", *t, audience).await?;
             }
+            // Units assigned these tasks may lose sight of the plan with them.
+            let mut assignees: Vec<Uuid> = entity::assignment::Entity::find()
+                .filter(entity::assignment::Column::TaskId.is_in(removed.iter().copied()))
+                .select_only()
+                .column(entity::assignment::Column::UnitId)
+                .into_tuple::<Uuid>()
+                .all(txn)
+                .await?;
+            assignees.sort();
+            assignees.dedup();
             task::Entity::delete_by_id(id).exec(txn).await?;
+            super::sync::plan_left(txn, plan.id, &removed, &assignees).await?;
             audit::record(
                 txn,
                 &actor,
@@ -920,9 +946,13 @@ pub async fn remove_reference(
                 txn,
                 "LegalReference",
                 reference.id,
-                Some(plan.issuing_unit_id),
+                super::sync::Audience {
+                    unit: Some(plan.issuing_unit_id),
+                    plan: Some(plan.id),
+                },
             )
             .await?;
+            super::sync::touch_task(txn, task_id).await?;
             audit::record(
                 txn,
                 &actor,

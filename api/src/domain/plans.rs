@@ -66,6 +66,7 @@ pub async fn list(
         )?);
     }
     if let Some(since) = filter.updated_since {
+        super::sync::check_not_future("filter.updatedSince", since)?;
         cond = cond.add(plan::Column::UpdatedAt.gte(since));
     }
     page::fetch(

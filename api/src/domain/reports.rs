@@ -85,6 +85,7 @@ pub async fn list(
         )?);
     }
     if let Some(since) = filter.updated_since {
+        super::sync::check_not_future("filter.updatedSince", since)?;
         cond = cond.add(report::Column::UpdatedAt.gte(since));
     }
     page::fetch(

@@ -84,6 +84,7 @@ pub async fn list(
         )?);
     }
     if let Some(since) = filter.updated_since {
+        super::sync::check_not_future("filter.updatedSince", since)?;
         cond = cond.add(unit::Column::UpdatedAt.gte(since));
     }
     let page = page::fetch(

@@ -152,8 +152,9 @@ fn is_page(field: &Field) -> bool {
     is_page_type(field.ty().inner_named_type())
 }
 
+/// A `…Connection`, or a page of the sync feed (`changes(first:)`), which is paged the same way.
 fn is_page_type(name: &Name) -> bool {
-    name.ends_with("Connection")
+    name.ends_with("Connection") || name == "SyncChanges"
 }
 
 fn is_introspection(name: &Name) -> bool {

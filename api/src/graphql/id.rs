@@ -24,10 +24,12 @@ pub enum NodeType {
     RoleGrant,
     Reorganisation,
     DocumentRelation,
+    /// A task's citation of a legal document (its removal is a tombstone of the sync feed).
+    LegalReference,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 15] = [
+    const ALL: [NodeType; 16] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -43,6 +45,7 @@ impl NodeType {
         Self::RoleGrant,
         Self::Reorganisation,
         Self::DocumentRelation,
+        Self::LegalReference,
     ];
 
     fn name(self) -> &'static str {
@@ -62,6 +65,7 @@ impl NodeType {
             Self::RoleGrant => "RoleGrant",
             Self::Reorganisation => "Reorganisation",
             Self::DocumentRelation => "DocumentRelation",
+            Self::LegalReference => "LegalReference",
         }
     }
 }

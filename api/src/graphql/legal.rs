@@ -208,6 +208,11 @@ pub struct LegalReference(pub task_legal_reference::Model);
 /// A task's citation of a legal document, with what the citation requires.
 #[Object]
 impl LegalReference {
+    /// Opaque global id: `node(id:)` finds the citation again, and the sync feed names its
+    /// removal by it.
+    pub async fn id(&self) -> ID {
+        super::id::encode(super::id::NodeType::LegalReference, self.0.id)
+    }
     /// What the task must do under this document (quán triệt, triển khai…).
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
@@ -248,8 +253,12 @@ pub struct LegalDocumentFilter {
     pub provenance: Option<Provenance>,
     /// Only documents whose (derived) status is one of these. At most 1,000 items.
     pub statuses: Option<Vec<DocumentStatus>>,
-    /// Only records changed at or after this time: with `removedSince`, lets a client sync
-    /// incrementally.
+    /// Only records changed at or after this time (server clock). A time later than the
+    /// server's clock is `BAD_USER_INPUT`.
+    #[graphql(
+        deprecation = "Use `changes`: a time from the device's clock misses changes, \
+                             and records that enter or leave your view are not listed."
+    )]
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 

@@ -6,7 +6,7 @@ use super::{
     ContextExt,
     id::{self, NodeType},
     indicator::Indicator,
-    legal::LegalDocument,
+    legal::{LegalDocument, LegalReference},
     plan::{Plan, ReportSchedule},
     reorg::Reorganisation,
     report::Report,
@@ -33,6 +33,7 @@ pub enum Node {
     ReportSchedule(ReportSchedule),
     User(User),
     Reorganisation(Reorganisation),
+    LegalReference(LegalReference),
 }
 
 #[derive(Default)]
@@ -74,6 +75,9 @@ impl NodeQuery {
             NodeType::ReportSchedule => plans::get_schedule(db, caller, uuid)
                 .await?
                 .map(|m| Node::ReportSchedule(ReportSchedule(m))),
+            NodeType::LegalReference => legal::get_reference(db, caller, uuid)
+                .await?
+                .map(|m| Node::LegalReference(LegalReference(m))),
             NodeType::Obligation
             | NodeType::AuditEvent
             | NodeType::ApiClient

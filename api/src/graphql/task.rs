@@ -336,8 +336,12 @@ pub struct TaskFilter {
     pub overdue: Option<bool>,
     /// Words of the code, title or description; case and diacritics are ignored.
     pub search: Option<String>,
-    /// Only records changed at or after this time: with `removedSince`, lets a client sync
-    /// incrementally.
+    /// Only records changed at or after this time (server clock). A time later than the
+    /// server's clock is `BAD_USER_INPUT`.
+    #[graphql(
+        deprecation = "Use `changes`: a time from the device's clock misses changes, \
+                             and records that enter or leave your view are not listed."
+    )]
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 

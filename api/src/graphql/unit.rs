@@ -182,8 +182,12 @@ pub struct UnitFilter {
     pub code: Option<String>,
     /// Only records of this provenance.
     pub provenance: Option<Provenance>,
-    /// Only records changed at or after this time: with `removedSince`, lets a client sync
-    /// incrementally.
+    /// Only records changed at or after this time (server clock). A time later than the
+    /// server's clock is `BAD_USER_INPUT`.
+    #[graphql(
+        deprecation = "Use `changes`: a time from the device's clock misses changes, \
+                             and records that enter or leave your view are not listed."
+    )]
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
