@@ -12,6 +12,7 @@ mod m20261129_000001_invariant_indexes;
 mod m20261129_000002_actors_and_retries;
 mod m20261129_000003_indicator_value_range;
 mod m20261129_000004_sync_sequence;
+mod m20261129_000005_province_day;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_actors_and_retries::Migration),
             Box::new(m20261129_000003_indicator_value_range::Migration),
             Box::new(m20261129_000004_sync_sequence::Migration),
+            Box::new(m20261129_000005_province_day::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ on_both_databases!(
     a_reviewer_never_reviews_its_own_work,
     out_of_scope_ids_answer_as_unknown_ids,
     a_moved_units_new_reports_leave_its_old_district,
+    a_report_written_after_midnight_in_viet_nam_on_the_move_day_is_the_new_districts,
     lineage_carries_only_what_was_transferred,
     units_a_planner_names_lie_in_its_scope,
     a_district_keeps_only_its_own_documents,
@@ -826,9 +827,12 @@ const APPLY: &str = "mutation($i: ReorganisationInput!) { applyReorganisation(in
 
 /// Moves a report's writing day back, as if it had been written then.
 async fn written_on(app: &TestApp, report: &entity::report::Model, day: &str) {
-    let at = format!("{day}T03:00:00Z")
-        .parse::<chrono::DateTime<chrono::Utc>>()
-        .unwrap();
+    written_at(app, report, &format!("{day}T03:00:00Z")).await;
+}
+
+/// Sets the instant a report was written (RFC 3339).
+async fn written_at(app: &TestApp, report: &entity::report::Model, instant: &str) {
+    let at = instant.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
     let mut am = report.clone().into_active_model();
     am.created_at = Set(at);
     am.update(&app.db).await.unwrap();
@@ -846,6 +850,36 @@ async fn submitted_report(setup: &Setup, app: &TestApp, unit: &str) -> entity::r
     )
     .await
     .unwrap()
+}
+
+/// The day a unit moves begins at midnight in Việt Nam: a report written at 01:30 there (18:30
+/// UTC the day before) is already the new district's, and no longer the old one's.
+async fn a_report_written_after_midnight_in_viet_nam_on_the_move_day_is_the_new_districts(
+    app: &TestApp,
+) {
+    let setup = Setup::new(app).await;
+    let steering = app.login("steering").await;
+    let old_viewer = app.user_with("d03viewer", Role::Viewer, "ST.D03").await;
+    let new_viewer = app.user_with("d04viewer", Role::Viewer, "ST.D04").await;
+    let moving = first_unit_below(app, "ST.D03").await;
+    let moved = app
+        .gql(
+            Some(&steering),
+            APPLY,
+            json!({ "i": { "kind": "REPARENT", "effectiveOn": "2025-01-01", "title": "Chuyển trực thuộc",
+                           "predecessorIds": [gid(NodeType::Unit, app.unit_uuid(&moving).await)],
+                           "parentId": gid(NodeType::Unit, app.unit_uuid("ST.D04").await) } }),
+        )
+        .await;
+    assert_eq!(error_code(&moved), None, "{moved}");
+    let report = submitted_report(&setup, app, &moving).await;
+    written_at(app, &report, "2024-12-31T18:30:00Z").await;
+    const READ: &str = "query($id: ID!) { report(id: $id) { id } }";
+    let id = gid(NodeType::Report, report.id);
+    let new = app.data(&new_viewer, READ, json!({ "id": id })).await;
+    assert!(!new["report"].is_null(), "the new district's: {new}");
+    let old = app.data(&old_viewer, READ, json!({ "id": id })).await;
+    assert!(old["report"].is_null(), "not the old district's: {old}");
 }
 
 async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {

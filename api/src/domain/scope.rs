@@ -7,7 +7,7 @@
 use entity::{assignment, plan, plan_recipient, report, task, unit, unit_closure};
 use sea_orm::{
     ColumnTrait, Condition,
-    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -138,7 +138,9 @@ fn under_when_written(roots: &[Uuid], unit: report::Column) -> SelectStatement {
 
 /// A closure row placing `unit` under one of `roots` at the instant `at` (both columns of the
 /// outer query's row), for `EXISTS`: a grant covers a unit's records from while the unit was
-/// under the grant's unit. Closure spans are days; an instant on the span's first day counts.
+/// under the grant's unit. Closure spans are days of the province's calendar; an instant counts
+/// on its day in Việt Nam ([`province_day`]), so a report written at 01:30 on the day a unit
+/// moved belongs to its new district.
 pub fn under_when(roots: &[Uuid], unit: Expr, at: Expr) -> SelectStatement {
     Query::select()
         .expr(Expr::val(1))
@@ -150,15 +152,28 @@ pub fn under_when(roots: &[Uuid], unit: Expr, at: Expr) -> SelectStatement {
                 .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidFrom)).is_null())
                 .add(
                     Expr::col((unit_closure::Entity, unit_closure::Column::ValidFrom))
-                        .lte(at.clone()),
+                        .lte(province_day(at.clone())),
                 ),
         )
         .cond_where(
             Condition::any()
                 .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo)).is_null())
-                .add(Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo)).gt(at)),
+                .add(
+                    Expr::col((unit_closure::Entity, unit_closure::Column::ValidTo))
+                        .gt(province_day(at)),
+                ),
         )
         .to_owned()
+}
+
+/// The day in Việt Nam (UTC+7, no daylight saving) of the instant `at`, in SQL: SQLite's
+/// `date(time, modifier)`, and the function of that shape migration
+/// `m20261129_000005_province_day` adds to PostgreSQL. The same rule as `domain::clock`.
+pub fn province_day(at: Expr) -> Expr {
+    Func::cust("date")
+        .arg(at)
+        .arg(Expr::cust("'+7 hours'"))
+        .into()
 }
 
 /// Plans a report of `unit` may be about: those issued in, addressed to or assigned within the
