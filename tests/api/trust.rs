@@ -825,6 +825,20 @@ async fn out_of_scope_ids_answer_as_unknown_ids(app: &TestApp) {
 
 const APPLY: &str = "mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) { reorganisation { id } } }";
 
+/// Moves `unit` under district D04 from 1 January 2025 (a reorganisation by the steering).
+async fn move_to_d04_from_2025(app: &TestApp, steering: &str, unit: &str) {
+    let moved = app
+        .gql(
+            Some(steering),
+            APPLY,
+            json!({ "i": { "kind": "REPARENT", "effectiveOn": "2025-01-01", "title": "Chuyển trực thuộc",
+                           "predecessorIds": [gid(NodeType::Unit, app.unit_uuid(unit).await)],
+                           "parentId": gid(NodeType::Unit, app.unit_uuid("ST.D04").await) } }),
+        )
+        .await;
+    assert_eq!(error_code(&moved), None, "{moved}");
+}
+
 /// Moves a report's writing day back, as if it had been written then.
 async fn written_on(app: &TestApp, report: &entity::report::Model, day: &str) {
     written_at(app, report, &format!("{day}T03:00:00Z")).await;
@@ -862,16 +876,7 @@ async fn a_report_written_after_midnight_in_viet_nam_on_the_move_day_is_the_new_
     let old_viewer = app.user_with("d03viewer", Role::Viewer, "ST.D03").await;
     let new_viewer = app.user_with("d04viewer", Role::Viewer, "ST.D04").await;
     let moving = first_unit_below(app, "ST.D03").await;
-    let moved = app
-        .gql(
-            Some(&steering),
-            APPLY,
-            json!({ "i": { "kind": "REPARENT", "effectiveOn": "2025-01-01", "title": "Chuyển trực thuộc",
-                           "predecessorIds": [gid(NodeType::Unit, app.unit_uuid(&moving).await)],
-                           "parentId": gid(NodeType::Unit, app.unit_uuid("ST.D04").await) } }),
-        )
-        .await;
-    assert_eq!(error_code(&moved), None, "{moved}");
+    move_to_d04_from_2025(app, &steering, &moving).await;
     let report = submitted_report(&setup, app, &moving).await;
     written_at(app, &report, "2024-12-31T18:30:00Z").await;
     const READ: &str = "query($id: ID!) { report(id: $id) { id } }";
@@ -893,16 +898,7 @@ async fn a_moved_units_new_reports_leave_its_old_district(app: &TestApp) {
     let moving = first_unit_below(app, "ST.D03").await;
     let old = submitted_report(&setup, app, &moving).await;
     written_on(app, &old, "2024-06-01").await;
-    let moved = app
-        .gql(
-            Some(&steering),
-            APPLY,
-            json!({ "i": { "kind": "REPARENT", "effectiveOn": "2025-01-01", "title": "Chuyển trực thuộc",
-                           "predecessorIds": [gid(NodeType::Unit, app.unit_uuid(&moving).await)],
-                           "parentId": gid(NodeType::Unit, app.unit_uuid("ST.D04").await) } }),
-        )
-        .await;
-    assert_eq!(error_code(&moved), None, "{moved}");
+    move_to_d04_from_2025(app, &steering, &moving).await;
     let new = submitted_report(&setup, app, &moving).await;
     let (new_plan, _) = setup.plan(app, &moving, None).await;
 

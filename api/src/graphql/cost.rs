@@ -162,7 +162,7 @@ fn is_introspection(name: &Name) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use apollo_compiler::{ExecutableDocument, Schema, validation::Valid};
 
     use super::{LIST_WEIGHT, Measure, measure};
@@ -208,16 +208,23 @@ mod tests {
         );
     }
 
-    #[test]
-    fn fragments_are_paid_for_at_every_spread_without_being_expanded() {
-        let mut doc = String::from("query { ...F40 }\nfragment F0 on Query { __typename }\n");
-        for i in 1..=40 {
+    /// A document whose `levels` fragments on `root` each spread the one before twice: it
+    /// selects `__typename` 2^levels times.
+    pub(crate) fn fragment_bomb(root: &str, levels: u32) -> String {
+        let mut doc = format!("{{ ...F{levels} }}\nfragment F0 on {root} {{ __typename }}\n");
+        for i in 1..=levels {
             doc.push_str(&format!(
-                "fragment F{i} on Query {{ ...F{} ...F{} }}\n",
+                "fragment F{i} on {root} {{ ...F{} ...F{} }}\n",
                 i - 1,
                 i - 1
             ));
         }
+        doc
+    }
+
+    #[test]
+    fn fragments_are_paid_for_at_every_spread_without_being_expanded() {
+        let doc = fragment_bomb("Query", 40);
         let started = std::time::Instant::now();
         let m = measured(&doc, None);
         assert_eq!(m.cost, 1 << 40);

@@ -250,14 +250,7 @@ mod tests {
 
     #[test]
     fn a_fragment_bomb_is_refused_with_its_cost_and_the_limit() {
-        let mut doc = String::from("{ ...F30 }\nfragment F0 on QueryRoot { __typename }\n");
-        for i in 1..=30 {
-            doc.push_str(&format!(
-                "fragment F{i} on QueryRoot {{ ...F{} ...F{} }}\n",
-                i - 1,
-                i - 1
-            ));
-        }
+        let doc = crate::graphql::cost::tests::fragment_bomb("QueryRoot", 30);
         let errors = check(&doc, &Variables::default()).expect_err("refused");
         let extensions = errors[0].extensions.as_ref().expect("extensions");
         assert_eq!(extensions.get("cost"), Some(&value!(1u64 << 30)));
