@@ -104,6 +104,8 @@ pub fn check_value(measure: Measure, value: f64) -> Result<(), String> {
         Measure::Percent if value > 100.0 => Err("a percentage lies between 0 and 100".into()),
         Measure::Percent => Ok(()),
         Measure::Vnd if value > MAX_VND => Err(format!("an amount is at most {MAX_VND:.0} đồng")),
+        // The đồng has no subunit in use: whole amounts, so totals add up exactly.
+        Measure::Vnd if value.fract() != 0.0 => Err("amounts are whole đồng".into()),
         Measure::Vnd => Ok(()),
         Measure::Count | Measure::PersonTimes | Measure::Persons => {
             if value.fract() != 0.0 {
@@ -141,6 +143,8 @@ mod tests {
         assert!(check_value(Measure::Count, -1.0).is_err());
         assert!(check_value(Measure::Count, f64::NAN).is_err());
         assert!(check_value(Measure::Count, f64::INFINITY).is_err());
+        assert!(check_value(Measure::Vnd, 0.1).is_err());
+        assert!(check_value(Measure::Vnd, 1_000_000.0).is_ok());
     }
 
     #[test]

@@ -444,6 +444,16 @@ async fn replace_values(
                     format!("unknown indicator `{}`", v.code),
                 )
             })?;
+        if def.aggregation == entity::Aggregation::Ratio {
+            // A rate is computed from its parts; a value stated for it would be dropped.
+            return Err(AppError::bad_input(
+                format!("{field}.code"),
+                format!(
+                    "`{}` is a rate computed from its numerator and denominator: report those",
+                    def.code
+                ),
+            ));
+        }
         super::indicators::check_value(def.measure, v.value)
             .map_err(|m| AppError::bad_input(format!("{field}.value"), m))?;
         if seen.contains(&def.id) {

@@ -24,8 +24,10 @@ pub const LIST_WEIGHT: u64 = 5;
 /// - `cost`: every selected field counts 1 (`__typename` included), plus what its items ask
 ///   for: a page (a field returning a `…Connection`) times its page size (`first` or `last`,
 ///   default [`DEFAULT_PAGE_SIZE`], at most [`MAX_PAGE_SIZE`]), a plain list times
-///   [`LIST_WEIGHT`], introspection and the lists inside a page once. Saturates at `u64::MAX`.
-/// - `depth`: the most fields nested inside one another (`{ me { id } }` is 2).
+///   [`LIST_WEIGHT`] (introspection's lists too), the lists inside a page once. Saturates at
+///   `u64::MAX`.
+/// - `depth`: the most fields nested inside one another (`{ me { id } }` is 2); fields of
+///   introspection's own types (`__Type.ofType`…) add no level.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Measure {
     pub cost: u64,
@@ -120,15 +122,17 @@ impl<'a> Walker<'a> {
         let items = self.set(&field.selection_set);
         let weight = if is_page(field) {
             self.page_size(field)
-        } else if field.ty().is_list() && !is_page_type(&parent.ty) && !is_introspection(&parent.ty)
-        {
+        } else if field.ty().is_list() && !is_page_type(&parent.ty) {
             LIST_WEIGHT
         } else {
             1
         };
+        // Introspection nests as deep as the type references it walks (`ofType { ofType … }`),
+        // cheaply and within a fixed bound: its levels do not count towards depth.
+        let level = usize::from(!parent.ty.starts_with("__"));
         Measure {
             cost: weight.saturating_mul(items.cost).saturating_add(1),
-            depth: items.depth + 1,
+            depth: items.depth + level,
         }
     }
 
@@ -155,10 +159,6 @@ fn is_page(field: &Field) -> bool {
 /// A `…Connection`, or a page of the sync feed (`changes(first:)`), which is paged the same way.
 fn is_page_type(name: &Name) -> bool {
     name.ends_with("Connection") || name == "SyncChanges"
-}
-
-fn is_introspection(name: &Name) -> bool {
-    name.starts_with("__")
 }
 
 #[cfg(test)]

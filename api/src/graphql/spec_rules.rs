@@ -2,7 +2,11 @@
 //! check where values nest, checked over a document it has already validated:
 //! - §5.6.3 *Input Object Field Uniqueness*: `{ kinds: [A], kinds: [B] }` names a field twice;
 //! - §5.8.5 *All Variable Usages Are Allowed*, inside lists and input objects as well as at
-//!   the top of an argument (`kinds: [$k]` with `$k: UnitKind` where `UnitKind!` is expected).
+//!   the top of an argument (`kinds: [$k]` with `$k: UnitKind` where `UnitKind!` is expected);
+//! - §5.2.3.1 *Single Root Field*, counted as the specification counts it: by response key
+//!   after collecting fields, so a subscription that selects its one field twice (directly and
+//!   in a fragment) has one root field. apollo-compiler counts selections; its verdict on this
+//!   rule is replaced by [`single_root_field`] (see `graphql::validation`).
 //!
 //! Differences found against graphql-js are caught by `tests/clients/differential.mjs`.
 
@@ -14,6 +18,61 @@ use apollo_compiler::{
     executable::{ExecutableDocument, Operation, Selection, SelectionSet},
     schema::Component,
 };
+
+/// The message apollo-compiler gives for its own count of a subscription's root fields.
+pub const APOLLO_SINGLE_ROOT_FIELD: &str = "can only have one root field";
+
+/// §5.2.3.1: each subscription operation of `document` selects exactly one response key at
+/// its root (fields collected through inline fragments and fragment spreads).
+pub fn single_root_field(document: &ExecutableDocument) -> Vec<Breach> {
+    fn collect<'a>(
+        document: &'a ExecutableDocument,
+        set: &'a SelectionSet,
+        keys: &mut HashSet<&'a Name>,
+        seen: &mut HashSet<&'a Name>,
+    ) {
+        for selection in &set.selections {
+            match selection {
+                Selection::Field(field) => {
+                    keys.insert(field.response_key());
+                }
+                Selection::InlineFragment(inline) => {
+                    collect(document, &inline.selection_set, keys, seen);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if seen.insert(&spread.fragment_name)
+                        && let Some(fragment) = document.fragments.get(&spread.fragment_name)
+                    {
+                        collect(document, &fragment.selection_set, keys, seen);
+                    }
+                }
+            }
+        }
+    }
+    let mut breaches = Vec::new();
+    for operation in document.operations.iter() {
+        if operation.operation_type != apollo_compiler::ast::OperationType::Subscription {
+            continue;
+        }
+        let mut keys = HashSet::new();
+        collect(
+            document,
+            &operation.selection_set,
+            &mut keys,
+            &mut HashSet::new(),
+        );
+        if keys.len() != 1 {
+            breaches.push(Breach {
+                message: format!(
+                    "a subscription selects exactly one root field; this one selects {}",
+                    keys.len()
+                ),
+                at: operation.location(),
+            });
+        }
+    }
+    breaches
+}
 
 /// One breach: what is wrong, and the node where it is.
 pub struct Breach {

@@ -47,6 +47,8 @@ impl ExtensionFactory for SpecValidation {
 #[derive(Default)]
 struct Check {
     refusal: Mutex<Option<Vec<ServerError>>>,
+    /// The operation the request names, whose variables are coerced.
+    operation: Mutex<Option<String>>,
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -57,6 +59,9 @@ impl Extension for Check {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        if let Ok(mut operation) = self.operation.lock() {
+            operation.clone_from(&request.operation_name);
+        }
         // Rare, so the document is parsed again only when it holds a `-0`.
         if let Cow::Owned(fixed) = negative_zero_as_integer(&request.query) {
             request.set_parsed_query(async_graphql::parser::parse_query(fixed)?);
@@ -72,7 +77,8 @@ impl Extension for Check {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if let Err(errors) = check(query, variables)
+        let operation = self.operation.lock().ok().and_then(|o| o.clone());
+        if let Err(errors) = check(query, variables, operation.as_deref())
             && let Ok(mut refusal) = self.refusal.lock()
         {
             *refusal = Some(errors);
@@ -114,14 +120,28 @@ pub fn prepare() {
 }
 
 /// Validates `query` and measures it; the errors are ready to return to the client.
-fn check(query: &str, variables: &Variables) -> Result<(), Vec<ServerError>> {
+fn check(
+    query: &str,
+    variables: &Variables,
+    operation: Option<&str>,
+) -> Result<(), Vec<ServerError>> {
     let schema = spec_schema();
-    let document =
-        apollo_compiler::ExecutableDocument::parse_and_validate(schema, query, "request.graphql")
-            .map_err(|invalid| {
-            invalid
+    let document = match apollo_compiler::ExecutableDocument::parse_and_validate(
+        schema,
+        query,
+        "request.graphql",
+    ) {
+        Ok(document) => document,
+        Err(invalid) => {
+            let errors: Vec<ServerError> = invalid
                 .errors
                 .iter()
+                // Counted again, as the specification counts it, by `spec_rules`.
+                .filter(|d| {
+                    !d.error
+                        .to_string()
+                        .contains(super::spec_rules::APOLLO_SINGLE_ROOT_FIELD)
+                })
                 .map(|diagnostic| {
                     let pos = diagnostic.line_column_range().map(|range| Pos {
                         line: range.start.line,
@@ -129,9 +149,15 @@ fn check(query: &str, variables: &Variables) -> Result<(), Vec<ServerError>> {
                     });
                     refused(diagnostic.error.to_string(), pos, [])
                 })
-                .collect::<Vec<_>>()
-        })?;
-    let breaches = super::spec_rules::check(schema, &document);
+                .collect();
+            if !errors.is_empty() {
+                return Err(errors);
+            }
+            apollo_compiler::validation::Valid::assume_valid(invalid.partial)
+        }
+    };
+    let mut breaches = super::spec_rules::check(schema, &document);
+    breaches.extend(super::spec_rules::single_root_field(&document));
     if !breaches.is_empty() {
         return Err(breaches
             .into_iter()
@@ -178,6 +204,17 @@ fn check(query: &str, variables: &Variables) -> Result<(), Vec<ServerError>> {
             ],
         )]);
     }
+    // The engine would coerce a variable only when a field reads it, after others ran.
+    if let Ok(operation) = document.operations.get(operation) {
+        super::variables::check(schema, &operation.variables, variables).map_err(|misfit| {
+            let mut error = refused(misfit.message, None, []);
+            if let Some(extensions) = error.extensions.as_mut() {
+                extensions.set("code", "BAD_USER_INPUT");
+                extensions.set("field", misfit.path);
+            }
+            vec![error]
+        })?;
+    }
     Ok(())
 }
 
@@ -223,7 +260,8 @@ mod tests {
     use super::check;
 
     fn verdict(query: &str) -> Result<(), Vec<String>> {
-        check(query, &Variables::default())
+        let variables = Variables::from_value(async_graphql::value!({ "id": "x" }));
+        check(query, &variables, None)
             .map_err(|errors| errors.into_iter().map(|e| e.message).collect())
     }
 
@@ -251,7 +289,7 @@ mod tests {
     #[test]
     fn a_fragment_bomb_is_refused_with_its_cost_and_the_limit() {
         let doc = crate::graphql::cost::tests::fragment_bomb("QueryRoot", 30);
-        let errors = check(&doc, &Variables::default()).expect_err("refused");
+        let errors = check(&doc, &Variables::default(), None).expect_err("refused");
         let extensions = errors[0].extensions.as_ref().expect("extensions");
         assert_eq!(extensions.get("cost"), Some(&value!(1u64 << 30)));
         assert_eq!(extensions.get("maxCost"), Some(&value!(super::MAX_COST)));

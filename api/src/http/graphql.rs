@@ -232,7 +232,14 @@ async fn run(
                 }
             }
             audience.present_result(&mut response, prepared.unparsed);
-            audience.result(media, &response, prepared.request_error())
+            // A valid subscription on this transport is refused as a whole (400, no `data`),
+            // after validation so an invalid one still gets its validation errors.
+            let wrong_transport = prepared.operation == Some(OperationType::Subscription);
+            audience.result(
+                media,
+                &response,
+                prepared.request_error() || wrong_transport,
+            )
         }
     }
 }
