@@ -205,10 +205,17 @@ async fn report_lateness_is_batched(app: &TestApp) {
     let query = "query($first: Int!) { reports(first: $first) { edges { node { isLate } } } }";
     let mut counts = Vec::new();
     for first in [2, 8] {
-        let before = app.statements.load(Ordering::SeqCst);
-        let data = app.data(&token, query, json!({ "first": first })).await;
-        counts.push(app.statements.load(Ordering::SeqCst) - before);
-        assert_eq!(nodes(&data, &["reports"]).len(), first);
+        // A batch waits 1 ms for its keys: on a loaded machine a late key can start a second
+        // batch. The fewest statements of three runs is what the request needs; a query per
+        // report would show in every run.
+        let mut fewest = u64::MAX;
+        for _ in 0..3 {
+            let before = app.statements.load(Ordering::SeqCst);
+            let data = app.data(&token, query, json!({ "first": first })).await;
+            fewest = fewest.min(app.statements.load(Ordering::SeqCst) - before);
+            assert_eq!(nodes(&data, &["reports"]).len(), first);
+        }
+        counts.push(fewest);
     }
     assert_eq!(
         counts[0], counts[1],

@@ -254,7 +254,7 @@ async fn graphql_response_json_has_its_status_codes(app: &TestApp) {
         (
             "variable coercion",
             json!({ "query": "query($id: ID!) { node(id: $id) { id } }", "variables": { "id": null } }),
-            Some("GRAPHQL_VALIDATION_FAILED"),
+            Some("BAD_USER_INPUT"),
             400,
         ),
         (

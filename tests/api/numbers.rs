@@ -85,10 +85,10 @@ async fn values_outside_their_range_are_refused_naming_the_field(app: &TestApp) 
         // Past the largest count a report may state (10^12).
         ("C1.SESSIONS", json!(1_000_000_000_001_i64)),
         ("C1.PARTICIPANTS", json!(1e300)),
-        // A count is whole; a percentage lies within 0..=100; an amount within 10^15 đồng.
+        // A count is whole; an amount is whole đồng within 10^15.
         ("C1.SESSIONS", json!(2.5)),
-        ("C4.PETITION_RATE", json!(100.5)),
         ("X.CONTRIB_VND", json!(1e16)),
+        ("X.CONTRIB_VND", json!(0.5)),
         ("C1.SESSIONS", json!(-1)),
     ] {
         let body = app
@@ -109,6 +109,20 @@ async fn values_outside_their_range_are_refused_naming_the_field(app: &TestApp) 
             "{code} = {value}"
         );
     }
+    // A rate (every percentage of the catalogue is one) is reported through its parts only.
+    let rate = app
+        .gql(
+            Some(&reporter),
+            UPDATE_REPORT,
+            json!({ "i": { "id": id, "version": version,
+                           "indicatorValues": [{ "code": "C4.DIALOGUES", "value": 3 }, { "code": "C4.PETITION_RATE", "value": 50 }] } }),
+        )
+        .await;
+    assert_eq!(error_code(&rate), Some("BAD_USER_INPUT"), "{rate}");
+    assert_eq!(
+        rate["errors"][0]["extensions"]["field"],
+        "input.indicatorValues[1].code"
+    );
     // The largest values each unit allows still pass.
     let ok = app
         .data(
@@ -116,7 +130,6 @@ async fn values_outside_their_range_are_refused_naming_the_field(app: &TestApp) 
             UPDATE_REPORT,
             json!({ "i": { "id": id, "version": version, "indicatorValues": [
                 { "code": "C1.SESSIONS", "value": 1_000_000_000_000_i64 },
-                { "code": "C4.PETITION_RATE", "value": 100 },
                 { "code": "X.CONTRIB_VND", "value": 1e15 } ] } }),
         )
         .await;

@@ -226,7 +226,7 @@ async fn bad_mutation_input_names_the_field_and_writes_nothing(app: &TestApp) {
         UPDATE,
         json!({ "i": { "id": r_id, "version": 1,
         "indicatorValues": [{ "code": "C4.PETITION_RATE", "value": 120 }] } }),
-        "input.indicatorValues[0].value",
+        "input.indicatorValues[0].code",
     )
     .await;
     expect_bad(

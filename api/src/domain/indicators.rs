@@ -153,7 +153,7 @@ mod tests {
         assert!(check_value(Measure::Percent, 37.5).is_ok());
         assert!(check_value(Measure::Percent, 100.5).is_err());
         assert!(check_value(Measure::Vnd, MAX_VND).is_ok());
-        assert!(check_value(Measure::Vnd, 1500.5).is_ok());
+        assert!(check_value(Measure::Vnd, 1500.5).is_err(), "whole đồng");
         assert!(check_value(Measure::Vnd, MAX_VND * 2.0).is_err());
     }
 
