@@ -139,6 +139,26 @@ async fn invalid_documents_are_refused_before_anything_runs(app: &TestApp) {
     }
 }
 
+async fn strings_read_every_escape_of_the_specification(app: &TestApp) {
+    let token = app.login("admin").await;
+    // §2.9.4: a braced escape and a surrogate pair name the character as `\uXXXX` or the
+    // character itself does.
+    let mut answers = Vec::new();
+    for number in [r"24-KH/BC\u{110}", r"24-KH/BC\u0110", "24-KH/BCĐ"] {
+        let query = format!(r#"{{ parseDocumentNumber(input: "{number}") {{ ok canonical }} }}"#);
+        let body = app.gql(Some(&token), &query, json!({})).await;
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+        answers.push(body["data"].clone());
+    }
+    assert_eq!(answers[0], answers[2], "{answers:?}");
+    assert_eq!(answers[1], answers[2], "{answers:?}");
+    for astral in [r"\u{1F600}", r"\uD83D\uDE00"] {
+        let query = format!(r#"{{ parseDocumentNumber(input: "{astral}") {{ ok }} }}"#);
+        let body = app.gql(Some(&token), &query, json!({})).await;
+        assert!(body.get("errors").is_none(), "{query}: {body}");
+    }
+}
+
 async fn cost_counts_every_spread_of_every_fragment(app: &TestApp) {
     // Under 1 KB: each fragment spreads the previous one twice.
     let mut document = String::from("{ ...F20 }\nfragment F0 on QueryRoot { __typename }\n");
@@ -187,4 +207,5 @@ on_both_databases!(
     a_failing_non_null_field_nulls_its_parent,
     invalid_documents_are_refused_before_anything_runs,
     cost_counts_every_spread_of_every_fragment,
+    strings_read_every_escape_of_the_specification,
 );

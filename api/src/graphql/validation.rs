@@ -62,8 +62,8 @@ impl Extension for Check {
         if let Ok(mut operation) = self.operation.lock() {
             operation.clone_from(&request.operation_name);
         }
-        // Rare, so the document is parsed again only when it holds a `-0`.
-        if let Cow::Owned(fixed) = negative_zero_as_integer(&request.query) {
+        // Rare, so the document is parsed again only when it needs it.
+        if let Cow::Owned(fixed) = as_the_engine_reads(&request.query) {
             request.set_parsed_query(async_graphql::parser::parse_query(fixed)?);
         }
         next.run(ctx, request).await
@@ -218,17 +218,29 @@ fn check(
     Ok(())
 }
 
-/// `query` with every integer literal `-0` written ` 0` (same length, so every position the
-/// engine reports stays true). The engine's parser reads `-0` as the float −0.0 and then
-/// refuses it as an `Int`, while the specification makes it the integer 0 (§2.9.1).
-fn negative_zero_as_integer(query: &str) -> Cow<'_, str> {
-    if !query.contains("-0") {
+/// `query` as the engine's parser reads it the way the specification does, or unchanged when
+/// nothing needs it. Two spellings the specification allows and that parser refuses or misreads:
+/// - the integer literal `-0`, which it reads as the float −0.0 and then refuses as an `Int`
+///   (§2.9.1), is written ` 0` (same length, so positions stay true);
+/// - the escapes `\u{1F600}` and `\uD83D\uDE00` (a surrogate pair) in a string (§2.9.4), which
+///   it refuses, are written as the character itself (or `\uXXXX` in the Basic Multilingual
+///   Plane); an error the engine reports later on that line may then be a few columns off.
+pub fn as_the_engine_reads(query: &str) -> Cow<'_, str> {
+    if !query.contains("-0") && !query.contains("\\u") {
         return Cow::Borrowed(query);
     }
-    let mut text = query.to_owned();
-    for token in apollo_parser::Lexer::new(query).flatten() {
-        if token.kind() == apollo_parser::TokenKind::Int && token.data() == "-0" {
-            text.replace_range(token.index()..token.index() + 1, " ");
+    let mut text = String::with_capacity(query.len());
+    for token in apollo_parser::Lexer::new(query) {
+        // A document the lexer refuses is the validator's to refuse, as it is.
+        let Ok(token) = token else {
+            return Cow::Borrowed(query);
+        };
+        match token.kind() {
+            apollo_parser::TokenKind::Int if token.data() == "-0" => text.push_str(" 0"),
+            apollo_parser::TokenKind::StringValue if !token.data().starts_with("\"\"\"") => {
+                text.push_str(&unicode_escapes_spelled_out(token.data()));
+            }
+            _ => text.push_str(token.data()),
         }
     }
     if text == query {
@@ -236,6 +248,51 @@ fn negative_zero_as_integer(query: &str) -> Cow<'_, str> {
     } else {
         Cow::Owned(text)
     }
+}
+
+/// A string literal with its braced and surrogate-pair escapes replaced (see
+/// [`as_the_engine_reads`]); every other escape is kept as written.
+fn unicode_escapes_spelled_out(literal: &str) -> String {
+    fn hex4(s: &str) -> Option<u32> {
+        (s.len() >= 4 && s.is_char_boundary(4))
+            .then(|| u32::from_str_radix(&s[..4], 16).ok())
+            .flatten()
+    }
+    let mut out = String::with_capacity(literal.len());
+    let mut rest = literal;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at..];
+        let mut taken = 2.min(escape.len());
+        let mut written = None;
+        if let Some(braced) = escape.strip_prefix("\\u{")
+            && let Some(close) = braced.find('}')
+            && let Ok(code) = u32::from_str_radix(&braced[..close], 16)
+            && let Some(c) = char::from_u32(code)
+        {
+            taken = 4 + close;
+            written = Some(c);
+        } else if let Some(high) = escape.strip_prefix("\\u").and_then(hex4)
+            && (0xD800..0xDC00).contains(&high)
+            && let Some(low) = escape
+                .get(6..)
+                .and_then(|s| s.strip_prefix("\\u"))
+                .and_then(hex4)
+            && (0xDC00..0xE000).contains(&low)
+            && let Some(c) = char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+        {
+            taken = 12;
+            written = Some(c);
+        }
+        match written {
+            Some(c) if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
+            Some(c) => out.push(c),
+            None => out.push_str(&escape[..taken]),
+        }
+        rest = &escape[taken..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn refused<const N: usize>(
@@ -279,11 +336,26 @@ mod tests {
 
     #[test]
     fn negative_zero_is_the_integer_zero_and_nothing_else_moves() {
-        let query = r#"{ a(x: -0, y: -0.0, z: "-0", w: -01) }"#;
+        let query = r#"{ a(x: -0, y: -0.0, z: "-0", w: [-0]) }"#;
         assert_eq!(
-            super::negative_zero_as_integer(query),
-            r#"{ a(x:  0, y: -0.0, z: "-0", w: -01) }"#
+            super::as_the_engine_reads(query),
+            r#"{ a(x:  0, y: -0.0, z: "-0", w: [ 0]) }"#
         );
+    }
+
+    #[test]
+    fn braced_and_paired_unicode_escapes_are_spelled_out() {
+        let query =
+            r#"{ a(x: "\u{1F600}", y: "\uD83D\uDE00", z: "\u{110}\\u{41}", w: """\u{41}""") }"#;
+        assert_eq!(
+            super::as_the_engine_reads(query),
+            r#"{ a(x: "😀", y: "😀", z: "\u0110\\u{41}", w: """\u{41}""") }"#
+        );
+        let plain = r#"{ a(x: "\u0041 \n") }"#;
+        assert!(matches!(
+            super::as_the_engine_reads(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

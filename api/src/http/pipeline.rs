@@ -331,6 +331,14 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
         Refusal::bad_request("body must be {query, variables?, operationName?, extensions?}")
     })?;
     let name = request.operation_name.clone();
+    // Spellings the specification allows and the engine's parser does not (`-0`, braced
+    // Unicode escapes) are read as the specification reads them, here as in the engine.
+    if let std::borrow::Cow::Owned(fixed) =
+        crate::graphql::validation::as_the_engine_reads(&request.query)
+        && let Ok(document) = async_graphql::parser::parse_query(fixed)
+    {
+        request.set_parsed_query(document);
+    }
     let parsed = request.parsed_query().ok();
     let unparsed = parsed.is_none();
     let operation = parsed.and_then(|document| operation_type(document, name.as_deref()));
