@@ -127,20 +127,8 @@ async fn a_report_written_after_midnight_belongs_to_the_new_parent(app: &TestApp
     assert!(moved.get("errors").is_none(), "{moved:#}");
 
     let writer = app.user_with("w05", Role::Reporter, "ST.D05.BCD").await;
-    let obligation = report_obligation::Entity::find()
-        .filter(report_obligation::Column::UnitId.eq(app.unit_uuid("ST.D05.BCD").await))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("seeded obligation");
-    let created = app
-        .data(
-            &writer,
-            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id } } }",
-            json!({ "i": { "obligationId": gid(NodeType::Obligation, obligation.id) } }),
-        )
-        .await;
-    let report = created["createReport"]["report"]["id"].clone();
+    let (draft, _) = draft_on_first_obligation(app, &writer, "ST.D05.BCD").await;
+    let report = draft["id"].clone();
 
     let old_district = app.user_with("v05", Role::Viewer, "ST.D05").await;
     let new_parent = app.user_with("vbcd", Role::Viewer, "ST.BCD").await;
@@ -205,20 +193,7 @@ async fn a_missing_required_variable_over_the_socket_is_an_error_message() {
 /// no `excludedUnits`. The write is refused instead: the rate is computed from its parts.
 async fn a_rate_stated_without_its_parts_is_refused_or_named(app: &TestApp) {
     let writer = app.user_with("w01", Role::Reporter, "ST.D01.BCD").await;
-    let obligation = report_obligation::Entity::find()
-        .filter(report_obligation::Column::UnitId.eq(app.unit_uuid("ST.D01.BCD").await))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .expect("seeded obligation");
-    let created = app
-        .data(
-            &writer,
-            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
-            json!({ "i": { "obligationId": gid(NodeType::Obligation, obligation.id) } }),
-        )
-        .await;
-    let report = created["createReport"]["report"].clone();
+    let (report, _) = draft_on_first_obligation(app, &writer, "ST.D01.BCD").await;
     let updated = app
         .gql(
             Some(&writer),
@@ -272,13 +247,9 @@ async fn variables_that_do_not_coerce_are_request_errors(app: &TestApp) {
     }
 }
 
-/// Writes, submits and approves the report of `unit` on its first seeded obligation with
-/// `values`; the schedule's id, or `None` when the values are refused.
-async fn approved_with(app: &TestApp, unit: &str, values: Value) -> Option<uuid::Uuid> {
-    let steering = app.login("steering").await;
-    let writer = app
-        .user_with(&format!("w{}", unit.replace('.', "")), Role::Reporter, unit)
-        .await;
+/// A draft report by `writer` on the first seeded obligation of `unit`: `{ id version }`, and
+/// the obligation's schedule.
+async fn draft_on_first_obligation(app: &TestApp, writer: &str, unit: &str) -> (Value, uuid::Uuid) {
     let obligation = report_obligation::Entity::find()
         .filter(report_obligation::Column::UnitId.eq(app.unit_uuid(unit).await))
         .all(&app.db)
@@ -289,12 +260,25 @@ async fn approved_with(app: &TestApp, unit: &str, values: Value) -> Option<uuid:
         .expect("seeded obligation");
     let created = app
         .data(
-            &writer,
+            writer,
             "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
             json!({ "i": { "obligationId": gid(NodeType::Obligation, obligation.id) } }),
         )
         .await;
-    let report = created["createReport"]["report"].clone();
+    (
+        created["createReport"]["report"].clone(),
+        obligation.schedule_id,
+    )
+}
+
+/// Writes, submits and approves the report of `unit` on its first seeded obligation with
+/// `values`; the schedule's id, or `None` when the values are refused.
+async fn approved_with(app: &TestApp, unit: &str, values: Value) -> Option<uuid::Uuid> {
+    let steering = app.login("steering").await;
+    let writer = app
+        .user_with(&format!("w{}", unit.replace('.', "")), Role::Reporter, unit)
+        .await;
+    let (report, schedule) = draft_on_first_obligation(app, &writer, unit).await;
     let updated = app
         .gql(
             Some(&writer),
@@ -321,7 +305,7 @@ async fn approved_with(app: &TestApp, unit: &str, values: Value) -> Option<uuid:
         json!({ "i": { "id": report["id"], "version": report["version"] } }),
     )
     .await;
-    Some(obligation.schedule_id)
+    Some(schedule)
 }
 
 /// Kind: honest numbers ("totals are exact or refused"). Amounts in đồng (a currency without

@@ -143,10 +143,7 @@ fn check(
                         .contains(super::spec_rules::APOLLO_SINGLE_ROOT_FIELD)
                 })
                 .map(|diagnostic| {
-                    let pos = diagnostic.line_column_range().map(|range| Pos {
-                        line: range.start.line,
-                        column: range.start.column,
-                    });
+                    let pos = diagnostic.line_column_range().map(start);
                     refused(diagnostic.error.to_string(), pos, [])
                 })
                 .collect();
@@ -165,10 +162,7 @@ fn check(
                 let pos = breach
                     .at
                     .and_then(|at| at.line_column_range(&document.sources))
-                    .map(|range| Pos {
-                        line: range.start.line,
-                        column: range.start.column,
-                    });
+                    .map(start);
                 refused(breach.message, pos, [])
             })
             .collect());
@@ -293,6 +287,14 @@ fn unicode_escapes_spelled_out(literal: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Where a span starts, as the engine reports positions.
+fn start(range: std::ops::Range<apollo_compiler::parser::LineColumn>) -> Pos {
+    Pos {
+        line: range.start.line,
+        column: range.start.column,
+    }
 }
 
 fn refused<const N: usize>(
