@@ -23,6 +23,15 @@ Then, unless `--skip-national`: the synthetic national data (`--synthetic nation
 kept in the database `qcdc_bench_national` between runs while the generator is unchanged) and the p50 of Q1, Q2 and Q6 at concurrency 1 there; and a 10,000-alias query sent
 200 times, timed, with the server's resident memory before and after.
 
+`python3 bench/run.py --quick` (under 3 minutes, for day-to-day work): Q2 page 20, Q3 and Q6 at
+concurrency 1 and 32, ours against the peer only, 5 s per cell; prints the figures and the
+targets, writes nothing.
+
+Both servers reach PostgreSQL the same way: plain TCP on 127.0.0.1 without TLS (qcdc with
+`sslmode=disable`; node-postgres, under PostGraphile, does not ask for TLS unless told to). The
+local server has `ssl = on`, and sqlx would otherwise negotiate TLS, which costs qcdc 9 to 12 %
+of its throughput on this machine and the peer nothing.
+
 Figures: requests per second, p50 and p99 latency (wrk), SQL statements per request and CPU
 time per request (from /metrics and /proc), peak RSS (VmHWM) of each server, GraphQL failures
 counted from the response bodies (an HTTP 200 with errors counts), and the ratios ours ÷ peer
@@ -48,9 +57,15 @@ BIN = os.path.join(TARGET, "release", "qcdc")
 PEER_BIN = os.path.join(ROOT, "bench", "peer", "node_modules", ".bin", "postgraphile")
 OURS_PORT, PEER_PORT, CAPTURE_PORT = 18383, 18384, 18385
 PG = "postgres://postgres@127.0.0.1:5432"
+# The same transport for both servers: plain TCP, no TLS (see the module documentation).
+PLAIN = "?sslmode=disable"
 DB, NATIONAL_DB = "qcdc_bench", "qcdc_bench_national"
 SECONDS = int(os.environ.get("QCDC_BENCH_SECONDS", "8"))
 CONCURRENCY = [1, 8, 32, 64]
+# --quick: these operations, at these concurrencies, against the peer only.
+QUICK = ("Q2 task list, page 20", "Q3 task detail", "Q6 search")
+QUICK_CONCURRENCY = [1, 32]
+QUICK_SECONDS = 5
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PASSWORD = "bench-password-long"
 SEARCH = "đối thoại giám sát"
@@ -126,7 +141,7 @@ class Server:
 
 
 def qcdc_env(db, **extra):
-    return dict(os.environ, **{"QCDC_DATABASE_URL": f"{PG}/{db}", "RUST_LOG": "warn", **extra})
+    return dict(os.environ, **{"QCDC_DATABASE_URL": f"{PG}/{db}{PLAIN}", "RUST_LOG": "warn", **extra})
 
 
 def wrk(url, c, script, **env):
@@ -229,7 +244,12 @@ def take_reports(status, n, db=DB):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--skip-national", action="store_true", help="leave out the national-scale figures")
+    parser.add_argument("--quick", action="store_true",
+                        help="Q2 page 20, Q3 and Q6 at concurrency 1 and 32 against the peer, in under 3 minutes; writes nothing")
     args = parser.parse_args()
+    global SECONDS, CONCURRENCY
+    if args.quick:
+        SECONDS, CONCURRENCY = int(os.environ.get("QCDC_BENCH_SECONDS", QUICK_SECONDS)), QUICK_CONCURRENCY
     subprocess.run(["cargo", "build", "--release", "-q", "-j2", "-p", "qcdc"], cwd=ROOT, check=True)
     if not os.path.exists(PEER_BIN):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=os.path.join(ROOT, "bench", "peer"), check=True)
@@ -246,11 +266,11 @@ def main():
     rows, extra, servers = [], {}, []
     try:
         ours = Server("qcdc", [BIN, "serve"], qcdc_env(DB, QCDC_LISTEN=f"127.0.0.1:{OURS_PORT}"), OURS_PORT, "/readyz", work, servers)
-        peer = Server("postgraphile", [PEER_BIN, "-c", f"{PG}/{DB}", "--host", "127.0.0.1", "--port", str(PEER_PORT),
+        peer = Server("postgraphile", [PEER_BIN, "-c", f"{PG}/{DB}{PLAIN}", "--host", "127.0.0.1", "--port", str(PEER_PORT),
                                        "--disable-query-log", "--disable-graphiql", "--append-plugins",
                                        "postgraphile-plugin-connection-filter"],
                       dict(os.environ, NODE_ENV="production"), PEER_PORT, "/graphql", work, servers)
-        capturer = Server("qcdc-capture", [BIN, "serve"],
+        capturer = None if args.quick else Server("qcdc-capture", [BIN, "serve"],
                           qcdc_env(DB, QCDC_LISTEN=f"127.0.0.1:{CAPTURE_PORT}", RUST_LOG="warn,qcdc::sql=trace",
                                    QCDC_LOG_FORMAT="json", QCDC_OVERDUE_SWEEP_SECONDS="86400"),
                           CAPTURE_PORT, "/readyz", work, servers)
@@ -259,6 +279,8 @@ def main():
         warm_up(ours, peer, reads[2], token, work)
         for op in reads:
             name, query, variables, peer_query, peer_variables = op
+            if args.quick and name not in QUICK:
+                continue
             check = post(gql, query, variables, token)
             if check.get("errors"):
                 raise SystemExit(f"{name} fails on qcdc: {check['errors']}")
@@ -266,7 +288,7 @@ def main():
                 check = post(f"{peer.url}/graphql", peer_query, peer_variables)
                 if check.get("errors"):
                     raise SystemExit(f"{name} fails on PostGraphile: {check['errors']}")
-            floor = capture(capturer, token, query, variables, work, name)
+            floor = capture(capturer, token, query, variables, work, name) if capturer else None
             ours_body = os.path.join(work, "ours.json")
             json.dump({"query": query, "variables": variables}, open(ours_body, "w"), ensure_ascii=False)
             peer_body = os.path.join(work, "peer.json")
@@ -276,10 +298,14 @@ def main():
                 row = {"operation": name, "c": c, "ours": measured(ours, c, "graphql.lua", QCDC_BENCH_BODY=ours_body, QCDC_BENCH_TOKEN=token)}
                 if peer_query:
                     row["peer"] = measured(peer, c, "graphql.lua", stmts=False, QCDC_BENCH_BODY=peer_body, QCDC_BENCH_TOKEN="")
-                row["floor"] = pgbench(floor[0], floor[1], c, DB)
-                row["floor"]["stmts"] = floor[2]
+                if floor:
+                    row["floor"] = pgbench(floor[0], floor[1], c, DB)
+                    row["floor"]["stmts"] = floor[2]
                 rows.append(row)
                 show(row)
+        if args.quick:
+            print("\n".join(targets(rows, {"rss": {"qcdc": ours.memory_mib("VmHWM")}})))
+            return
         capturer.stop()
         rows += writes(ours, peer, token)
         extra["rss"] = {"qcdc": ours.memory_mib("VmHWM"), "postgraphile": peer.memory_mib("VmHWM")}
@@ -465,6 +491,49 @@ def national(work):
     return result
 
 
+def targets(rows, extra):
+    """Issue 19's targets, each with the value this run measured (a line per target)."""
+    cell = {(r["operation"], r["c"]): r for r in rows}
+
+    def line(name, value, met):
+        return f"- {name}: {value} ({'met' if met else 'missed'})"
+
+    out = []
+    q2 = "Q2 task list, page 20"
+    if (q2, 32) in cell and "peer" in cell[(q2, 32)]:
+        r = cell[(q2, 32)]
+        x = r["ours"]["rps"] / r["peer"]["rps"]
+        out.append(line("Q2 page 20 at c=32, at least 3x PostGraphile", f"{x:.2f}x", x >= 3))
+        if "floor" in r:
+            f = r["ours"]["rps"] / r["floor"]["rps"]
+            out.append(line("Q2 page 20 at c=32, at least 60 % of the pgbench floor", f"{100 * f:.0f} %", f >= 0.6))
+    if (q2, 1) in cell and "peer" in cell[(q2, 1)]:
+        o, p = cell[(q2, 1)]["ours"]["p50"], cell[(q2, 1)]["peer"]["p50"]
+        out.append(line("Q2 page 20 at c=1, p50 no higher than PostGraphile's", f"{o:.2f} ms against {p:.2f} ms", o <= p))
+    for name, need in (("Q3 task detail", 2), ("Q6 search", 2), ("Q4 report submission", 1.5),
+                       ("Q5 approval with version check", 1.5)):
+        r = cell.get((name, 32))
+        if r and "peer" in r:
+            x = r["ours"]["rps"] / r["peer"]["rps"]
+            out.append(line(f"{name.split()[0]} at c=32, at least {need}x the peer", f"{x:.2f}x", x >= need))
+    stmts = [r["ours"]["stmts"] for r in rows if r["operation"].startswith("Q2") and "stmts" in r["ours"]]
+    if stmts:
+        out.append(line("Q2, at most 5 SQL statements per request", f"{max(stmts):.1f} at most", max(stmts) <= 5))
+    n = extra.get("national")
+    if n:
+        province = {r["operation"]: r["ours"]["p50"] for r in rows if r["c"] == 1}
+        for r in n["rows"]:
+            x = r["ours"]["p50"] / province[r["operation"]]
+            out.append(line(f"{r['operation'].split()[0]} national p50 within 2x of province", f"{x:.2f}x", x <= 2))
+    rss = extra.get("rss", {}).get("qcdc")
+    if rss:
+        out.append(line(f"peak RSS at most 64 MiB (up to c={max(CONCURRENCY)})", f"{rss:.1f} MiB", rss <= 64))
+    worst = max(rows, key=lambda r: r["ours"]["p99"] / r["ours"]["p50"] if r["ours"]["p50"] else 0)
+    w = worst["ours"]["p99"] / worst["ours"]["p50"]
+    out.append(line("p99 at most 4x p50 in every cell", f"worst {w:.1f}x ({worst['operation']}, c={worst['c']})", w <= 4))
+    return out
+
+
 def show(row, prefix=""):
     parts = [f"{prefix}{row['operation']:31} c={row['c']:<3}"]
     for side in ("ours", "peer", "floor"):
@@ -502,6 +571,8 @@ def write_report(rows, extra, seeded, seed_seconds):
         "The servers, PostgreSQL and the load generator share these cores.",
         f"- PostgreSQL {pg} on the same machine; {wrk_version}; {pgbench_version}; PostGraphile 4.14.1 on Node.js {node_version}.",
         f"- Data: `qcdc seed --synthetic province --seed 1`, loaded in {seed_seconds:.1f} s: {seeded[1].strip() if len(seeded) > 1 else seeded[0]}.",
+        "- Database transport: both servers on plain TCP to 127.0.0.1, without TLS (qcdc `sslmode=disable`; "
+        "PostGraphile's node-postgres asks for no TLS).",
         f"- {SECONDS} s per cell. **ours** is qcdc with a steering user's token; **peer** is PostGraphile over the same tables, "
         "without any authorisation; **floor** is the SQL qcdc issued for the same request, replayed by `pgbench -M prepared` "
         "with the same bound values (one pgbench transaction per request; its p50 column is pgbench's average latency).",
@@ -534,6 +605,7 @@ def write_report(rows, extra, seeded, seed_seconds):
         f"{a['rss_before']:.1f} MiB before and {a['rss_after']:.1f} MiB after.",
         "",
     ]
+    lines += ["## Targets (issue 19)", "", *targets(rows, extra), ""]
     n = extra.get("national")
     if n:
         province = {r["operation"]: r["ours"]["p50"] for r in rows if r["c"] == 1}

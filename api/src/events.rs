@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use crate::auth::known::KnownCallers;
+
 const CHANNEL: &str = "qcdc_events";
 const BUFFER: usize = 1_024;
 
@@ -66,6 +68,8 @@ pub struct EventBus {
     local: broadcast::Sender<Message>,
     /// Access notices alone, for WebSocket connections (so `listeners` counts subscriptions).
     access: broadcast::Sender<AccessChanged>,
+    /// Callers verified before, forgotten here as notices arrive.
+    known: KnownCallers,
     db: DatabaseConnection,
 }
 
@@ -73,9 +77,11 @@ pub struct EventBus {
 fn deliver(
     local: &broadcast::Sender<Message>,
     access: &broadcast::Sender<AccessChanged>,
+    known: &KnownCallers,
     message: Message,
 ) {
     if let Message::Access(notice) = &message {
+        known.forget(notice.principal);
         let _ = access.send(*notice);
     }
     let _ = local.send(message);
@@ -88,11 +94,27 @@ impl EventBus {
     pub async fn start(db: DatabaseConnection, url: &str) -> Self {
         let (local, _) = broadcast::channel(BUFFER);
         let (access, _) = broadcast::channel(BUFFER);
+        let known = KnownCallers::new(db.get_database_backend() != DbBackend::Postgres);
         if db.get_database_backend() == DbBackend::Postgres {
             let first = connect_listener(url).await;
-            tokio::spawn(relay(url.to_owned(), first, local.clone(), access.clone()));
+            let receivers = Receivers {
+                local: local.clone(),
+                access: access.clone(),
+                known: known.clone(),
+            };
+            tokio::spawn(relay(url.to_owned(), first, receivers));
         }
-        Self { local, access, db }
+        Self {
+            local,
+            access,
+            known,
+            db,
+        }
+    }
+
+    /// Callers verified before, kept while no notice says their access changed.
+    pub fn known(&self) -> &KnownCallers {
+        &self.known
     }
 
     /// Changes and access notices, in the order they were published.
@@ -118,6 +140,9 @@ impl EventBus {
 
     /// Tells every instance that `principal`'s access changed (after the change committed).
     pub async fn publish_access(&self, principal: Uuid) {
+        // At once on this instance, so the caller's next request here is checked afresh even
+        // before the notice comes back from PostgreSQL.
+        self.known.forget(principal);
         self.send(Message::Access(AccessChanged {
             principal,
             at: Utc::now(),
@@ -142,7 +167,7 @@ impl EventBus {
                 tracing::warn!(error = %err, "publishing an event failed");
             }
         } else {
-            deliver(&self.local, &self.access, message);
+            deliver(&self.local, &self.access, &self.known, message);
         }
     }
 }
@@ -166,23 +191,39 @@ async fn connect_listener(url: &str) -> Option<sea_orm::sqlx::postgres::PgListen
     }
 }
 
-/// Relays PostgreSQL notifications to local subscribers, reconnecting after failures.
+/// Where notifications go on this instance.
+struct Receivers {
+    local: broadcast::Sender<Message>,
+    access: broadcast::Sender<AccessChanged>,
+    known: KnownCallers,
+}
+
+/// Relays PostgreSQL notifications to local subscribers, reconnecting after failures. Verified
+/// callers are kept only while the listener is connected: a notice sent meanwhile is lost.
 async fn relay(
     url: String,
     mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
-    local: broadcast::Sender<Message>,
-    access: broadcast::Sender<AccessChanged>,
+    to: Receivers,
 ) {
     loop {
         if let Some(mut connected) = listener.take() {
+            to.known.set_trusted(true);
             loop {
-                match connected.recv().await {
-                    Ok(n) => {
+                // A lost connection is `None`: notices sent until this instance listens
+                // again are lost, so whatever was kept is dropped until then.
+                match connected.try_recv().await {
+                    Ok(Some(n)) => {
                         if let Ok(message) = serde_json::from_str::<Message>(n.payload()) {
-                            deliver(&local, &access, message);
+                            deliver(&to.local, &to.access, &to.known, message);
                         }
                     }
+                    Ok(None) => {
+                        to.known.set_trusted(false);
+                        tracing::warn!("event listener lost its connection");
+                        break;
+                    }
                     Err(err) => {
+                        to.known.set_trusted(false);
                         tracing::warn!(error = %err, "event listener lost its connection");
                         break;
                     }

@@ -1,5 +1,7 @@
 //! Bounded database work: a page of tasks with nested units, assignments and legal references
-//! costs the same number of SQL statements at any page size (DataLoaders batch each relation).
+//! costs the same number of SQL statements at any page size (DataLoaders batch each relation,
+//! a list and the records its items point at come in one statement), and a caller verified
+//! once is not read again while nothing about its access changed.
 
 use std::sync::atomic::Ordering;
 
@@ -12,6 +14,7 @@ use qcdc::{domain::planning, graphql::id::NodeType};
 on_both_databases!(
     config: without_sweeps;
     statements_per_request_do_not_grow_with_page_size,
+    the_task_list_costs_at_most_five_statements,
     report_lateness_is_batched,
 );
 
@@ -24,8 +27,11 @@ fn without_sweeps(config: qcdc::config::Config) -> qcdc::config::Config {
     }
 }
 
-/// Most statements one such request may cost (authentication included).
-const BUDGET: u64 = 16;
+/// Most statements one such request may cost once its caller is verified: the page, its count,
+/// assignments with their units, their progress updates, references with their documents,
+/// the plan with its issuing unit; and the count of access changes
+/// (`auth::known`).
+const BUDGET: u64 = 7;
 
 const QUERY: &str = r#"query($plan: ID!, $first: Int!) {
   tasks(first: $first, filter: { plan: $plan }) {
@@ -40,6 +46,89 @@ const QUERY: &str = r#"query($plan: ID!, $first: Int!) {
 }"#;
 
 async fn statements_per_request_do_not_grow_with_page_size(app: &TestApp) {
+    let plan = plan_of_sixty_tasks(app).await;
+    let token = app.login("steering").await;
+    let plan_id = gid(NodeType::Plan, plan);
+    // The first request verifies the caller (session, account, grants); later ones reuse it.
+    app.data(&token, "{ me { username } }", json!({})).await;
+    let mut counts = Vec::new();
+    for first in [5, 20, 50] {
+        let before = app.statements.load(Ordering::SeqCst);
+        let data = app
+            .data(&token, QUERY, json!({ "plan": plan_id, "first": first }))
+            .await;
+        let used = app.statements.load(Ordering::SeqCst) - before;
+        let tasks = nodes(&data, &["tasks"]);
+        assert_eq!(tasks.len(), first);
+        assert!(
+            tasks
+                .iter()
+                .all(|t| !t["assignments"].as_array().unwrap().is_empty())
+        );
+        assert!(
+            tasks
+                .iter()
+                .all(|t| t["legalReferences"].as_array().unwrap().len() == 2)
+        );
+        counts.push(used);
+    }
+    eprintln!("SQL statements per request at page sizes 5, 20, 50: {counts:?}");
+    assert!(
+        counts.iter().all(|c| *c == counts[0]),
+        "statements grow with page size: {counts:?}"
+    );
+    assert!(
+        counts[0] <= BUDGET,
+        "{} statements, budget {BUDGET}",
+        counts[0]
+    );
+}
+
+/// The benchmark's Q2 (`bench/run.py`): a page of tasks with plan and issuing unit,
+/// assignments with units, references with documents. Issue 19 sets at most 5 statements per
+/// request; here each relation and the records it points at come in one statement, and the
+/// verified caller is reused.
+async fn the_task_list_costs_at_most_five_statements(app: &TestApp) {
+    const Q2: &str = "query Q2($p: ID!, $n: Int!) { tasks(first: $n, filter: { plan: $p }) { edges { node { id code title status \
+        plan { number issuingUnit { name } } assignments { role status unit { code name } } \
+        legalReferences { provision document { number title } } } } } }";
+    let plan = plan_of_sixty_tasks(app).await;
+    let token = app.login("steering").await;
+    let plan_id = gid(NodeType::Plan, plan);
+    app.data(&token, "{ me { username } }", json!({})).await;
+    for first in [5, 20, 50] {
+        let before = app.statements.load(Ordering::SeqCst);
+        let data = app
+            .data(&token, Q2, json!({ "p": plan_id, "n": first }))
+            .await;
+        let used = app.statements.load(Ordering::SeqCst) - before;
+        let tasks = nodes(&data, &["tasks"]);
+        assert_eq!(tasks.len(), first);
+        assert!(
+            tasks
+                .iter()
+                .all(|t| t["plan"]["issuingUnit"]["name"].is_string())
+        );
+        assert!(tasks.iter().all(|t| {
+            t["assignments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["unit"]["code"].is_string())
+        }));
+        assert!(tasks.iter().all(|t| {
+            t["legalReferences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["document"]["number"].is_string())
+        }));
+        assert!(used <= 5, "{used} statements for a page of {first}");
+    }
+}
+
+/// A plan with sixty tasks, each assigned to one to three units and citing two documents.
+async fn plan_of_sixty_tasks(app: &TestApp) -> uuid::Uuid {
     let w = app.writer();
     let fx = app.fixture_actor().await;
     let day = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
@@ -102,39 +191,7 @@ async fn statements_per_request_do_not_grow_with_page_size(app: &TestApp) {
                 .unwrap();
         }
     }
-    let token = app.login("steering").await;
-    let plan_id = gid(NodeType::Plan, plan.id);
-    let mut counts = Vec::new();
-    for first in [5, 20, 50] {
-        let before = app.statements.load(Ordering::SeqCst);
-        let data = app
-            .data(&token, QUERY, json!({ "plan": plan_id, "first": first }))
-            .await;
-        let used = app.statements.load(Ordering::SeqCst) - before;
-        let tasks = nodes(&data, &["tasks"]);
-        assert_eq!(tasks.len(), first);
-        assert!(
-            tasks
-                .iter()
-                .all(|t| !t["assignments"].as_array().unwrap().is_empty())
-        );
-        assert!(
-            tasks
-                .iter()
-                .all(|t| t["legalReferences"].as_array().unwrap().len() == 2)
-        );
-        counts.push(used);
-    }
-    eprintln!("SQL statements per request at page sizes 5, 20, 50: {counts:?}");
-    assert!(
-        counts.iter().all(|c| *c == counts[0]),
-        "statements grow with page size: {counts:?}"
-    );
-    assert!(
-        counts[0] <= BUDGET,
-        "{} statements, budget {BUDGET}",
-        counts[0]
-    );
+    plan.id
 }
 
 /// `Report.isLate` reads each report's schedule through a loader: a page of reports costs the

@@ -1,6 +1,7 @@
 //! Passwords, tokens and the caller's identity.
 
 pub mod caller;
+pub mod known;
 pub mod password;
 pub mod throttle;
 pub mod token;

@@ -43,6 +43,32 @@ pub async fn by_group<E: EntityTrait>(
     Ok(query.all(db).await?)
 }
 
+/// The rows of `E` whose `key` column is one of `keys` (within `scope` when given), each with
+/// the row of `R` it refers to through `relation`, in one statement: a list and the records
+/// its items point at (a task's assignments and their units), where two lookups would cost
+/// two round trips.
+pub async fn with_related<E: EntityTrait, R: EntityTrait>(
+    db: &impl ConnectionTrait,
+    key: E::Column,
+    keys: &[Uuid],
+    scope: Option<&Condition>,
+    relation: sea_orm::RelationDef,
+    order: Option<E::Column>,
+) -> AppResult<Vec<(E::Model, Option<R::Model>)>> {
+    use sea_orm::{JoinType, QuerySelect};
+    let mut query = E::find()
+        .filter(key.is_in(keys.iter().copied()))
+        .join(JoinType::LeftJoin, relation)
+        .select_also(R::default());
+    if let Some(scope) = scope {
+        query = query.filter(scope.clone());
+    }
+    if let Some(order) = order {
+        query = query.order_by_asc(order);
+    }
+    Ok(query.all(db).await?)
+}
+
 /// The newest revision (highest `revision`) of the report answering each obligation among
 /// `obligations`, within the caller's read scope `scope`.
 pub async fn newest_reports(

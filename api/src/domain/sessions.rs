@@ -365,6 +365,19 @@ pub async fn logout(w: &Writer, session: Uuid) -> AppResult<()> {
         .await
 }
 
+/// How many changes to sessions, accounts, grants and API clients the database has seen (the
+/// `access_epoch` row, counted by triggers of migration `m20261130_000001_access_notices`).
+pub async fn access_epoch(db: &impl ConnectionTrait) -> AppResult<i64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT value FROM access_epoch WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("access_epoch has no row")))?;
+    Ok(row.try_get::<i64>("", "value")?)
+}
+
 /// Whether a session is open for `user`.
 pub async fn is_open(db: &impl ConnectionTrait, session: Uuid, user: Uuid) -> AppResult<bool> {
     Ok(session::Entity::find_by_id(session)

@@ -6,15 +6,15 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use async_graphql::runtime::{TokioSpawner, TokioTimer};
 use entity::{
     api_client, assignment, assignment_update, document_relation, indicator, indicator_value,
     legal_document, plan, plan_recipient, reorg_event, reorg_event_unit, report, report_obligation,
     report_schedule, report_task_progress, role_grant, task, task_legal_reference, unit, user,
 };
-use sea_orm::{Condition, DatabaseConnection, EntityTrait};
+use sea_orm::{Condition, DatabaseConnection, EntityTrait, RelationTrait};
 use uuid::Uuid;
 
+use super::batching::{Batches, Yield};
 use crate::{
     auth::Auth,
     domain::{batch, scope},
@@ -22,8 +22,8 @@ use crate::{
 };
 
 /// Loads rows of `E` by primary key.
-/// Loaders cache per request (they are built per request), so a relation primed for a whole
-/// page is served from memory to each item, however the item resolvers interleave.
+/// Loaders cache per request (they are built per request), so a record fetched for one item
+/// is served from memory to the others.
 pub struct ById<E: EntityTrait> {
     db: DatabaseConnection,
     /// The caller's read scope over `E`; `None` for reference data every caller reads.
@@ -68,6 +68,48 @@ where
         let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
         for row in rows {
             grouped.entry((self.key_of)(&row)).or_default().push(row);
+        }
+        Ok(grouped)
+    }
+}
+
+/// Loads rows of `E` by `key` (the primary key, or a parent's id for a list) together with the
+/// row of `R` each refers to, in one statement (`batch::with_related`). Resolvers use it when
+/// the selection asks for the related record, and feed those records to `R`'s own loader.
+pub struct WithRelated<E: EntityTrait, R: EntityTrait> {
+    db: DatabaseConnection,
+    key: E::Column,
+    scope: Option<Condition>,
+    relation: fn() -> sea_orm::RelationDef,
+    order: Option<E::Column>,
+    key_of: fn(&E::Model) -> Uuid,
+    _related: std::marker::PhantomData<fn() -> R>,
+}
+
+impl<E, R> Loader<Uuid> for WithRelated<E, R>
+where
+    E: EntityTrait + Send + Sync + 'static,
+    E::Column: Send + Sync,
+    E::Model: Clone + Send + Sync + 'static,
+    R: EntityTrait + Send + Sync + 'static,
+    R::Model: Clone + Send + Sync + 'static,
+{
+    type Value = Vec<(E::Model, Option<R::Model>)>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = batch::with_related::<E, R>(
+            &self.db,
+            self.key,
+            keys,
+            self.scope.as_ref(),
+            (self.relation)(),
+            self.order,
+        )
+        .await?;
+        let mut grouped: HashMap<Uuid, Self::Value> = HashMap::new();
+        for row in rows {
+            grouped.entry((self.key_of)(&row.0)).or_default().push(row);
         }
         Ok(grouped)
     }
@@ -119,6 +161,7 @@ impl Loader<Uuid> for ManagedGrants {
 
 type ByIdLoader<M> = DataLoader<ById<M>, HashMapCache>;
 type ByGroupLoader<M> = DataLoader<ByGroup<M>, HashMapCache>;
+type WithRelatedLoader<E, R> = DataLoader<WithRelated<E, R>, HashMapCache>;
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -126,6 +169,8 @@ pub struct Loaders {
     pub documents: ByIdLoader<legal_document::Entity>,
     /// Plans the caller sees.
     pub plans: ByIdLoader<plan::Entity>,
+    /// Plans the caller sees, each with its issuing unit.
+    pub plans_with_issuer: WithRelatedLoader<plan::Entity, unit::Entity>,
     /// Any plan, for what is derived from it without showing it (a recipient's derivation
     /// status): never return its rows to the client.
     pub plan_states: ByIdLoader<plan::Entity>,
@@ -135,6 +180,11 @@ pub struct Loaders {
     pub task_children: ByGroupLoader<task::Entity>,
     pub task_assignments: ByGroupLoader<assignment::Entity>,
     pub task_references: ByGroupLoader<task_legal_reference::Entity>,
+    /// A task's assignments, each with its unit.
+    pub task_assignments_with_units: WithRelatedLoader<assignment::Entity, unit::Entity>,
+    /// A task's legal references, each with its document.
+    pub task_references_with_documents:
+        WithRelatedLoader<task_legal_reference::Entity, legal_document::Entity>,
     pub plan_recipients: ByGroupLoader<plan_recipient::Entity>,
     pub plan_schedules: ByGroupLoader<report_schedule::Entity>,
     pub schedule_obligations: ByGroupLoader<report_obligation::Entity>,
@@ -165,6 +215,8 @@ pub struct Loaders {
     pub users: ByIdLoader<user::Entity>,
     /// Partner systems by id (names in the audit log).
     pub clients: ByIdLoader<api_client::Entity>,
+    /// Where the loaders' fetches run: inside the operation's task (`graphql::batching`).
+    pub batches: Batches,
     /// The grants held on a unit that the caller manages.
     pub unit_grants: DataLoader<ManagedGrants, HashMapCache>,
 }
@@ -172,12 +224,14 @@ pub struct Loaders {
 impl Loaders {
     /// The loaders of one request by `auth` (an anonymous caller sees no unit's records).
     pub fn new(db: &DatabaseConnection, auth: &Auth) -> Self {
+        let batches = Batches::default();
         let scopes = match auth {
             Auth::User(caller) => caller.read_scopes(),
             Auth::Anonymous | Auth::Invalid => Vec::new(),
         };
         fn scoped<E>(
             db: &DatabaseConnection,
+            batches: &Batches,
             scope: Option<Condition>,
             id_of: fn(&E::Model) -> Uuid,
         ) -> ByIdLoader<E>
@@ -191,13 +245,14 @@ impl Loaders {
                     scope,
                     id_of,
                 },
-                TokioSpawner::current(),
-                TokioTimer::default(),
+                batches.clone(),
+                Yield,
                 HashMapCache::default(),
             )
         }
         fn by_group<E>(
             db: &DatabaseConnection,
+            batches: &Batches,
             column: E::Column,
             order: E::Column,
             key_of: fn(&E::Model) -> Uuid,
@@ -215,109 +270,186 @@ impl Loaders {
                     tie: None,
                     key_of,
                 },
-                TokioSpawner::current(),
-                TokioTimer::default(),
+                batches.clone(),
+                Yield,
                 HashMapCache::default(),
             )
         }
-        fn by_id<E>(db: &DatabaseConnection, id_of: fn(&E::Model) -> Uuid) -> ByIdLoader<E>
+        fn with_related<E, R>(
+            db: &DatabaseConnection,
+            batches: &Batches,
+            (key, key_of): (E::Column, fn(&E::Model) -> Uuid),
+            scope: Option<Condition>,
+            relation: fn() -> sea_orm::RelationDef,
+            order: Option<E::Column>,
+        ) -> WithRelatedLoader<E, R>
+        where
+            E: EntityTrait + Send + Sync + 'static,
+            E::Column: Send + Sync,
+            E::Model: Clone + Send + Sync + 'static,
+            R: EntityTrait + Send + Sync + 'static,
+            R::Model: Clone + Send + Sync + 'static,
+        {
+            DataLoader::with_cache(
+                WithRelated {
+                    db: db.clone(),
+                    key,
+                    scope,
+                    relation,
+                    order,
+                    key_of,
+                    _related: std::marker::PhantomData,
+                },
+                batches.clone(),
+                Yield,
+                HashMapCache::default(),
+            )
+        }
+        fn by_id<E>(
+            db: &DatabaseConnection,
+            batches: &Batches,
+            id_of: fn(&E::Model) -> Uuid,
+        ) -> ByIdLoader<E>
         where
             E: EntityTrait + Send + Sync + 'static,
             E::Model: Clone + Send + Sync + 'static,
         {
-            scoped(db, None, id_of)
+            scoped(db, batches, None, id_of)
         }
         Self {
-            units: by_id(db, |r: &unit::Model| r.id),
-            documents: by_id(db, |r: &legal_document::Model| r.id),
+            units: by_id(db, &batches, |r: &unit::Model| r.id),
+            documents: by_id(db, &batches, |r: &legal_document::Model| r.id),
             plans: scoped(
                 db,
+                &batches,
                 Some(scope::plans_touching(&scopes)),
                 |r: &plan::Model| r.id,
             ),
-            plan_states: by_id(db, |r: &plan::Model| r.id),
+            plans_with_issuer: with_related(
+                db,
+                &batches,
+                (plan::Column::Id, |p: &plan::Model| p.id),
+                Some(scope::plans_touching(&scopes)),
+                || plan::Relation::IssuingUnit.def(),
+                None,
+            ),
+            task_assignments_with_units: with_related(
+                db,
+                &batches,
+                (assignment::Column::TaskId, |a: &assignment::Model| {
+                    a.task_id
+                }),
+                None,
+                || assignment::Relation::Unit.def(),
+                Some(assignment::Column::Id),
+            ),
+            task_references_with_documents: with_related(
+                db,
+                &batches,
+                (
+                    task_legal_reference::Column::TaskId,
+                    |r: &task_legal_reference::Model| r.task_id,
+                ),
+                None,
+                || task_legal_reference::Relation::Document.def(),
+                Some(task_legal_reference::Column::Id),
+            ),
+            plan_states: by_id(db, &batches, |r: &plan::Model| r.id),
             tasks: scoped(
                 db,
+                &batches,
                 Some(scope::visible_tasks(&scopes)),
                 |r: &task::Model| r.id,
             ),
-            indicators: by_id(db, |r: &indicator::Model| r.id),
+            indicators: by_id(db, &batches, |r: &indicator::Model| r.id),
             task_children: by_group(
                 db,
+                &batches,
                 task::Column::ParentId,
                 task::Column::SortKey,
                 |t: &task::Model| t.parent_id.unwrap_or_default(),
             ),
             task_assignments: by_group(
                 db,
+                &batches,
                 assignment::Column::TaskId,
                 assignment::Column::Id,
                 |a: &assignment::Model| a.task_id,
             ),
             task_references: by_group(
                 db,
+                &batches,
                 task_legal_reference::Column::TaskId,
                 task_legal_reference::Column::Id,
                 |r: &task_legal_reference::Model| r.task_id,
             ),
             plan_recipients: by_group(
                 db,
+                &batches,
                 plan_recipient::Column::PlanId,
                 plan_recipient::Column::Id,
                 |r: &plan_recipient::Model| r.plan_id,
             ),
             plan_schedules: by_group(
                 db,
+                &batches,
                 report_schedule::Column::PlanId,
                 report_schedule::Column::DueOn,
                 |s: &report_schedule::Model| s.plan_id,
             ),
             schedule_obligations: by_group(
                 db,
+                &batches,
                 report_obligation::Column::ScheduleId,
                 report_obligation::Column::Id,
                 |o: &report_obligation::Model| o.schedule_id,
             ),
             report_progress: by_group(
                 db,
+                &batches,
                 report_task_progress::Column::ReportId,
                 report_task_progress::Column::Id,
                 |e: &report_task_progress::Model| e.report_id,
             ),
             report_values: by_group(
                 db,
+                &batches,
                 indicator_value::Column::ReportId,
                 indicator_value::Column::Id,
                 |v: &indicator_value::Model| v.report_id,
             ),
             reports: scoped(
                 db,
+                &batches,
                 Some(scope::reports_of_units(&scopes)),
                 |r: &report::Model| r.id,
             ),
             relations_from: by_group(
                 db,
+                &batches,
                 document_relation::Column::FromDocumentId,
                 document_relation::Column::CreatedAt,
                 |r: &document_relation::Model| r.from_document_id,
             ),
             relations_to: by_group(
                 db,
+                &batches,
                 document_relation::Column::ToDocumentId,
                 document_relation::Column::CreatedAt,
                 |r: &document_relation::Model| r.to_document_id,
             ),
-            reorg_events: by_id(db, |r: &reorg_event::Model| r.id),
+            reorg_events: by_id(db, &batches, |r: &reorg_event::Model| r.id),
             reorg_links: by_group(
                 db,
+                &batches,
                 reorg_event_unit::Column::EventId,
                 reorg_event_unit::Column::Id,
                 |l: &reorg_event_unit::Model| l.event_id,
             ),
-            schedules: by_id(db, |r: &report_schedule::Model| r.id),
-            recipients: by_id(db, |r: &plan_recipient::Model| r.id),
-            obligations: by_id(db, |r: &report_obligation::Model| r.id),
-            assignments: by_id(db, |r: &assignment::Model| r.id),
+            schedules: by_id(db, &batches, |r: &report_schedule::Model| r.id),
+            recipients: by_id(db, &batches, |r: &plan_recipient::Model| r.id),
+            obligations: by_id(db, &batches, |r: &report_obligation::Model| r.id),
+            assignments: by_id(db, &batches, |r: &assignment::Model| r.id),
             assignment_updates: DataLoader::with_cache(
                 ByGroup {
                     db: db.clone(),
@@ -326,8 +458,8 @@ impl Loaders {
                     tie: Some(assignment_update::Column::Id),
                     key_of: |u: &assignment_update::Model| u.assignment_id,
                 },
-                TokioSpawner::current(),
-                TokioTimer::default(),
+                batches.clone(),
+                Yield,
                 HashMapCache::default(),
             ),
             obligation_reports: DataLoader::with_cache(
@@ -335,12 +467,13 @@ impl Loaders {
                     db: db.clone(),
                     scope: scope::reports_of_units(&scopes),
                 },
-                TokioSpawner::current(),
-                TokioTimer::default(),
+                batches.clone(),
+                Yield,
                 HashMapCache::default(),
             ),
-            users: by_id(db, |r: &user::Model| r.id),
-            clients: by_id(db, |r: &api_client::Model| r.id),
+            users: by_id(db, &batches, |r: &user::Model| r.id),
+            clients: by_id(db, &batches, |r: &api_client::Model| r.id),
+            batches: batches.clone(),
             unit_grants: DataLoader::with_cache(
                 ManagedGrants {
                     db: db.clone(),
@@ -349,8 +482,8 @@ impl Loaders {
                         Auth::Anonymous | Auth::Invalid => None,
                     },
                 },
-                TokioSpawner::current(),
-                TokioTimer::default(),
+                batches.clone(),
+                Yield,
                 HashMapCache::default(),
             ),
         }
@@ -364,6 +497,9 @@ impl Loaders {
         self.documents.enable_all_cache(false);
         self.plans.enable_all_cache(false);
         self.plan_states.enable_all_cache(false);
+        self.plans_with_issuer.enable_all_cache(false);
+        self.task_assignments_with_units.enable_all_cache(false);
+        self.task_references_with_documents.enable_all_cache(false);
         self.tasks.enable_all_cache(false);
         self.indicators.enable_all_cache(false);
         self.task_children.enable_all_cache(false);
@@ -389,6 +525,23 @@ impl Loaders {
         self.clients.enable_all_cache(false);
         self.unit_grants.enable_all_cache(false);
     }
+}
+
+/// The rows of a [`WithRelated`] load, after handing the related records to their own loader
+/// (`into`), where the nested field finds them without another statement.
+pub async fn feeding<M, R>(
+    rows: Vec<(M, Option<R::Model>)>,
+    into: &ByIdLoader<R>,
+    id_of: fn(&R::Model) -> Uuid,
+) -> Vec<M>
+where
+    R: EntityTrait + Send + Sync + 'static,
+    R::Model: Clone + Send + Sync + 'static,
+{
+    let (rows, related): (Vec<M>, Vec<Option<R::Model>>) = rows.into_iter().unzip();
+    into.feed_many(related.into_iter().flatten().map(|r| (id_of(&r), r)))
+        .await;
+    rows
 }
 
 /// The rows a group loader found for one key (none is an empty list).

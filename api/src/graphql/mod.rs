@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod batching;
 pub mod connection;
 pub mod cost;
 pub mod enums;
@@ -131,6 +132,8 @@ pub fn build_schema(
     .extension(observe::ObserveFactory(metrics))
     .extension(input_guard::InputGuard)
     .extension(stage::StageFactory)
+    // Runs the loaders' fetches inside the operation's task, with no timer.
+    .extension(batching::DriveFactory)
     // Innermost, so a document is checked against the specification before anything else
     // looks at its arguments.
     .extension(validation::SpecValidation)

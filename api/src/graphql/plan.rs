@@ -130,7 +130,6 @@ impl Plan {
             wants_total(ctx),
         )
         .await?;
-        super::task::prime(ctx, &page.items).await?;
         Ok(TaskConnection::from_page(page, Task))
     }
     /// For each top-level content × recipient: derived tasks exist? reported on?

@@ -10,7 +10,7 @@ use super::{
     enums::{AssignmentRole, AssignmentStatus, Provenance, TaskStatus},
     id::{self, NodeType},
     legal::LegalReference,
-    loaders::{failed, group},
+    loaders::{failed, feeding, group},
     plan::Plan,
     unit::{self, Unit},
 };
@@ -94,8 +94,13 @@ impl Task {
     }
     /// The plan the task belongs to.
     async fn plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
-        Ok(ctx
-            .loaders()
+        let loaders = ctx.loaders();
+        if ctx.look_ahead().field("issuingUnit").exists() {
+            let rows = group(loaders.plans_with_issuer.load_one(self.0.plan_id).await)?;
+            let plans = feeding(rows, &loaders.units, |u| u.id).await;
+            return Ok(plans.into_iter().next().map(Plan));
+        }
+        Ok(loaders
             .plans
             .load_one(self.0.plan_id)
             .await
@@ -130,8 +135,18 @@ impl Task {
     }
     /// Units the task is assigned to: one lead, any number coordinating.
     async fn assignments(&self, ctx: &Context<'_>) -> AppResult<Vec<Assignment>> {
-        Ok(ctx
-            .loaders()
+        let loaders = ctx.loaders();
+        if ctx.look_ahead().field("unit").exists() {
+            let rows = group(
+                loaders
+                    .task_assignments_with_units
+                    .load_one(self.0.id)
+                    .await,
+            )?;
+            let rows = feeding(rows, &loaders.units, |u| u.id).await;
+            return Ok(rows.into_iter().map(Assignment).collect());
+        }
+        Ok(loaders
             .task_assignments
             .load_one(self.0.id)
             .await
@@ -143,8 +158,18 @@ impl Task {
     }
     /// Legal documents the task rests on, with what each requires.
     async fn legal_references(&self, ctx: &Context<'_>) -> AppResult<Vec<LegalReference>> {
-        Ok(ctx
-            .loaders()
+        let loaders = ctx.loaders();
+        if ctx.look_ahead().field("document").exists() {
+            let rows = group(
+                loaders
+                    .task_references_with_documents
+                    .load_one(self.0.id)
+                    .await,
+            )?;
+            let rows = feeding(rows, &loaders.documents, |d| d.id).await;
+            return Ok(rows.into_iter().map(LegalReference).collect());
+        }
+        Ok(loaders
             .task_references
             .load_one(self.0.id)
             .await
@@ -252,66 +277,6 @@ async fn sibling(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<
         .map(Assignment))
 }
 
-/// Loads, in one batch per relation, what the selection asks of a page of tasks, so that the
-/// nested fields of every item are served from the per-request cache. DataLoader batching
-/// alone is time-windowed and would split a large page into several queries.
-pub async fn prime(ctx: &Context<'_>, tasks: &[db::Model]) -> AppResult<()> {
-    let node = ctx.look_ahead().field("edges").field("node");
-    let loaders = ctx.loaders();
-    let ids: Vec<uuid::Uuid> = tasks.iter().map(|t| t.id).collect();
-    if node.field("assignments").exists() {
-        let by_task = loaders
-            .task_assignments
-            .load_many(ids.iter().copied())
-            .await
-            .map_err(failed)?;
-        if node.field("assignments").field("unit").exists() {
-            let units = by_task.values().flatten().map(|a| a.unit_id);
-            loaders.units.load_many(units).await.map_err(failed)?;
-        }
-    }
-    if node.field("legalReferences").exists() {
-        let by_task = loaders
-            .task_references
-            .load_many(ids.iter().copied())
-            .await
-            .map_err(failed)?;
-        if node.field("legalReferences").field("document").exists() {
-            let docs = by_task.values().flatten().map(|r| r.document_id);
-            loaders.documents.load_many(docs).await.map_err(failed)?;
-        }
-    }
-    if node.field("plan").exists() {
-        let plans = loaders
-            .plans
-            .load_many(tasks.iter().map(|t| t.plan_id))
-            .await
-            .map_err(failed)?;
-        let plan = node.field("plan");
-        if plan.field("issuingUnit").exists() || plan.field("standingUnit").exists() {
-            let units = plans
-                .values()
-                .flat_map(|p| std::iter::once(p.issuing_unit_id).chain(p.standing_unit_id));
-            loaders.units.load_many(units).await.map_err(failed)?;
-        }
-    }
-    if node.field("children").exists() {
-        loaders
-            .task_children
-            .load_many(ids.iter().copied())
-            .await
-            .map_err(failed)?;
-    }
-    if node.field("parent").exists() {
-        loaders
-            .tasks
-            .load_many(tasks.iter().filter_map(|t| t.parent_id))
-            .await
-            .map_err(failed)?;
-    }
-    Ok(())
-}
-
 /// Filters for task lists.
 #[derive(InputObject, Default)]
 pub struct TaskFilter {
@@ -391,7 +356,6 @@ impl TaskQuery {
             wants_total(ctx),
         )
         .await?;
-        prime(ctx, &page.items).await?;
         Ok(TaskConnection::from_page(page, Task))
     }
 

@@ -1,8 +1,8 @@
 //! The one way an operation reaches the engine. An HTTP POST, an HTTP GET and every `subscribe`
 //! message on a WebSocket pass the same steps, in this order: the request's shape (one
 //! operation, no batches), the production allow-list, the pre-parse document guard,
-//! authentication of the session as it is now (checked again for every operation, never
-//! remembered), automatic persisted queries, no mutation over GET (405), and the data every
+//! authentication of the session as it is now (every operation; a caller verified before is
+//! reused until a notice says its access changed, `auth::known`), automatic persisted queries, no mutation over GET (405), and the data every
 //! resolver relies on (caller, request id, client address for sign-in throttling, per-operation
 //! loaders). Refusals are counted by transport and code.
 //! The schema's own limits (depth, complexity, directives) then apply to both transports alike.
@@ -19,7 +19,10 @@ use serde_json::Value;
 use super::{answer::Audience, guard};
 use crate::{
     auth::{Auth, token::Verified},
-    domain::{sessions::hash_secret, users},
+    domain::{
+        sessions::{self, hash_secret},
+        users,
+    },
     graphql::{ClientAddr, Credential, RequestId, loaders::Loaders, stage::Validated},
     startup::AppState,
 };
@@ -173,19 +176,39 @@ pub async fn authenticate(
     let Some(verified) = state.keys.verify(token) else {
         return Ok(anonymous(Auth::Invalid));
     };
-    match users::caller_for(&state.db, &verified, state.clock).await {
-        Ok(Some(caller)) => Ok(Authenticated {
-            auth: Auth::User(caller),
-            credential: Some(verified),
-        }),
-        Ok(None) => Ok(anonymous(Auth::Invalid)),
-        Err(err) => {
-            let (code, message) = (err.code(), err.message());
-            // Into the GraphQL error, which logs it.
-            let _: async_graphql::Error = err.into();
-            Err(Refusal::new(StatusCode::SERVICE_UNAVAILABLE, code, message))
-        }
+    let known = state.events.known();
+    // The database counts access changes: one committed before this request, by any instance
+    // or process, is seen here, however late its notice.
+    match sessions::access_epoch(&state.db).await {
+        Ok(epoch) => known.see_epoch(epoch),
+        Err(err) => return Err(unavailable(err)),
     }
+    if let Some(caller) = known.get(&verified) {
+        return Ok(Authenticated {
+            auth: Auth::User(caller.on(state.clock)),
+            credential: Some(verified),
+        });
+    }
+    let ticket = known.ticket();
+    match users::caller_for(&state.db, &verified, state.clock).await {
+        Ok(Some(caller)) => {
+            known.keep(ticket, &verified, &caller);
+            Ok(Authenticated {
+                auth: Auth::User(caller),
+                credential: Some(verified),
+            })
+        }
+        Ok(None) => Ok(anonymous(Auth::Invalid)),
+        Err(err) => Err(unavailable(err)),
+    }
+}
+
+/// The database failed while authenticating.
+fn unavailable(err: crate::error::AppError) -> Refusal {
+    let (code, message) = (err.code(), err.message());
+    // Into the GraphQL error, which logs it.
+    let _: async_graphql::Error = err.into();
+    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
 }
 
 /// One operation as it arrived.
@@ -366,6 +389,7 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
         .data(auth.clone())
         .data(RequestId(incoming.request_id))
         .data(ClientAddr(Some(incoming.client)))
+        .data(loaders.batches.clone())
         .data(loaders)
         .data(validated.clone());
     if let Some(verified) = credential {
