@@ -28,6 +28,7 @@ pub mod role_grant;
 pub mod session;
 pub mod task;
 pub mod task_legal_reference;
+pub mod task_tally;
 pub mod tombstone;
 pub mod unit;
 pub mod unit_closure;

@@ -37,5 +37,6 @@ mod sessions;
 mod stores;
 mod sync;
 mod synthetic;
+mod tallies;
 mod trust;
 mod validation;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use entity::{
     Aggregation, PlanStatus, ReportStatus, TaskStatus, indicator, indicator_value, plan, report,
-    report_obligation, report_schedule, task, unit,
+    report_obligation, report_schedule, unit,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -139,35 +139,47 @@ pub fn tally(counts: &mut AreaProgress, status: TaskStatus, past_due: bool, n: u
     }
 }
 
-/// Task counts of `plans` by content area, status and whether the due day is before `today`:
-/// the database counts, so a national plan's million tasks never leave it.
+/// Task counts of `plans` by content area, status and whether the due day is before `today`,
+/// summed from the tallies the database keeps per plan (`entity::task_tally`), so a national
+/// plan's million tasks are never read for a rollup.
 async fn task_counts(
     db: &impl ConnectionTrait,
     plans: Vec<Uuid>,
     today: NaiveDate,
 ) -> AppResult<Vec<(Option<i16>, TaskStatus, bool, i64)>> {
+    use entity::task_tally;
     use sea_orm::{
         QuerySelect,
-        sea_query::{Alias, Expr, ExprTrait},
+        sea_query::{Alias, Expr, ExprTrait, Func},
     };
-    let past_due = Expr::col(task::Column::DueOn)
-        .is_not_null()
-        .and(Expr::col(task::Column::DueOn).lt(today));
-    Ok(task::Entity::find()
+    let past_due = Expr::col(task_tally::Column::DueOn).lt(today);
+    let rows: Vec<(i16, TaskStatus, bool, i64)> = task_tally::Entity::find()
         .select_only()
-        .column(task::Column::ContentArea)
-        .column(task::Column::Status)
+        .column(task_tally::Column::ContentArea)
+        .column(task_tally::Column::Status)
         .column_as(past_due, "past_due")
-        .column_as(Expr::col(task::Column::Id).count(), "n")
-        .filter(task::Column::PlanId.is_in(plans))
-        .group_by(task::Column::ContentArea)
-        .group_by(task::Column::Status)
+        // PostgreSQL sums a bigint as numeric.
+        .column_as(
+            Expr::expr(Func::cast_as(
+                Func::sum(Expr::col(task_tally::Column::N)),
+                Alias::new("bigint"),
+            )),
+            "n",
+        )
+        .filter(task_tally::Column::PlanId.is_in(plans))
+        .filter(task_tally::Column::N.gt(0))
+        .group_by(task_tally::Column::ContentArea)
+        .group_by(task_tally::Column::Status)
         // By its output name: a repeated expression would bind `today` again, and PostgreSQL
         // does not treat two parameters as the same expression.
         .group_by(Expr::col(Alias::new("past_due")))
         .into_tuple()
         .all(db)
-        .await?)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(area, status, past_due, n)| ((area != 0).then_some(area), status, past_due, n))
+        .collect())
 }
 
 /// Tasks counted: the plan's own when the unit's subtree holds its issuer, plus the tasks of
