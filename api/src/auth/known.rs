@@ -15,7 +15,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        Arc, RwLock,
+        Arc, PoisonError, RwLock,
         atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -83,7 +83,11 @@ impl KnownCallers {
         if !self.0.trusted.load(Ordering::SeqCst) {
             return None;
         }
-        let entries = self.0.entries.read().expect("known callers lock");
+        let entries = self
+            .0
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         let (caller, at) = entries.get(&key(token))?;
         (at.elapsed() < MAX_AGE).then(|| caller.clone())
     }
@@ -98,7 +102,11 @@ impl KnownCallers {
         if !self.0.trusted.load(Ordering::SeqCst) {
             return;
         }
-        let mut entries = self.0.entries.write().expect("known callers lock");
+        let mut entries = self
+            .0
+            .entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         // Checked under the lock: `forget` bumps the generation under it too.
         if self.0.generation.load(Ordering::SeqCst) != ticket.0 {
             return;
@@ -111,14 +119,22 @@ impl KnownCallers {
 
     /// Drops every entry of `principal` (a user or an API client).
     pub fn forget(&self, principal: Uuid) {
-        let mut entries = self.0.entries.write().expect("known callers lock");
+        let mut entries = self
+            .0
+            .entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         self.0.generation.fetch_add(1, Ordering::SeqCst);
         entries.retain(|(_, subject, _), _| *subject != principal);
     }
 
     /// Drops everything (notices may have been missed).
     pub fn forget_all(&self) {
-        let mut entries = self.0.entries.write().expect("known callers lock");
+        let mut entries = self
+            .0
+            .entries
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         self.0.generation.fetch_add(1, Ordering::SeqCst);
         entries.clear();
     }

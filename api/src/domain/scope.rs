@@ -89,9 +89,24 @@ pub fn plan_ids_touching(roots: &[Uuid]) -> SelectStatement {
         .to_owned()
 }
 
-/// Tasks of the plans the caller sees.
+/// Tasks of the plans the caller sees, asked of each task's own plan: as `plan_id IN (…)`
+/// PostgreSQL judged every plan against the scope for a single task (a sequential scan of plans,
+/// each testing for assignments in the subtree), where the task's plan is one primary-key read.
+/// `LIMIT 1 OFFSET 0` keeps it a per-row test: PostgreSQL does not flatten a subquery with an
+/// offset into a join.
 pub fn visible_tasks(scopes: &[Uuid]) -> Condition {
-    Condition::all().add(task::Column::PlanId.in_subquery(plan_ids_touching(scopes)))
+    let own_plan_seen = Query::select()
+        .expr(Expr::val(1))
+        .from(plan::Entity)
+        .and_where(
+            Expr::col((plan::Entity, plan::Column::Id))
+                .equals((task::Entity, task::Column::PlanId)),
+        )
+        .cond_where(plans_touching(scopes))
+        .limit(1)
+        .offset(0)
+        .to_owned();
+    Condition::all().add(Expr::exists(own_plan_seen))
 }
 
 /// Tasks of plans issued in `roots`' subtrees or assigned to units there.

@@ -12,7 +12,7 @@
 use std::{
     future::Future,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicBool, Ordering},
     },
     task::{Context, Poll, Waker},
@@ -48,9 +48,15 @@ impl Spawn for Batches {
             self.0
                 .queue
                 .lock()
-                .expect("queue lock")
+                .unwrap_or_else(PoisonError::into_inner)
                 .push(future.boxed());
-            if let Some(waker) = self.0.waker.lock().expect("waker lock").as_ref() {
+            if let Some(waker) = self
+                .0
+                .waker
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+            {
                 waker.wake_by_ref();
             }
         } else {
@@ -77,9 +83,17 @@ impl Batches {
         impl Drop for Driving<'_> {
             fn drop(&mut self) {
                 self.0.driven.store(false, Ordering::SeqCst);
-                self.0.waker.lock().expect("waker lock").take();
+                self.0
+                    .waker
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .take();
                 // A fetch nobody waits for any more.
-                self.0.queue.lock().expect("queue lock").clear();
+                self.0
+                    .queue
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clear();
             }
         }
         let shared = &*self.0;
@@ -88,12 +102,14 @@ impl Batches {
         let mut operation = std::pin::pin!(operation);
         let mut fetches: FuturesUnordered<BoxFuture<'static, ()>> = FuturesUnordered::new();
         std::future::poll_fn(|cx: &mut Context<'_>| {
-            *shared.waker.lock().expect("waker lock") = Some(cx.waker().clone());
+            *shared.waker.lock().unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
             loop {
                 if let Poll::Ready(output) = operation.as_mut().poll(cx) {
                     return Poll::Ready(output);
                 }
-                let spawned = std::mem::take(&mut *shared.queue.lock().expect("queue lock"));
+                let spawned = std::mem::take(
+                    &mut *shared.queue.lock().unwrap_or_else(PoisonError::into_inner),
+                );
                 let mut progressed = !spawned.is_empty();
                 fetches.extend(spawned);
                 // A finished fetch has handed its rows to the operation, which can go on.

@@ -3,7 +3,7 @@
 //! belong to units (plans, tasks, reports) load through the caller's read scope, so a nested
 //! field that follows a stored id never shows what the caller may not see.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::LazyLock};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -163,72 +163,107 @@ type ByIdLoader<M> = DataLoader<ById<M>, HashMapCache>;
 type ByGroupLoader<M> = DataLoader<ByGroup<M>, HashMapCache>;
 type WithRelatedLoader<E, R> = DataLoader<WithRelated<E, R>, HashMapCache>;
 
+/// A loader made the first time a resolver asks for it: a request uses a few of them, and
+/// making all of them (with their scope conditions) cost more than many a request's own work.
+pub type Lazy<T> = LazyLock<T, Box<dyn FnOnce() -> T + Send>>;
+
+/// A loader made by `make` when first used; `caching: false` for long-lived sockets.
+fn lazy<X>(
+    caching: bool,
+    make: impl FnOnce() -> DataLoader<X, HashMapCache> + Send + 'static,
+) -> Lazy<DataLoader<X, HashMapCache>>
+where
+    X: Send + Sync + 'static,
+{
+    LazyLock::new(Box::new(move || {
+        let loader = make();
+        loader.enable_all_cache(caching);
+        loader
+    }))
+}
+
+/// What every loader of a request is made from.
+struct Env {
+    db: DatabaseConnection,
+    batches: Batches,
+    /// The caller's read scopes.
+    scopes: Vec<Uuid>,
+    caller: Option<crate::auth::Caller>,
+}
+
 /// The loaders of one request.
 pub struct Loaders {
-    pub units: ByIdLoader<unit::Entity>,
-    pub documents: ByIdLoader<legal_document::Entity>,
+    pub units: Lazy<ByIdLoader<unit::Entity>>,
+    pub documents: Lazy<ByIdLoader<legal_document::Entity>>,
     /// Plans the caller sees.
-    pub plans: ByIdLoader<plan::Entity>,
+    pub plans: Lazy<ByIdLoader<plan::Entity>>,
     /// Plans the caller sees, each with its issuing unit.
-    pub plans_with_issuer: WithRelatedLoader<plan::Entity, unit::Entity>,
+    pub plans_with_issuer: Lazy<WithRelatedLoader<plan::Entity, unit::Entity>>,
     /// Any plan, for what is derived from it without showing it (a recipient's derivation
     /// status): never return its rows to the client.
-    pub plan_states: ByIdLoader<plan::Entity>,
+    pub plan_states: Lazy<ByIdLoader<plan::Entity>>,
     /// Tasks the caller sees.
-    pub tasks: ByIdLoader<task::Entity>,
-    pub indicators: ByIdLoader<indicator::Entity>,
-    pub task_children: ByGroupLoader<task::Entity>,
-    pub task_assignments: ByGroupLoader<assignment::Entity>,
-    pub task_references: ByGroupLoader<task_legal_reference::Entity>,
+    pub tasks: Lazy<ByIdLoader<task::Entity>>,
+    pub indicators: Lazy<ByIdLoader<indicator::Entity>>,
+    pub task_children: Lazy<ByGroupLoader<task::Entity>>,
+    pub task_assignments: Lazy<ByGroupLoader<assignment::Entity>>,
+    pub task_references: Lazy<ByGroupLoader<task_legal_reference::Entity>>,
     /// A task's assignments, each with its unit.
-    pub task_assignments_with_units: WithRelatedLoader<assignment::Entity, unit::Entity>,
+    pub task_assignments_with_units: Lazy<WithRelatedLoader<assignment::Entity, unit::Entity>>,
     /// A task's legal references, each with its document.
     pub task_references_with_documents:
-        WithRelatedLoader<task_legal_reference::Entity, legal_document::Entity>,
-    pub plan_recipients: ByGroupLoader<plan_recipient::Entity>,
-    pub plan_schedules: ByGroupLoader<report_schedule::Entity>,
-    pub schedule_obligations: ByGroupLoader<report_obligation::Entity>,
-    pub report_progress: ByGroupLoader<report_task_progress::Entity>,
-    pub report_values: ByGroupLoader<indicator_value::Entity>,
+        Lazy<WithRelatedLoader<task_legal_reference::Entity, legal_document::Entity>>,
+    pub plan_recipients: Lazy<ByGroupLoader<plan_recipient::Entity>>,
+    pub plan_schedules: Lazy<ByGroupLoader<report_schedule::Entity>>,
+    pub schedule_obligations: Lazy<ByGroupLoader<report_obligation::Entity>>,
+    pub report_progress: Lazy<ByGroupLoader<report_task_progress::Entity>>,
+    pub report_values: Lazy<ByGroupLoader<indicator_value::Entity>>,
     /// Reports the caller sees.
-    pub reports: ByIdLoader<report::Entity>,
+    pub reports: Lazy<ByIdLoader<report::Entity>>,
     /// Relations from a document (it amends, replaces… others).
-    pub relations_from: ByGroupLoader<document_relation::Entity>,
+    pub relations_from: Lazy<ByGroupLoader<document_relation::Entity>>,
     /// Relations to a document (others amend, replace… it).
-    pub relations_to: ByGroupLoader<document_relation::Entity>,
-    pub reorg_events: ByIdLoader<reorg_event::Entity>,
+    pub relations_to: Lazy<ByGroupLoader<document_relation::Entity>>,
+    pub reorg_events: Lazy<ByIdLoader<reorg_event::Entity>>,
     /// The units of a reorganisation, by event.
-    pub reorg_links: ByGroupLoader<reorg_event_unit::Entity>,
+    pub reorg_links: Lazy<ByGroupLoader<reorg_event_unit::Entity>>,
     /// Report schedules by id (a report's due date).
-    pub schedules: ByIdLoader<report_schedule::Entity>,
+    pub schedules: Lazy<ByIdLoader<report_schedule::Entity>>,
     /// Recipient rows by id; the caller already sees the plan they belong to.
-    pub recipients: ByIdLoader<plan_recipient::Entity>,
+    pub recipients: Lazy<ByIdLoader<plan_recipient::Entity>>,
     /// Obligations by id; the caller already sees the schedule they belong to.
-    pub obligations: ByIdLoader<report_obligation::Entity>,
+    pub obligations: Lazy<ByIdLoader<report_obligation::Entity>>,
     /// Assignments by id; the caller already sees the task they belong to.
-    pub assignments: ByIdLoader<assignment::Entity>,
+    pub assignments: Lazy<ByIdLoader<assignment::Entity>>,
     /// Progress updates of an assignment, oldest first.
-    pub assignment_updates: ByGroupLoader<assignment_update::Entity>,
+    pub assignment_updates: Lazy<ByGroupLoader<assignment_update::Entity>>,
     /// The newest report the caller sees for each obligation.
-    pub obligation_reports: DataLoader<NewestReport, HashMapCache>,
+    pub obligation_reports: Lazy<DataLoader<NewestReport, HashMapCache>>,
     /// Accounts by id (names in the audit log).
-    pub users: ByIdLoader<user::Entity>,
+    pub users: Lazy<ByIdLoader<user::Entity>>,
     /// Partner systems by id (names in the audit log).
-    pub clients: ByIdLoader<api_client::Entity>,
+    pub clients: Lazy<ByIdLoader<api_client::Entity>>,
     /// Where the loaders' fetches run: inside the operation's task (`graphql::batching`).
     pub batches: Batches,
     /// The grants held on a unit that the caller manages.
-    pub unit_grants: DataLoader<ManagedGrants, HashMapCache>,
+    pub unit_grants: Lazy<DataLoader<ManagedGrants, HashMapCache>>,
 }
 
 impl Loaders {
-    /// The loaders of one request by `auth` (an anonymous caller sees no unit's records).
-    pub fn new(db: &DatabaseConnection, auth: &Auth) -> Self {
-        let batches = Batches::default();
-        let scopes = match auth {
-            Auth::User(caller) => caller.read_scopes(),
-            Auth::Anonymous | Auth::Invalid => Vec::new(),
+    /// The loaders of one request by `auth` (an anonymous caller sees no unit's records);
+    /// `caching: false` for a subscription, which lives long and must never serve a stale row
+    /// (its loaders still batch).
+    pub fn new(db: &DatabaseConnection, auth: &Auth, caching: bool) -> Self {
+        let caller = match auth {
+            Auth::User(caller) => Some(caller.clone()),
+            Auth::Anonymous | Auth::Invalid => None,
         };
+        let env = std::sync::Arc::new(Env {
+            db: db.clone(),
+            batches: Batches::default(),
+            scopes: caller.as_ref().map(|c| c.read_scopes()).unwrap_or_default(),
+            caller,
+        });
         fn scoped<E>(
             db: &DatabaseConnection,
             batches: &Batches,
@@ -278,7 +313,8 @@ impl Loaders {
         fn with_related<E, R>(
             db: &DatabaseConnection,
             batches: &Batches,
-            (key, key_of): (E::Column, fn(&E::Model) -> Uuid),
+            key: E::Column,
+            key_of: fn(&E::Model) -> Uuid,
             scope: Option<Condition>,
             relation: fn() -> sea_orm::RelationDef,
             order: Option<E::Column>,
@@ -317,213 +353,419 @@ impl Loaders {
             scoped(db, batches, None, id_of)
         }
         Self {
-            units: by_id(db, &batches, |r: &unit::Model| r.id),
-            documents: by_id(db, &batches, |r: &legal_document::Model| r.id),
-            plans: scoped(
-                db,
-                &batches,
-                Some(scope::plans_touching(&scopes)),
-                |r: &plan::Model| r.id,
-            ),
-            plans_with_issuer: with_related(
-                db,
-                &batches,
-                (plan::Column::Id, |p: &plan::Model| p.id),
-                Some(scope::plans_touching(&scopes)),
-                || plan::Relation::IssuingUnit.def(),
-                None,
-            ),
-            task_assignments_with_units: with_related(
-                db,
-                &batches,
-                (assignment::Column::TaskId, |a: &assignment::Model| {
-                    a.task_id
-                }),
-                None,
-                || assignment::Relation::Unit.def(),
-                Some(assignment::Column::Id),
-            ),
-            task_references_with_documents: with_related(
-                db,
-                &batches,
-                (
-                    task_legal_reference::Column::TaskId,
-                    |r: &task_legal_reference::Model| r.task_id,
-                ),
-                None,
-                || task_legal_reference::Relation::Document.def(),
-                Some(task_legal_reference::Column::Id),
-            ),
-            plan_states: by_id(db, &batches, |r: &plan::Model| r.id),
-            tasks: scoped(
-                db,
-                &batches,
-                Some(scope::visible_tasks(&scopes)),
-                |r: &task::Model| r.id,
-            ),
-            indicators: by_id(db, &batches, |r: &indicator::Model| r.id),
-            task_children: by_group(
-                db,
-                &batches,
-                task::Column::ParentId,
-                task::Column::SortKey,
-                |t: &task::Model| t.parent_id.unwrap_or_default(),
-            ),
-            task_assignments: by_group(
-                db,
-                &batches,
-                assignment::Column::TaskId,
-                assignment::Column::Id,
-                |a: &assignment::Model| a.task_id,
-            ),
-            task_references: by_group(
-                db,
-                &batches,
-                task_legal_reference::Column::TaskId,
-                task_legal_reference::Column::Id,
-                |r: &task_legal_reference::Model| r.task_id,
-            ),
-            plan_recipients: by_group(
-                db,
-                &batches,
-                plan_recipient::Column::PlanId,
-                plan_recipient::Column::Id,
-                |r: &plan_recipient::Model| r.plan_id,
-            ),
-            plan_schedules: by_group(
-                db,
-                &batches,
-                report_schedule::Column::PlanId,
-                report_schedule::Column::DueOn,
-                |s: &report_schedule::Model| s.plan_id,
-            ),
-            schedule_obligations: by_group(
-                db,
-                &batches,
-                report_obligation::Column::ScheduleId,
-                report_obligation::Column::Id,
-                |o: &report_obligation::Model| o.schedule_id,
-            ),
-            report_progress: by_group(
-                db,
-                &batches,
-                report_task_progress::Column::ReportId,
-                report_task_progress::Column::Id,
-                |e: &report_task_progress::Model| e.report_id,
-            ),
-            report_values: by_group(
-                db,
-                &batches,
-                indicator_value::Column::ReportId,
-                indicator_value::Column::Id,
-                |v: &indicator_value::Model| v.report_id,
-            ),
-            reports: scoped(
-                db,
-                &batches,
-                Some(scope::reports_of_units(&scopes)),
-                |r: &report::Model| r.id,
-            ),
-            relations_from: by_group(
-                db,
-                &batches,
-                document_relation::Column::FromDocumentId,
-                document_relation::Column::CreatedAt,
-                |r: &document_relation::Model| r.from_document_id,
-            ),
-            relations_to: by_group(
-                db,
-                &batches,
-                document_relation::Column::ToDocumentId,
-                document_relation::Column::CreatedAt,
-                |r: &document_relation::Model| r.to_document_id,
-            ),
-            reorg_events: by_id(db, &batches, |r: &reorg_event::Model| r.id),
-            reorg_links: by_group(
-                db,
-                &batches,
-                reorg_event_unit::Column::EventId,
-                reorg_event_unit::Column::Id,
-                |l: &reorg_event_unit::Model| l.event_id,
-            ),
-            schedules: by_id(db, &batches, |r: &report_schedule::Model| r.id),
-            recipients: by_id(db, &batches, |r: &plan_recipient::Model| r.id),
-            obligations: by_id(db, &batches, |r: &report_obligation::Model| r.id),
-            assignments: by_id(db, &batches, |r: &assignment::Model| r.id),
-            assignment_updates: DataLoader::with_cache(
-                ByGroup {
-                    db: db.clone(),
-                    column: assignment_update::Column::AssignmentId,
-                    order: assignment_update::Column::CreatedAt,
-                    tie: Some(assignment_update::Column::Id),
-                    key_of: |u: &assignment_update::Model| u.assignment_id,
-                },
-                batches.clone(),
-                Yield,
-                HashMapCache::default(),
-            ),
-            obligation_reports: DataLoader::with_cache(
-                NewestReport {
-                    db: db.clone(),
-                    scope: scope::reports_of_units(&scopes),
-                },
-                batches.clone(),
-                Yield,
-                HashMapCache::default(),
-            ),
-            users: by_id(db, &batches, |r: &user::Model| r.id),
-            clients: by_id(db, &batches, |r: &api_client::Model| r.id),
-            batches: batches.clone(),
-            unit_grants: DataLoader::with_cache(
-                ManagedGrants {
-                    db: db.clone(),
-                    caller: match auth {
-                        Auth::User(caller) => Some(caller.clone()),
-                        Auth::Anonymous | Auth::Invalid => None,
-                    },
-                },
-                batches.clone(),
-                Yield,
-                HashMapCache::default(),
-            ),
+            units: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &unit::Model| r.id)
+                }
+            }),
+            documents: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &legal_document::Model| r.id)
+                }
+            }),
+            plans: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    scoped(
+                        db,
+                        batches,
+                        Some(scope::plans_touching(scopes)),
+                        |r: &plan::Model| r.id,
+                    )
+                }
+            }),
+            plans_with_issuer: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    with_related(
+                        db,
+                        batches,
+                        plan::Column::Id,
+                        |p: &plan::Model| p.id,
+                        Some(scope::plans_touching(scopes)),
+                        || plan::Relation::IssuingUnit.def(),
+                        None,
+                    )
+                }
+            }),
+            task_assignments_with_units: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    with_related(
+                        db,
+                        batches,
+                        assignment::Column::TaskId,
+                        |a: &assignment::Model| a.task_id,
+                        None,
+                        || assignment::Relation::Unit.def(),
+                        Some(assignment::Column::Id),
+                    )
+                }
+            }),
+            task_references_with_documents: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    with_related(
+                        db,
+                        batches,
+                        task_legal_reference::Column::TaskId,
+                        |r: &task_legal_reference::Model| r.task_id,
+                        None,
+                        || task_legal_reference::Relation::Document.def(),
+                        Some(task_legal_reference::Column::Id),
+                    )
+                }
+            }),
+            plan_states: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &plan::Model| r.id)
+                }
+            }),
+            tasks: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    scoped(
+                        db,
+                        batches,
+                        Some(scope::visible_tasks(scopes)),
+                        |r: &task::Model| r.id,
+                    )
+                }
+            }),
+            indicators: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &indicator::Model| r.id)
+                }
+            }),
+            task_children: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        task::Column::ParentId,
+                        task::Column::SortKey,
+                        |t: &task::Model| t.parent_id.unwrap_or_default(),
+                    )
+                }
+            }),
+            task_assignments: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        assignment::Column::TaskId,
+                        assignment::Column::Id,
+                        |a: &assignment::Model| a.task_id,
+                    )
+                }
+            }),
+            task_references: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        task_legal_reference::Column::TaskId,
+                        task_legal_reference::Column::Id,
+                        |r: &task_legal_reference::Model| r.task_id,
+                    )
+                }
+            }),
+            plan_recipients: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        plan_recipient::Column::PlanId,
+                        plan_recipient::Column::Id,
+                        |r: &plan_recipient::Model| r.plan_id,
+                    )
+                }
+            }),
+            plan_schedules: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        report_schedule::Column::PlanId,
+                        report_schedule::Column::DueOn,
+                        |s: &report_schedule::Model| s.plan_id,
+                    )
+                }
+            }),
+            schedule_obligations: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        report_obligation::Column::ScheduleId,
+                        report_obligation::Column::Id,
+                        |o: &report_obligation::Model| o.schedule_id,
+                    )
+                }
+            }),
+            report_progress: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        report_task_progress::Column::ReportId,
+                        report_task_progress::Column::Id,
+                        |e: &report_task_progress::Model| e.report_id,
+                    )
+                }
+            }),
+            report_values: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        indicator_value::Column::ReportId,
+                        indicator_value::Column::Id,
+                        |v: &indicator_value::Model| v.report_id,
+                    )
+                }
+            }),
+            reports: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    scoped(
+                        db,
+                        batches,
+                        Some(scope::reports_of_units(scopes)),
+                        |r: &report::Model| r.id,
+                    )
+                }
+            }),
+            relations_from: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        document_relation::Column::FromDocumentId,
+                        document_relation::Column::CreatedAt,
+                        |r: &document_relation::Model| r.from_document_id,
+                    )
+                }
+            }),
+            relations_to: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        document_relation::Column::ToDocumentId,
+                        document_relation::Column::CreatedAt,
+                        |r: &document_relation::Model| r.to_document_id,
+                    )
+                }
+            }),
+            reorg_events: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &reorg_event::Model| r.id)
+                }
+            }),
+            reorg_links: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_group(
+                        db,
+                        batches,
+                        reorg_event_unit::Column::EventId,
+                        reorg_event_unit::Column::Id,
+                        |l: &reorg_event_unit::Model| l.event_id,
+                    )
+                }
+            }),
+            schedules: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &report_schedule::Model| r.id)
+                }
+            }),
+            recipients: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &plan_recipient::Model| r.id)
+                }
+            }),
+            obligations: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &report_obligation::Model| r.id)
+                }
+            }),
+            assignments: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &assignment::Model| r.id)
+                }
+            }),
+            assignment_updates: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    DataLoader::with_cache(
+                        ByGroup {
+                            db: db.clone(),
+                            column: assignment_update::Column::AssignmentId,
+                            order: assignment_update::Column::CreatedAt,
+                            tie: Some(assignment_update::Column::Id),
+                            key_of: |u: &assignment_update::Model| u.assignment_id,
+                        },
+                        batches.clone(),
+                        Yield,
+                        HashMapCache::default(),
+                    )
+                }
+            }),
+            obligation_reports: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    DataLoader::with_cache(
+                        NewestReport {
+                            db: db.clone(),
+                            scope: scope::reports_of_units(scopes),
+                        },
+                        batches.clone(),
+                        Yield,
+                        HashMapCache::default(),
+                    )
+                }
+            }),
+            users: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &user::Model| r.id)
+                }
+            }),
+            clients: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    by_id(db, batches, |r: &api_client::Model| r.id)
+                }
+            }),
+            batches: env.batches.clone(),
+            unit_grants: lazy(caching, {
+                let env = env.clone();
+                move || {
+                    #[allow(unused_variables)]
+                    let (db, batches, scopes, caller) =
+                        (&env.db, &env.batches, &env.scopes, &env.caller);
+                    DataLoader::with_cache(
+                        ManagedGrants {
+                            db: db.clone(),
+                            caller: caller.clone(),
+                        },
+                        batches.clone(),
+                        Yield,
+                        HashMapCache::default(),
+                    )
+                }
+            }),
         }
-    }
-}
-
-impl Loaders {
-    /// Turns caching off (batching stays), for long-lived WebSocket sessions.
-    pub fn disable_caches(&self) {
-        self.units.enable_all_cache(false);
-        self.documents.enable_all_cache(false);
-        self.plans.enable_all_cache(false);
-        self.plan_states.enable_all_cache(false);
-        self.plans_with_issuer.enable_all_cache(false);
-        self.task_assignments_with_units.enable_all_cache(false);
-        self.task_references_with_documents.enable_all_cache(false);
-        self.tasks.enable_all_cache(false);
-        self.indicators.enable_all_cache(false);
-        self.task_children.enable_all_cache(false);
-        self.task_assignments.enable_all_cache(false);
-        self.task_references.enable_all_cache(false);
-        self.plan_recipients.enable_all_cache(false);
-        self.plan_schedules.enable_all_cache(false);
-        self.schedule_obligations.enable_all_cache(false);
-        self.report_progress.enable_all_cache(false);
-        self.report_values.enable_all_cache(false);
-        self.reports.enable_all_cache(false);
-        self.relations_from.enable_all_cache(false);
-        self.relations_to.enable_all_cache(false);
-        self.reorg_events.enable_all_cache(false);
-        self.reorg_links.enable_all_cache(false);
-        self.schedules.enable_all_cache(false);
-        self.recipients.enable_all_cache(false);
-        self.obligations.enable_all_cache(false);
-        self.assignments.enable_all_cache(false);
-        self.assignment_updates.enable_all_cache(false);
-        self.obligation_reports.enable_all_cache(false);
-        self.users.enable_all_cache(false);
-        self.clients.enable_all_cache(false);
-        self.unit_grants.enable_all_cache(false);
     }
 }
 

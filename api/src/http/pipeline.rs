@@ -380,11 +380,11 @@ async fn run(state: &AppState, incoming: Incoming) -> Result<Prepared, Refusal> 
         state.persisted.put(&hash, &request.query);
     }
     let validated = Validated::default();
-    let loaders = Loaders::new(&state.db, &auth);
-    if operation == Some(OperationType::Subscription) {
-        // A subscription lives long: its loaders batch but never serve a stale row.
-        loaders.disable_caches();
-    }
+    let loaders = Loaders::new(
+        &state.db,
+        &auth,
+        operation != Some(OperationType::Subscription),
+    );
     let mut request = request
         .data(auth.clone())
         .data(RequestId(incoming.request_id))
