@@ -392,10 +392,20 @@ def writes(ours, peer, token):
     now = "2026-01-15T08:00:00Z"
     for name, status, step in (("Q4 report submission", "DRAFT", "SUBMITTED"), ("Q5 approval with version check", "SUBMITTED", "APPROVED")):
         if status == "SUBMITTED":
-            # Q4 submitted only as many as its cells had time for: submit the rest in bulk.
-            psql("UPDATE reports SET status = 'SUBMITTED', submitted_at = now(), first_submitted_at = now(), "
-                 "version = version + 1 WHERE status = 'DRAFT'", DB)
-            psql("UPDATE reports SET review_comment = NULL WHERE status = 'SUBMITTED'", DB)
+            # Q4 submitted only as many as its cells had time for: submit the rest in bulk, once
+            # the requests wrk left in flight (the peer queues them) have finished: each write
+            # takes the sync clock's row, so the bulk update and a straggler can deadlock.
+            for attempt in range(10):
+                try:
+                    # Only these join the pool of Q5: a report the bench user submitted in Q4 is
+                    # one it may not approve (nobody reviews their own submission).
+                    psql("UPDATE reports SET status = 'SUBMITTED', submitted_at = now(), first_submitted_at = now(), "
+                         "version = version + 1, review_comment = NULL WHERE status = 'DRAFT'", DB)
+                    break
+                except subprocess.CalledProcessError:
+                    if attempt == 9:
+                        raise
+                    time.sleep(3)
         for c in CONCURRENCY:
             row = {"operation": name, "c": c}
             path = os.path.join(tempfile.gettempdir(), f"qcdc-bench-pool-{os.getpid()}.jsonl")
