@@ -182,6 +182,22 @@ where
     }))
 }
 
+/// A [`lazy`] loader made from the request's [`Env`]: the closure names the parts it is given
+/// (`db`, `batches`, `scopes`, `caller`; unused ones are fine).
+macro_rules! lazily {
+    ($env:ident, $caching:ident, |$db:ident, $batches:ident, $scopes:ident, $caller:ident| $body:expr) => {
+        lazy($caching, {
+            let env = $env.clone();
+            move || {
+                #[allow(unused_variables)]
+                let ($db, $batches, $scopes, $caller) =
+                    (&env.db, &env.batches, &env.scopes, &env.caller);
+                $body
+            }
+        })
+    };
+}
+
 /// What every loader of a request is made from.
 struct Env {
     db: DatabaseConnection,
@@ -353,417 +369,231 @@ impl Loaders {
             scoped(db, batches, None, id_of)
         }
         Self {
-            units: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &unit::Model| r.id)
-                }
+            units: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &unit::Model| r.id)
             }),
-            documents: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &legal_document::Model| r.id)
-                }
+            documents: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &legal_document::Model| r.id)
             }),
-            plans: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    scoped(
-                        db,
-                        batches,
-                        Some(scope::plans_touching(scopes)),
-                        |r: &plan::Model| r.id,
-                    )
-                }
+            plans: lazily!(env, caching, |db, batches, scopes, caller| {
+                scoped(
+                    db,
+                    batches,
+                    Some(scope::plans_touching(scopes)),
+                    |r: &plan::Model| r.id,
+                )
             }),
-            plans_with_issuer: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    with_related(
-                        db,
-                        batches,
-                        plan::Column::Id,
-                        |p: &plan::Model| p.id,
-                        Some(scope::plans_touching(scopes)),
-                        || plan::Relation::IssuingUnit.def(),
-                        None,
-                    )
-                }
+            plans_with_issuer: lazily!(env, caching, |db, batches, scopes, caller| {
+                with_related(
+                    db,
+                    batches,
+                    plan::Column::Id,
+                    |p: &plan::Model| p.id,
+                    Some(scope::plans_touching(scopes)),
+                    || plan::Relation::IssuingUnit.def(),
+                    None,
+                )
             }),
-            task_assignments_with_units: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    with_related(
-                        db,
-                        batches,
-                        assignment::Column::TaskId,
-                        |a: &assignment::Model| a.task_id,
-                        None,
-                        || assignment::Relation::Unit.def(),
-                        Some(assignment::Column::Id),
-                    )
-                }
+            task_assignments_with_units: lazily!(env, caching, |db, batches, scopes, caller| {
+                with_related(
+                    db,
+                    batches,
+                    assignment::Column::TaskId,
+                    |a: &assignment::Model| a.task_id,
+                    None,
+                    || assignment::Relation::Unit.def(),
+                    Some(assignment::Column::Id),
+                )
             }),
-            task_references_with_documents: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    with_related(
-                        db,
-                        batches,
-                        task_legal_reference::Column::TaskId,
-                        |r: &task_legal_reference::Model| r.task_id,
-                        None,
-                        || task_legal_reference::Relation::Document.def(),
-                        Some(task_legal_reference::Column::Id),
-                    )
-                }
+            task_references_with_documents: lazily!(env, caching, |db, batches, scopes, caller| {
+                with_related(
+                    db,
+                    batches,
+                    task_legal_reference::Column::TaskId,
+                    |r: &task_legal_reference::Model| r.task_id,
+                    None,
+                    || task_legal_reference::Relation::Document.def(),
+                    Some(task_legal_reference::Column::Id),
+                )
             }),
-            plan_states: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &plan::Model| r.id)
-                }
+            plan_states: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &plan::Model| r.id)
             }),
-            tasks: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    scoped(
-                        db,
-                        batches,
-                        Some(scope::visible_tasks(scopes)),
-                        |r: &task::Model| r.id,
-                    )
-                }
+            tasks: lazily!(env, caching, |db, batches, scopes, caller| {
+                scoped(
+                    db,
+                    batches,
+                    Some(scope::visible_tasks(scopes)),
+                    |r: &task::Model| r.id,
+                )
             }),
-            indicators: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &indicator::Model| r.id)
-                }
+            indicators: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &indicator::Model| r.id)
             }),
-            task_children: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        task::Column::ParentId,
-                        task::Column::SortKey,
-                        |t: &task::Model| t.parent_id.unwrap_or_default(),
-                    )
-                }
+            task_children: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    task::Column::ParentId,
+                    task::Column::SortKey,
+                    |t: &task::Model| t.parent_id.unwrap_or_default(),
+                )
             }),
-            task_assignments: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        assignment::Column::TaskId,
-                        assignment::Column::Id,
-                        |a: &assignment::Model| a.task_id,
-                    )
-                }
+            task_assignments: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    assignment::Column::TaskId,
+                    assignment::Column::Id,
+                    |a: &assignment::Model| a.task_id,
+                )
             }),
-            task_references: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        task_legal_reference::Column::TaskId,
-                        task_legal_reference::Column::Id,
-                        |r: &task_legal_reference::Model| r.task_id,
-                    )
-                }
+            task_references: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    task_legal_reference::Column::TaskId,
+                    task_legal_reference::Column::Id,
+                    |r: &task_legal_reference::Model| r.task_id,
+                )
             }),
-            plan_recipients: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        plan_recipient::Column::PlanId,
-                        plan_recipient::Column::Id,
-                        |r: &plan_recipient::Model| r.plan_id,
-                    )
-                }
+            plan_recipients: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    plan_recipient::Column::PlanId,
+                    plan_recipient::Column::Id,
+                    |r: &plan_recipient::Model| r.plan_id,
+                )
             }),
-            plan_schedules: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        report_schedule::Column::PlanId,
-                        report_schedule::Column::DueOn,
-                        |s: &report_schedule::Model| s.plan_id,
-                    )
-                }
+            plan_schedules: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    report_schedule::Column::PlanId,
+                    report_schedule::Column::DueOn,
+                    |s: &report_schedule::Model| s.plan_id,
+                )
             }),
-            schedule_obligations: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        report_obligation::Column::ScheduleId,
-                        report_obligation::Column::Id,
-                        |o: &report_obligation::Model| o.schedule_id,
-                    )
-                }
+            schedule_obligations: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    report_obligation::Column::ScheduleId,
+                    report_obligation::Column::Id,
+                    |o: &report_obligation::Model| o.schedule_id,
+                )
             }),
-            report_progress: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        report_task_progress::Column::ReportId,
-                        report_task_progress::Column::Id,
-                        |e: &report_task_progress::Model| e.report_id,
-                    )
-                }
+            report_progress: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    report_task_progress::Column::ReportId,
+                    report_task_progress::Column::Id,
+                    |e: &report_task_progress::Model| e.report_id,
+                )
             }),
-            report_values: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        indicator_value::Column::ReportId,
-                        indicator_value::Column::Id,
-                        |v: &indicator_value::Model| v.report_id,
-                    )
-                }
+            report_values: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    indicator_value::Column::ReportId,
+                    indicator_value::Column::Id,
+                    |v: &indicator_value::Model| v.report_id,
+                )
             }),
-            reports: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    scoped(
-                        db,
-                        batches,
-                        Some(scope::reports_of_units(scopes)),
-                        |r: &report::Model| r.id,
-                    )
-                }
+            reports: lazily!(env, caching, |db, batches, scopes, caller| {
+                scoped(
+                    db,
+                    batches,
+                    Some(scope::reports_of_units(scopes)),
+                    |r: &report::Model| r.id,
+                )
             }),
-            relations_from: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        document_relation::Column::FromDocumentId,
-                        document_relation::Column::CreatedAt,
-                        |r: &document_relation::Model| r.from_document_id,
-                    )
-                }
+            relations_from: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    document_relation::Column::FromDocumentId,
+                    document_relation::Column::CreatedAt,
+                    |r: &document_relation::Model| r.from_document_id,
+                )
             }),
-            relations_to: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        document_relation::Column::ToDocumentId,
-                        document_relation::Column::CreatedAt,
-                        |r: &document_relation::Model| r.to_document_id,
-                    )
-                }
+            relations_to: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    document_relation::Column::ToDocumentId,
+                    document_relation::Column::CreatedAt,
+                    |r: &document_relation::Model| r.to_document_id,
+                )
             }),
-            reorg_events: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &reorg_event::Model| r.id)
-                }
+            reorg_events: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &reorg_event::Model| r.id)
             }),
-            reorg_links: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_group(
-                        db,
-                        batches,
-                        reorg_event_unit::Column::EventId,
-                        reorg_event_unit::Column::Id,
-                        |l: &reorg_event_unit::Model| l.event_id,
-                    )
-                }
+            reorg_links: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_group(
+                    db,
+                    batches,
+                    reorg_event_unit::Column::EventId,
+                    reorg_event_unit::Column::Id,
+                    |l: &reorg_event_unit::Model| l.event_id,
+                )
             }),
-            schedules: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &report_schedule::Model| r.id)
-                }
+            schedules: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &report_schedule::Model| r.id)
             }),
-            recipients: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &plan_recipient::Model| r.id)
-                }
+            recipients: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &plan_recipient::Model| r.id)
             }),
-            obligations: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &report_obligation::Model| r.id)
-                }
+            obligations: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &report_obligation::Model| r.id)
             }),
-            assignments: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &assignment::Model| r.id)
-                }
+            assignments: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &assignment::Model| r.id)
             }),
-            assignment_updates: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    DataLoader::with_cache(
-                        ByGroup {
-                            db: db.clone(),
-                            column: assignment_update::Column::AssignmentId,
-                            order: assignment_update::Column::CreatedAt,
-                            tie: Some(assignment_update::Column::Id),
-                            key_of: |u: &assignment_update::Model| u.assignment_id,
-                        },
-                        batches.clone(),
-                        Yield,
-                        HashMapCache::default(),
-                    )
-                }
+            assignment_updates: lazily!(env, caching, |db, batches, scopes, caller| {
+                DataLoader::with_cache(
+                    ByGroup {
+                        db: db.clone(),
+                        column: assignment_update::Column::AssignmentId,
+                        order: assignment_update::Column::CreatedAt,
+                        tie: Some(assignment_update::Column::Id),
+                        key_of: |u: &assignment_update::Model| u.assignment_id,
+                    },
+                    batches.clone(),
+                    Yield,
+                    HashMapCache::default(),
+                )
             }),
-            obligation_reports: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    DataLoader::with_cache(
-                        NewestReport {
-                            db: db.clone(),
-                            scope: scope::reports_of_units(scopes),
-                        },
-                        batches.clone(),
-                        Yield,
-                        HashMapCache::default(),
-                    )
-                }
+            obligation_reports: lazily!(env, caching, |db, batches, scopes, caller| {
+                DataLoader::with_cache(
+                    NewestReport {
+                        db: db.clone(),
+                        scope: scope::reports_of_units(scopes),
+                    },
+                    batches.clone(),
+                    Yield,
+                    HashMapCache::default(),
+                )
             }),
-            users: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &user::Model| r.id)
-                }
+            users: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &user::Model| r.id)
             }),
-            clients: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    by_id(db, batches, |r: &api_client::Model| r.id)
-                }
+            clients: lazily!(env, caching, |db, batches, scopes, caller| {
+                by_id(db, batches, |r: &api_client::Model| r.id)
             }),
             batches: env.batches.clone(),
-            unit_grants: lazy(caching, {
-                let env = env.clone();
-                move || {
-                    #[allow(unused_variables)]
-                    let (db, batches, scopes, caller) =
-                        (&env.db, &env.batches, &env.scopes, &env.caller);
-                    DataLoader::with_cache(
-                        ManagedGrants {
-                            db: db.clone(),
-                            caller: caller.clone(),
-                        },
-                        batches.clone(),
-                        Yield,
-                        HashMapCache::default(),
-                    )
-                }
+            unit_grants: lazily!(env, caching, |db, batches, scopes, caller| {
+                DataLoader::with_cache(
+                    ManagedGrants {
+                        db: db.clone(),
+                        caller: caller.clone(),
+                    },
+                    batches.clone(),
+                    Yield,
+                    HashMapCache::default(),
+                )
             }),
         }
     }
