@@ -2,9 +2,10 @@
 //! message on a WebSocket pass the same steps, in this order: the request's shape (one
 //! operation, no batches), the production allow-list, the pre-parse document guard,
 //! authentication of the session as it is now (every operation; a caller verified before is
-//! reused until a notice says its access changed, `auth::known`), automatic persisted queries, no mutation over GET (405), and the data every
-//! resolver relies on (caller, request id, client address for sign-in throttling, per-operation
-//! loaders). Refusals are counted by transport and code.
+//! reused until the database's count of access changes moves, `auth::known`), automatic
+//! persisted queries, no mutation over GET (405), and the data every resolver relies on
+//! (caller, request id, client address for sign-in throttling, per-operation loaders).
+//! Refusals are counted by transport and code.
 //! The schema's own limits (depth, complexity, directives) then apply to both transports alike.
 
 use std::net::IpAddr;
