@@ -319,13 +319,6 @@ impl ReorgMutation {
             routing,
         };
         let applied = reorg::apply(ctx.writer(), &ctx.actor()?, new).await?;
-        if applied.grants_issued > 0
-            && let Some(bus) = ctx.data_opt::<crate::events::EventBus>()
-        {
-            // Holders of the predecessors' grants now hold them on the successors too. Other
-            // instances hear it from the database (migration `access_notices`).
-            bus.known().forget_all();
-        }
         Ok(ReorganisationPayload {
             reorganisation: Reorganisation(applied.event),
             rerouted_assignments: applied.rerouted.assignments,
