@@ -201,7 +201,92 @@ async fn cost_counts_every_spread_of_every_fragment(app: &TestApp) {
     assert!(left_out.get("errors").is_none(), "{left_out}");
 }
 
+/// Sends `query` naming the operation to run.
+async fn named(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    operation: &str,
+    variables: Value,
+) -> Value {
+    let body = json!({ "query": query, "operationName": operation, "variables": variables });
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    response.json().await.unwrap()
+}
+
+/// Documents are kept once validated (`graphql::validation`): what depends on the request
+/// (variables, the operation chosen, the input guard) must still be judged on every request.
+async fn a_document_seen_before_is_judged_again_with_each_requests_variables(app: &TestApp) {
+    let token = app.login("admin").await;
+    let pages = "query Pages($n: Int) { plans(first: $n) { edges { node { tasks(first: $n) { edges { node { code } } } } } } }";
+    for round in 0..3 {
+        let small = app.gql(Some(&token), pages, json!({ "n": 5 })).await;
+        assert!(small.get("errors").is_none(), "round {round}: {small}");
+        let large = app.gql(Some(&token), pages, json!({ "n": 100 })).await;
+        assert_eq!(
+            error_code(&large),
+            Some("GRAPHQL_VALIDATION_FAILED"),
+            "round {round}: {large}"
+        );
+    }
+    // A variable that does not coerce, then one that does, then the first again.
+    let search = "query Search($s: String, $n: Int!) { tasks(first: $n, filter: { search: $s }) { totalCount } }";
+    for round in 0..2 {
+        let wrong = app
+            .gql(Some(&token), search, json!({ "s": "x", "n": "five" }))
+            .await;
+        assert_eq!(
+            error_code(&wrong),
+            Some("BAD_USER_INPUT"),
+            "round {round}: {wrong}"
+        );
+        let right = app
+            .gql(Some(&token), search, json!({ "s": "x", "n": 5 }))
+            .await;
+        assert!(right.get("errors").is_none(), "round {round}: {right}");
+        // The input guard reads the variables of each request.
+        let nul = app
+            .gql(Some(&token), search, json!({ "s": "a\u{0}b", "n": 5 }))
+            .await;
+        assert_eq!(
+            error_code(&nul),
+            Some("BAD_USER_INPUT"),
+            "round {round}: {nul}"
+        );
+    }
+    // An invalid document is refused the same way each time it comes.
+    let invalid = r#"{ units(filter: { kinds: ["DISTRICT"] }) { totalCount } }"#;
+    let first = app.gql(Some(&token), invalid, json!({})).await;
+    let again = app.gql(Some(&token), invalid, json!({})).await;
+    assert_eq!(
+        error_code(&first),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{first}"
+    );
+    assert_eq!(first["errors"][0]["message"], again["errors"][0]["message"]);
+    assert_eq!(
+        first["errors"][0]["locations"],
+        again["errors"][0]["locations"]
+    );
+    // Two operations in one document: each request's own operation is checked.
+    let two = "query A($n: Int!) { plans(first: $n) { totalCount } } query B($id: ID!) { node(id: $id) { id } }";
+    for round in 0..2 {
+        let a = named(app, &token, two, "A", json!({ "n": 2 })).await;
+        assert!(a.get("errors").is_none(), "round {round}: {a}");
+        let b = named(app, &token, two, "B", json!({})).await;
+        assert_eq!(error_code(&b), Some("BAD_USER_INPUT"), "round {round}: {b}");
+    }
+}
+
 on_both_databases!(
+    a_document_seen_before_is_judged_again_with_each_requests_variables,
     root_fields_come_back_in_selection_order,
     a_socket_answers_in_selection_order_too,
     a_failing_non_null_field_nulls_its_parent,

@@ -5,7 +5,7 @@
 //! items together (`try_join_all`), so one poll asks for every key of a level, and the fetch
 //! that follows takes them all. No timer, no other thread, no wake-up across threads.
 //!
-//! [`Batches`] is the loaders' spawner; the [`Drive`] extension runs every query and mutation
+//! [`Batches`] is the loaders' spawner; the engine's hooks (`super::hooks`) run every query and mutation
 //! with its fetches. A loader used outside an execution (a subscription's events) spawns on
 //! the runtime as usual, after one yield.
 
@@ -18,10 +18,6 @@ use std::{
     task::{Context, Poll, Waker},
 };
 
-use async_graphql::{
-    Response,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
-};
 use futures_util::{
     StreamExt,
     future::{BoxFuture, FutureExt},
@@ -122,33 +118,6 @@ impl Batches {
             }
         })
         .await
-    }
-}
-
-/// Creates the [`Drive`] extension.
-pub struct DriveFactory;
-
-impl ExtensionFactory for DriveFactory {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Drive)
-    }
-}
-
-/// Runs each execution with its loaders' fetches (see the module documentation).
-struct Drive;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Drive {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        match ctx.data_opt::<Batches>() {
-            Some(batches) => batches.drive(next.run(ctx, operation_name)).await,
-            None => next.run(ctx, operation_name).await,
-        }
     }
 }
 

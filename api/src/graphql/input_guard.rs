@@ -5,15 +5,14 @@
 //! (`input.grants`, `filter.search`, `input.indicatorValues[2].note`).
 //!
 //! This is the floor every entry point stands on, HTTP and WebSocket alike (it is part of the
-//! schema): a filter of 70,000 ids or a NUL in a search never reaches the database. Stricter
+//! schema's hooks, `super::hooks`): a filter of 70,000 ids or a NUL in a search never reaches the database. Stricter
 //! rules for identifiers and titles live where text enters the domain
 //! ([`text::parse_line`], [`text::parse_block`]).
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_graphql::{
     Name, Pos, ServerError, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
     parser::types::{ExecutableDocument, Selection, SelectionSet},
 };
 
@@ -22,32 +21,11 @@ use crate::{error::AppError, text};
 /// Most items any list argument may hold (ids, codes, kinds, statuses, grants, values…).
 pub const MAX_LIST_ITEMS: usize = 1_000;
 
-/// The extension, installed once on the schema.
-pub struct InputGuard;
-
-impl ExtensionFactory for InputGuard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(InputGuard)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for InputGuard {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        check_document(&document, variables)?;
-        Ok(document)
-    }
-}
-
 /// Checks every field argument of every operation and fragment of `document`.
-fn check_document(document: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+pub(super) fn check_document(
+    document: &ExecutableDocument,
+    variables: &Variables,
+) -> ServerResult<()> {
     for (_, operation) in document.operations.iter() {
         // A variable the request leaves out takes its declared default.
         let mut values: HashMap<Name, Value> = HashMap::new();

@@ -6,6 +6,7 @@ pub mod batching;
 pub mod connection;
 pub mod cost;
 pub mod enums;
+pub mod hooks;
 pub mod id;
 pub mod indicator;
 pub mod input_guard;
@@ -129,14 +130,9 @@ pub fn build_schema(
     .data(throttle)
     .data(clock)
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
-    .extension(observe::ObserveFactory(metrics))
-    .extension(input_guard::InputGuard)
-    .extension(stage::StageFactory)
-    // Runs the loaders' fetches inside the operation's task, with no timer.
-    .extension(batching::DriveFactory)
-    // Innermost, so a document is checked against the specification before anything else
-    // looks at its arguments.
-    .extension(validation::SpecValidation)
+    // Metrics, the specification's validation, the input guard and batching, in one extension
+    // (see `hooks` for their order and why one).
+    .extension(hooks::HooksFactory(metrics))
     .data(db)
     .data(keys)
     .limit_recursive_depth(MAX_RECURSIVE_DEPTH)

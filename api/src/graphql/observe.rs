@@ -1,37 +1,19 @@
-//! An engine extension that measures every operation (name, outcome, latency) and stamps the request id on every error, so a client's error report can be
+//! Measures every operation (name, outcome, latency) and stamps the request id on every error, so a client's error report can be
 //! matched to the server's log line.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Instant,
-};
+use std::{sync::Mutex, time::Duration};
 
 use async_graphql::{
-    Request, Response, ServerResult, Value, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-        NextRequest,
-    },
+    Request, Response, Value,
+    extensions::ExtensionContext,
     parser::types::{DocumentOperations, ExecutableDocument},
 };
 
 use super::RequestId;
 use crate::metrics::Metrics;
 
-/// Creates one [`Observe`] per request.
-pub struct ObserveFactory(pub Metrics);
-
-impl ExtensionFactory for ObserveFactory {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Observe {
-            metrics: self.0.clone(),
-            operation: Mutex::new(None),
-            request_id: Mutex::new(None),
-        })
-    }
-}
-
-struct Observe {
+/// One operation's observation, made by [`super::hooks`] for each request.
+pub(super) struct Observe {
     metrics: Metrics,
     /// The operation's name: the one the request asked for, or the document's only one.
     operation: Mutex<Option<String>>,
@@ -39,33 +21,33 @@ struct Observe {
     request_id: Mutex<Option<String>>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Observe {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl Observe {
+    pub(super) fn new(metrics: Metrics) -> Self {
+        Self {
+            metrics,
+            operation: Mutex::new(None),
+            request_id: Mutex::new(None),
+        }
+    }
+
+    /// Before parsing: the name the request asks for.
+    pub(super) fn prepared(&self, request: &Request) {
         if let Ok(mut name) = self.operation.lock() {
             name.clone_from(&request.operation_name);
         }
-        next.run(ctx, request).await
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
+    /// When parsing starts: the request's data (and so its id) is attached by then.
+    pub(super) fn parsing(&self, ctx: &ExtensionContext<'_>) {
         if let (Some(RequestId(Some(id))), Ok(mut slot)) =
             (ctx.data_opt::<RequestId>(), self.request_id.lock())
         {
             *slot = Some(id.clone());
         }
-        let document = next.run(ctx, query, variables).await?;
+    }
+
+    /// After parsing: a document's only operation names an unnamed request.
+    pub(super) fn parsed(&self, document: &ExecutableDocument) {
         if let (DocumentOperations::Multiple(operations), Ok(mut name)) =
             (&document.operations, self.operation.lock())
             && name.is_none()
@@ -73,12 +55,11 @@ impl Extension for Observe {
         {
             *name = operations.keys().next().map(|n| n.to_string());
         }
-        Ok(document)
     }
 
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let mut response = next.run(ctx).await;
+    /// Counts the finished operation (`elapsed` since it began) and stamps the request id on
+    /// its errors.
+    pub(super) fn finished(&self, response: &mut Response, elapsed: Duration) {
         let outcome = response
             .errors
             .first()
@@ -96,8 +77,7 @@ impl Extension for Observe {
                 }
             });
         let name = self.operation.lock().ok().and_then(|n| n.clone());
-        self.metrics
-            .operation(name.as_deref(), &outcome, started.elapsed());
+        self.metrics.operation(name.as_deref(), &outcome, elapsed);
         let request_id = self.request_id.lock().ok().and_then(|id| id.clone());
         if let Some(id) = request_id {
             for error in &mut response.errors {
@@ -107,6 +87,5 @@ impl Extension for Observe {
                     .set("requestId", id.as_str());
             }
         }
-        response
     }
 }

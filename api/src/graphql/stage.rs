@@ -8,11 +8,6 @@ use std::sync::{
     atomic::{AtomicBool, Ordering},
 };
 
-use async_graphql::{
-    ServerError, ValidationResult,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation},
-};
-
 /// Set once the request's document passed validation; attached to each request's data by
 /// `http::pipeline`.
 #[derive(Clone, Default, Debug)]
@@ -25,30 +20,9 @@ impl Validated {
     }
 }
 
-/// Creates the [`Stage`] extension.
-pub struct StageFactory;
-
-impl ExtensionFactory for StageFactory {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Stage)
-    }
-}
-
-struct Stage;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for Stage {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await;
-        if result.is_ok()
-            && let Some(flag) = ctx.data_opt::<Validated>()
-        {
-            flag.0.store(true, Ordering::SeqCst);
-        }
-        result
+impl Validated {
+    /// Marks the document as validated.
+    pub(super) fn set(&self) {
+        self.0.store(true, Ordering::SeqCst);
     }
 }

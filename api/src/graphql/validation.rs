@@ -15,16 +15,12 @@
 
 use std::{
     borrow::Cow,
-    sync::{Arc, Mutex, OnceLock},
+    sync::{Arc, Mutex, OnceLock, PoisonError},
 };
 
+use apollo_compiler::validation::Valid;
 use async_graphql::{
-    Pos, Request, ServerError, ServerResult, ValidationResult, Value, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest,
-        NextValidation,
-    },
-    parser::types::ExecutableDocument,
+    Pos, Request, ServerError, ServerResult, Value, Variables, parser::types::ExecutableDocument,
 };
 
 use super::cost;
@@ -34,76 +30,125 @@ pub const MAX_COST: u64 = 10_000;
 /// Most fields an operation may nest inside one another.
 pub const MAX_DEPTH: usize = 12;
 
-/// The extension, installed once on the schema.
-pub struct SpecValidation;
-
-impl ExtensionFactory for SpecValidation {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Check::default())
-    }
-}
-
-/// One request's check: what parsing found, handed to the validation step.
+/// One request's check: what parsing found, handed to the validation step. Made for each
+/// request by [`super::hooks`].
 #[derive(Default)]
-struct Check {
+pub(super) struct Check {
     refusal: Mutex<Option<Vec<ServerError>>>,
     /// The operation the request names, whose variables are coerced.
     operation: Mutex<Option<String>>,
+    /// What an earlier request with the same document found, if one did.
+    known: Mutex<Option<Arc<Known>>>,
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Check {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl Check {
+    /// Before parsing: notes the operation's name, and hands the engine the document as an
+    /// earlier request parsed it, or rewrites the rare document the engine's parser would
+    /// misread ([`as_the_engine_reads`]).
+    pub(super) fn prepare(&self, request: &mut Request) -> ServerResult<()> {
         if let Ok(mut operation) = self.operation.lock() {
             operation.clone_from(&request.operation_name);
+        }
+        if let Some(known) = documents().find(&request.query) {
+            request.set_parsed_query(known.parsed.clone());
+            if let Ok(mut slot) = self.known.lock() {
+                *slot = Some(known);
+            }
+            return Ok(());
         }
         // Rare, so the document is parsed again only when it needs it.
         if let Cow::Owned(fixed) = as_the_engine_reads(&request.query) {
             request.set_parsed_query(async_graphql::parser::parse_query(fixed)?);
         }
-        next.run(ctx, request).await
+        Ok(())
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+    /// Once the engine parsed `query` into `parsed`: validates and measures it, keeping any
+    /// refusal for [`Check::refusal`].
+    pub(super) fn parsed(&self, query: &str, variables: &Variables, parsed: &ExecutableDocument) {
+        let known = self.known.lock().ok().and_then(|mut k| k.take());
+        let known = known.unwrap_or_else(|| {
+            let known = Arc::new(Known {
+                parsed: parsed.clone(),
+                verdict: verdict(query),
+            });
+            documents().keep(query, &known);
+            known
+        });
         let operation = self.operation.lock().ok().and_then(|o| o.clone());
-        if let Err(errors) = check(query, variables, operation.as_deref())
+        let checked = match &known.verdict {
+            Ok(document) => measure_and_coerce(document, variables, operation.as_deref()),
+            Err(errors) => Err(errors.clone()),
+        };
+        if let Err(errors) = checked
             && let Ok(mut refusal) = self.refusal.lock()
         {
             *refusal = Some(errors);
         }
-        Ok(document)
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let refusal = self.refusal.lock().ok().and_then(|mut r| r.take());
-        match refusal {
-            Some(errors) => Err(errors),
-            None => next.run(ctx).await,
+    /// At validation: the errors that refuse the document, if any.
+    pub(super) fn refusal(&self) -> Option<Vec<ServerError>> {
+        self.refusal.lock().ok().and_then(|mut r| r.take())
+    }
+}
+
+/// A document as an earlier request found it: parsing and validating cost more than running a
+/// small query, and clients send the same few documents again and again.
+pub(super) struct Known {
+    /// The engine's reading of the document.
+    parsed: ExecutableDocument,
+    /// The specification's verdict, which depends on the text alone (variables are checked per
+    /// request).
+    verdict: Result<Valid<apollo_compiler::ExecutableDocument>, Vec<ServerError>>,
+}
+
+/// Most documents kept ([`Documents`]).
+const KEPT_DOCUMENTS: usize = 128;
+/// Longest document kept, in bytes: a longer one is parsed and validated each time. With
+/// [`KEPT_DOCUMENTS`], at most 1 MiB of text (and its two parses) is kept, whatever clients send.
+const KEPT_LENGTH: usize = 8 * 1024;
+
+/// The documents most recently seen, by their exact text (at most [`KEPT_DOCUMENTS`] of up to
+/// [`KEPT_LENGTH`] bytes each).
+struct Documents(Mutex<lru::LruCache<Box<str>, Arc<Known>>>);
+
+impl Documents {
+    fn find(&self, query: &str) -> Option<Arc<Known>> {
+        if query.len() > KEPT_LENGTH {
+            return None;
+        }
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(query)
+            .cloned()
+    }
+
+    fn keep(&self, query: &str, known: &Arc<Known>) {
+        if query.len() <= KEPT_LENGTH {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .put(query.into(), known.clone());
         }
     }
 }
 
+/// The process's documents: they depend on the schema alone, which is the code's.
+fn documents() -> &'static Documents {
+    static DOCUMENTS: OnceLock<Documents> = OnceLock::new();
+    DOCUMENTS.get_or_init(|| {
+        let capacity =
+            std::num::NonZeroUsize::new(KEPT_DOCUMENTS).unwrap_or(std::num::NonZeroUsize::MIN);
+        Documents(Mutex::new(lru::LruCache::new(capacity)))
+    })
+}
+
 /// The schema as the specification's validator sees it: the same SDL as `schema.graphql`,
 /// built once per process (it depends on the code only).
-fn spec_schema() -> &'static apollo_compiler::validation::Valid<apollo_compiler::Schema> {
-    static SCHEMA: OnceLock<apollo_compiler::validation::Valid<apollo_compiler::Schema>> =
-        OnceLock::new();
+fn spec_schema() -> &'static Valid<apollo_compiler::Schema> {
+    static SCHEMA: OnceLock<Valid<apollo_compiler::Schema>> = OnceLock::new();
     SCHEMA.get_or_init(|| {
         let sdl = super::sdl();
         match apollo_compiler::Schema::parse_and_validate(sdl, "schema.graphql") {
@@ -119,12 +164,9 @@ pub fn prepare() {
     spec_schema();
 }
 
-/// Validates `query` and measures it; the errors are ready to return to the client.
-fn check(
-    query: &str,
-    variables: &Variables,
-    operation: Option<&str>,
-) -> Result<(), Vec<ServerError>> {
+/// Validates `query` by the specification's rules; the errors are ready to return to the
+/// client.
+fn verdict(query: &str) -> Result<Valid<apollo_compiler::ExecutableDocument>, Vec<ServerError>> {
     let schema = spec_schema();
     let document = match apollo_compiler::ExecutableDocument::parse_and_validate(
         schema,
@@ -150,7 +192,7 @@ fn check(
             if !errors.is_empty() {
                 return Err(errors);
             }
-            apollo_compiler::validation::Valid::assume_valid(invalid.partial)
+            Valid::assume_valid(invalid.partial)
         }
     };
     let mut breaches = super::spec_rules::check(schema, &document);
@@ -167,11 +209,22 @@ fn check(
             })
             .collect());
     }
+    Ok(document)
+}
+
+/// Measures a valid `document` with the request's `variables` (page sizes) and coerces the
+/// variables of its `operation`; the errors are ready to return to the client.
+fn measure_and_coerce(
+    document: &Valid<apollo_compiler::ExecutableDocument>,
+    variables: &Variables,
+    operation: Option<&str>,
+) -> Result<(), Vec<ServerError>> {
+    let schema = spec_schema();
     let variable = |name: &str| match variables.get(name) {
         Some(Value::Number(n)) => n.as_i64(),
         _ => None,
     };
-    let measure = cost::measure(&document, &variable);
+    let measure = cost::measure(document, &variable);
     if measure.cost > MAX_COST {
         return Err(vec![refused(
             format!(
