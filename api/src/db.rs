@@ -28,6 +28,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings a connection (a round trip, awaited before the statement) every time it
+        // is taken from the pool, on top of the ping when it is returned: two round trips per
+        // statement. A busy connection was just proven alive by that return ping, so only one
+        // idle long enough for the server or a firewall to have dropped it is pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false);
     if !is_sqlite {
         // A connection that cached statements before the schema changed under them is
