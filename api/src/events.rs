@@ -46,9 +46,25 @@ pub struct Event {
 /// of that principal authenticate again before they carry anything more.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessChanged {
-    /// The user or API client.
+    /// The user or API client; the nil UUID for every principal (a table of access emptied by
+    /// `TRUNCATE`, or notices that may have been lost while the listener was away).
     pub principal: Uuid,
     pub at: DateTime<Utc>,
+}
+
+impl AccessChanged {
+    /// A notice that concerns every principal.
+    pub fn everyone(at: DateTime<Utc>) -> Self {
+        Self {
+            principal: Uuid::nil(),
+            at,
+        }
+    }
+
+    /// Whether the notice concerns `principal`.
+    pub fn concerns(&self, principal: Uuid) -> bool {
+        self.principal.is_nil() || self.principal == principal
+    }
 }
 
 /// What travels on the bus.
@@ -81,7 +97,11 @@ fn deliver(
     message: Message,
 ) {
     if let Message::Access(notice) = &message {
-        known.forget(notice.principal);
+        if notice.principal.is_nil() {
+            known.forget_all();
+        } else {
+            known.forget(notice.principal);
+        }
         let _ = access.send(*notice);
     }
     let _ = local.send(message);
@@ -205,9 +225,22 @@ async fn relay(
     mut listener: Option<sea_orm::sqlx::postgres::PgListener>,
     to: Receivers,
 ) {
+    // The first connection is made before the server serves: nobody can have missed anything.
+    let mut reconnected = false;
     loop {
         if let Some(mut connected) = listener.take() {
             to.known.set_trusted(true);
+            if reconnected {
+                // Notices sent while the listener was away are lost: every open connection
+                // authenticates again, as if each principal's access had changed.
+                deliver(
+                    &to.local,
+                    &to.access,
+                    &to.known,
+                    Message::Access(AccessChanged::everyone(Utc::now())),
+                );
+            }
+            reconnected = true;
             loop {
                 // A lost connection is `None`: notices sent until this instance listens
                 // again are lost, so whatever was kept is dropped until then.

@@ -15,6 +15,7 @@ mod m20261129_000004_sync_sequence;
 mod m20261129_000005_province_day;
 mod m20261130_000001_access_notices;
 mod m20261130_000002_task_tallies;
+mod m20261130_000003_access_truncate;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_province_day::Migration),
             Box::new(m20261130_000001_access_notices::Migration),
             Box::new(m20261130_000002_task_tallies::Migration),
+            Box::new(m20261130_000003_access_truncate::Migration),
         ]
     }
 }

@@ -173,7 +173,7 @@ impl Live {
                 Err(RecvError::Closed) => return None,
             };
             match message {
-                Message::Access(a) if a.principal == self.caller.user_id => {
+                Message::Access(a) if a.concerns(self.caller.user_id) => {
                     self.refresh().await.ok()?;
                 }
                 Message::Access(_) => {}

@@ -369,7 +369,15 @@ fn refused<const N: usize>(
 mod tests {
     use async_graphql::{Variables, value};
 
-    use super::check;
+    /// The whole check of one request, as `Check::parsed` makes it.
+    fn check(
+        query: &str,
+        variables: &Variables,
+        operation: Option<&str>,
+    ) -> Result<(), Vec<async_graphql::ServerError>> {
+        super::verdict(query)
+            .and_then(|document| super::measure_and_coerce(&document, variables, operation))
+    }
 
     fn verdict(query: &str) -> Result<(), Vec<String>> {
         let variables = Variables::from_value(async_graphql::value!({ "id": "x" }));

@@ -549,7 +549,7 @@ async fn session(
             }
             notice = bus.recv() => {
                 let check = match notice {
-                    Ok(notice) => notice.principal == verified.subject,
+                    Ok(notice) => notice.concerns(verified.subject),
                     // A notice about this principal may be among what was missed.
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => {
