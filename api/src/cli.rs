@@ -166,11 +166,15 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Serve => serve(config).await,
         Command::Migrate { action } => {
             let conn = db::connect(&config.database_url).await?;
-            match action {
-                MigrateAction::Up => migration::Migrator::up(&conn, None).await?,
-                MigrateAction::Down => migration::Migrator::down(&conn, None).await?,
-                MigrateAction::Fresh => migration::Migrator::fresh(&conn).await?,
-            }
+            db::one_at_a_time(&conn, async {
+                match action {
+                    MigrateAction::Up => migration::Migrator::up(&conn, None).await?,
+                    MigrateAction::Down => migration::Migrator::down(&conn, None).await?,
+                    MigrateAction::Fresh => migration::Migrator::fresh(&conn).await?,
+                }
+                Ok(())
+            })
+            .await?;
             println!("migrations done");
             Ok(())
         }
@@ -180,8 +184,11 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             seed,
         } => {
             let conn = db::connect(&config.database_url).await?;
-            db::migrate(&conn).await?;
-            let report = seed::seed_reference(&conn, seed::file::SOC_TRANG_2024).await?;
+            let report = db::one_at_a_time(&conn, async {
+                migration::Migrator::up(&conn, None).await?;
+                seed::seed_reference(&conn, seed::file::SOC_TRANG_2024).await
+            })
+            .await?;
             println!("seed: {} records created ({report:?})", report.created());
             if let Some(name) = scenario {
                 let report = seed::seed_scenario(&conn, &name).await?;

@@ -169,8 +169,37 @@ fn unquote(literal: &str) -> Option<String> {
 
 /// Applies pending migrations.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migration::Migrator::up(db, None).await?;
-    Ok(())
+    one_at_a_time(db, async {
+        migration::Migrator::up(db, None).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Key of PostgreSQL's advisory lock for preparing the database ("qcdcprep").
+const PREPARING: i64 = 0x7163_6463_7072_6570;
+
+/// Runs `work` (migrating, seeding) while no other instance or command on the same PostgreSQL
+/// database does: several instances may start together (a rolling deploy), and without this
+/// two of them apply the same migration or load the same reference rows at once, and one fails
+/// ("a unit with this code exists already"). The others wait, then find the work done. The
+/// lock is a transaction-level advisory lock, so it is released when `work` ends, failed or
+/// not, and when the process dies. SQLite serves one instance: `work` runs as it is.
+///
+/// Not reentrant: `work` must not call [`migrate`] (it would wait for itself).
+pub async fn one_at_a_time<T>(
+    db: &DatabaseConnection,
+    work: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return work.await;
+    }
+    let lock = db.begin().await?;
+    lock.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({PREPARING})"))
+        .await?;
+    let done = work.await;
+    lock.commit().await?;
+    done
 }
 
 /// Whether the database answers a trivial query (for `/readyz`).

@@ -148,15 +148,20 @@ pub async fn prepare_database(
     config: &Config,
     conn: &DatabaseConnection,
 ) -> anyhow::Result<Prepared> {
-    db::migrate(conn).await?;
-    let mut prepared = Prepared::default();
-    if config.seed_on_start && is_empty(conn).await? {
-        prepared.seeded = Some(seed::seed_reference(conn, seed::file::SOC_TRANG_2024).await?);
-    }
-    if config.seed_on_start && !config.is_production() {
-        prepared.demo_accounts = seed::seed_demo_accounts(conn).await?;
-    }
-    Ok(prepared)
+    use sea_orm_migration::MigratorTrait;
+    // Instances starting together prepare one at a time; the later ones find it done.
+    db::one_at_a_time(conn, async {
+        migration::Migrator::up(conn, None).await?;
+        let mut prepared = Prepared::default();
+        if config.seed_on_start && is_empty(conn).await? {
+            prepared.seeded = Some(seed::seed_reference(conn, seed::file::SOC_TRANG_2024).await?);
+        }
+        if config.seed_on_start && !config.is_production() {
+            prepared.demo_accounts = seed::seed_demo_accounts(conn).await?;
+        }
+        Ok(prepared)
+    })
+    .await
 }
 
 async fn is_empty(conn: &DatabaseConnection) -> anyhow::Result<bool> {

@@ -61,3 +61,33 @@ async fn seeding_twice_changes_nothing(app: &TestApp) {
     assert!(!qcdc::seed::seed_demo_accounts(&app.db).await.unwrap());
     assert_eq!(row_counts(&app.db).await, before);
 }
+
+/// Instances started together on one PostgreSQL database (a rolling deploy) prepare it one at a
+/// time: found from outside, two servers started at once on an empty database both seeded it and
+/// one stopped ("a unit with this code exists already"). SQLite serves one instance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn instances_starting_together_prepare_the_database_once() {
+    let Some(admin) = crate::support::postgres_url() else {
+        return;
+    };
+    let (url, name) = crate::support::fresh_postgres_database(&admin).await;
+    let config = crate::support::test_config(url);
+    let starts = (0..3).map(|_| qcdc::startup::Application::build(&config));
+    let built = futures_util::future::join_all(starts).await;
+    let mut seeded = 0;
+    for result in built {
+        let (app, prepared) = result.expect("every instance starts");
+        seeded += usize::from(prepared.seeded.is_some());
+        drop(app);
+    }
+    assert_eq!(seeded, 1, "the reference data is loaded once");
+    let db = qcdc::db::connect(&config.database_url).await.unwrap();
+    let counts = row_counts(&db).await;
+    let again = qcdc::seed::seed_reference(&db, qcdc::seed::file::SOC_TRANG_2024)
+        .await
+        .unwrap();
+    assert_eq!(again.created(), 0, "{again:?}");
+    assert_eq!(row_counts(&db).await, counts);
+    db.close().await.ok();
+    crate::support::drop_postgres_database(&admin, &name).await;
+}
