@@ -14,6 +14,7 @@ pub mod legal;
 pub mod legal_number;
 pub mod legal_registry;
 pub mod lineage;
+pub mod oversight_workflow;
 pub mod page;
 pub mod planning;
 pub mod plans;
