@@ -433,51 +433,36 @@ mod tests {
     fn a_recommendation_is_remedied_reopened_and_verified() {
         let today = day("2024-09-10");
         let none = Given::default();
-        let step = |from, step, sides, given: &Given<'_>| {
-            next_recommendation_status(O::Concluded, from, step, sides, given, today)
-        };
-        assert_eq!(
-            step(R::Open, RS::Accept, ADDRESSEE, &none).ok(),
-            Some(R::Accepted)
-        );
-        assert_eq!(
-            step(R::Accepted, RS::Begin, ADDRESSEE, &none).ok(),
-            Some(R::InProgress)
-        );
-        assert_eq!(
-            step(R::InProgress, RS::ReportDone, ADDRESSEE, &none).ok(),
-            Some(R::ReportedDone)
-        );
         // Not effective: reopened with a later due date, and acted on again.
         let later = Given {
             reason: Some("chưa khắc phục triệt để"),
             due_on: Some(day("2024-10-31")),
         };
-        assert_eq!(
-            step(R::ReportedDone, RS::Reopen, CONDUCTING, &later).ok(),
-            Some(R::Reopened)
-        );
-        assert_eq!(
-            step(R::Reopened, RS::Begin, ADDRESSEE, &none).ok(),
-            Some(R::InProgress)
-        );
-        assert_eq!(
-            step(R::ReportedDone, RS::Verify, CONDUCTING, &none).ok(),
-            Some(R::Verified)
-        );
-        // A dispute needs a reason; the addressee may still act on it.
-        assert_eq!(
-            code(step(R::Open, RS::Dispute, ADDRESSEE, &none)),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            step(R::Open, RS::Dispute, ADDRESSEE, &because("đã thực hiện")).ok(),
-            Some(R::Disputed)
-        );
-        assert_eq!(
-            step(R::Disputed, RS::Begin, ADDRESSEE, &none).ok(),
-            Some(R::InProgress)
-        );
+        let disputed = because("đã thực hiện");
+        let path = [
+            (R::Open, RS::Accept, ADDRESSEE, &none, R::Accepted),
+            (R::Accepted, RS::Begin, ADDRESSEE, &none, R::InProgress),
+            (
+                R::InProgress,
+                RS::ReportDone,
+                ADDRESSEE,
+                &none,
+                R::ReportedDone,
+            ),
+            (R::ReportedDone, RS::Reopen, CONDUCTING, &later, R::Reopened),
+            (R::Reopened, RS::Begin, ADDRESSEE, &none, R::InProgress),
+            (R::ReportedDone, RS::Verify, CONDUCTING, &none, R::Verified),
+            // A dispute needs a reason; the addressee may still act on it.
+            (R::Open, RS::Dispute, ADDRESSEE, &disputed, R::Disputed),
+            (R::Disputed, RS::Begin, ADDRESSEE, &none, R::InProgress),
+        ];
+        for (from, step, sides, given, to) in path {
+            let next = next_recommendation_status(O::Concluded, from, step, sides, given, today);
+            assert_eq!(next.ok(), Some(to), "{step:?} from {from:?}");
+        }
+        let bare =
+            next_recommendation_status(O::Concluded, R::Open, RS::Dispute, ADDRESSEE, &none, today);
+        assert_eq!(code(bare), "BAD_USER_INPUT");
     }
 
     #[test]
