@@ -50,7 +50,9 @@ impl Check {
             operation.clone_from(&request.operation_name);
         }
         if let Some(known) = documents().find(&request.query) {
-            request.set_parsed_query(known.parsed.clone());
+            if let Some(parsed) = &known.parsed {
+                request.set_parsed_query(parsed.clone());
+            }
             if let Ok(mut slot) = self.known.lock() {
                 *slot = Some(known);
             }
@@ -67,14 +69,7 @@ impl Check {
     /// refusal for [`Check::refusal`].
     pub(super) fn parsed(&self, query: &str, variables: &Variables, parsed: &ExecutableDocument) {
         let known = self.known.lock().ok().and_then(|mut k| k.take());
-        let known = known.unwrap_or_else(|| {
-            let known = Arc::new(Known {
-                parsed: parsed.clone(),
-                verdict: verdict(query),
-            });
-            documents().keep(query, &known);
-            known
-        });
+        let known = known.unwrap_or_else(|| documents().keep(query, parsed, verdict(query)));
         let operation = self.operation.lock().ok().and_then(|o| o.clone());
         let checked = match &known.verdict {
             Ok(document) => measure_and_coerce(document, variables, operation.as_deref()),
@@ -96,8 +91,8 @@ impl Check {
 /// A document as an earlier request found it: parsing and validating cost more than running a
 /// small query, and clients send the same few documents again and again.
 pub(super) struct Known {
-    /// The engine's reading of the document.
-    parsed: ExecutableDocument,
+    /// The engine's reading of the document (`None` for a document too long to keep).
+    parsed: Option<ExecutableDocument>,
     /// The specification's verdict, which depends on the text alone (variables are checked per
     /// request).
     verdict: Result<Valid<apollo_compiler::ExecutableDocument>, Vec<ServerError>>,
@@ -125,13 +120,26 @@ impl Documents {
             .cloned()
     }
 
-    fn keep(&self, query: &str, known: &Arc<Known>) {
-        if query.len() <= KEPT_LENGTH {
+    /// Keeps what the first request with `query` found, when the document is short enough;
+    /// returns it either way.
+    fn keep(
+        &self,
+        query: &str,
+        parsed: &ExecutableDocument,
+        verdict: Result<Valid<apollo_compiler::ExecutableDocument>, Vec<ServerError>>,
+    ) -> Arc<Known> {
+        let fits = query.len() <= KEPT_LENGTH;
+        let known = Arc::new(Known {
+            parsed: fits.then(|| parsed.clone()),
+            verdict,
+        });
+        if fits {
             self.0
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .put(query.into(), known.clone());
         }
+        known
     }
 }
 
