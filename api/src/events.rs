@@ -226,6 +226,7 @@ async fn relay(
     to: Receivers,
 ) {
     // The first connection is made before the server serves: nobody can have missed anything.
+    // Any later one (also after a first attempt that failed) may have missed notices.
     let mut reconnected = false;
     loop {
         if let Some(mut connected) = listener.take() {
@@ -240,7 +241,6 @@ async fn relay(
                     Message::Access(AccessChanged::everyone(Utc::now())),
                 );
             }
-            reconnected = true;
             loop {
                 // A lost connection is `None`: notices sent until this instance listens
                 // again are lost, so whatever was kept is dropped until then.
@@ -263,6 +263,7 @@ async fn relay(
                 }
             }
         }
+        reconnected = true;
         tokio::time::sleep(Duration::from_secs(1)).await;
         listener = connect_listener(&url).await;
     }
