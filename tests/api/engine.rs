@@ -236,6 +236,19 @@ async fn a_document_seen_before_is_judged_again_with_each_requests_variables(app
             "round {round}: {large}"
         );
     }
+    // A document too long to keep is judged afresh each time, the same way.
+    let long = format!("# {}\n{pages}", "đ".repeat(5_000));
+    assert!(long.len() > 8 * 1024);
+    for round in 0..2 {
+        let small = app.gql(Some(&token), &long, json!({ "n": 5 })).await;
+        assert!(small.get("errors").is_none(), "round {round}: {small}");
+        let large = app.gql(Some(&token), &long, json!({ "n": 100 })).await;
+        assert_eq!(
+            error_code(&large),
+            Some("GRAPHQL_VALIDATION_FAILED"),
+            "round {round}: {large}"
+        );
+    }
     // A variable that does not coerce, then one that does, then the first again.
     let search = "query Search($s: String, $n: Int!) { tasks(first: $n, filter: { search: $s }) { totalCount } }";
     for round in 0..2 {

@@ -81,7 +81,6 @@ on_both_databases!(
     every_operation_on_a_socket_authenticates_again,
     emptying_a_table_of_access_is_seen_by_the_next_request,
     a_change_made_without_ordinary_triggers_is_seen_by_the_next_request,
-    sockets_authenticate_again_when_the_listener_comes_back,
 );
 
 async fn logout_deactivation_and_password_reset_close_open_sockets(app: &TestApp) {
@@ -583,11 +582,18 @@ async fn a_change_made_without_ordinary_triggers_is_seen_by_the_next_request(app
 
 /// Notices sent while an instance's listener is away are lost (found from outside: a session
 /// revoked then left its sockets open for a minute). When the listener is back, every socket
-/// authenticates again. On SQLite there is no listener: each operation authenticates.
-async fn sockets_authenticate_again_when_the_listener_comes_back(app: &TestApp) {
-    if sea_orm::ConnectionTrait::get_database_backend(&app.db) != sea_orm::DbBackend::Postgres {
+/// authenticates again. PostgreSQL only: SQLite has no listener, and each operation
+/// authenticates (`every_operation_on_a_socket_authenticates_again`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sockets_authenticate_again_when_the_listener_comes_back() {
+    let Some(app) = TestApp::spawn_if_postgres().await else {
         return;
-    }
+    };
+    listener_comes_back(&app).await;
+    app.finish().await;
+}
+
+async fn listener_comes_back(app: &TestApp) {
     let token = app
         .user_with("unheard", entity::Role::Viewer, "ST.D01")
         .await;

@@ -318,6 +318,22 @@ mod tests {
         }
     }
 
+    /// `(from, step, sides, reason, the code it gives)`, checked one by one.
+    fn oversight_cases(cases: &[(O, OS, Sides, Option<&str>, &str)]) {
+        for &(from, step, sides, reason, expected) in cases {
+            let given = Given {
+                reason,
+                due_on: None,
+            };
+            let result = next_oversight_status(from, step, sides, &given);
+            assert_eq!(
+                code(result),
+                expected,
+                "{step:?} from {from:?} by {sides:?}"
+            );
+        }
+    }
+
     #[test]
     fn an_oversight_goes_planned_started_concluded() {
         let none = Given::default();
@@ -330,82 +346,38 @@ mod tests {
             Some(O::Concluded)
         );
         // Not out of order, and not by the inspected unit.
-        assert_eq!(
-            code(next_oversight_status(
-                O::Planned,
-                OS::Conclude,
-                CONDUCTING,
-                &none
-            )),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            code(next_oversight_status(
-                O::Planned,
-                OS::Start,
-                ADDRESSEE,
-                &none
-            )),
-            "FORBIDDEN"
-        );
+        oversight_cases(&[
+            (O::Planned, OS::Conclude, CONDUCTING, None, "BAD_USER_INPUT"),
+            (O::Planned, OS::Start, ADDRESSEE, None, "FORBIDDEN"),
+        ]);
         for over in [O::Closed, O::Cancelled] {
             for step in [OS::Start, OS::Conclude, OS::Reopen, OS::Cancel] {
-                assert_eq!(
-                    code(next_oversight_status(over, step, STEERING, &because("x"))),
-                    "BAD_USER_INPUT"
-                );
+                oversight_cases(&[(over, step, STEERING, Some("x"), "BAD_USER_INPUT")]);
             }
         }
     }
 
     #[test]
     fn findings_are_fixed_after_conclusion_unless_steering_reopens_with_a_reason() {
-        let none = Given::default();
-        assert_eq!(
-            code(next_oversight_status(
-                O::Concluded,
-                OS::Conclude,
-                STEERING,
-                &none
-            )),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            code(next_oversight_status(
+        oversight_cases(&[
+            (O::Concluded, OS::Conclude, STEERING, None, "BAD_USER_INPUT"),
+            (
                 O::Concluded,
                 OS::Cancel,
                 STEERING,
-                &because("x")
-            )),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            code(next_oversight_status(
-                O::Concluded,
-                OS::Reopen,
-                CONDUCTING,
-                &because("x")
-            )),
-            "FORBIDDEN"
-        );
-        assert_eq!(
-            code(next_oversight_status(
+                Some("x"),
+                "BAD_USER_INPUT",
+            ),
+            (O::Concluded, OS::Reopen, CONDUCTING, Some("x"), "FORBIDDEN"),
+            (O::Concluded, OS::Reopen, STEERING, None, "BAD_USER_INPUT"),
+            (
                 O::Concluded,
                 OS::Reopen,
                 STEERING,
-                &none
-            )),
-            "BAD_USER_INPUT"
-        );
-        assert_eq!(
-            code(next_oversight_status(
-                O::Concluded,
-                OS::Reopen,
-                STEERING,
-                &because("  ")
-            )),
-            "BAD_USER_INPUT"
-        );
+                Some("  "),
+                "BAD_USER_INPUT",
+            ),
+        ]);
         assert_eq!(
             next_oversight_status(O::Concluded, OS::Reopen, STEERING, &because("sai số liệu")).ok(),
             Some(O::InProgress)
@@ -414,15 +386,7 @@ mod tests {
 
     #[test]
     fn cancelling_needs_a_reason_and_comes_before_the_conclusion() {
-        assert_eq!(
-            code(next_oversight_status(
-                O::Planned,
-                OS::Cancel,
-                CONDUCTING,
-                &Given::default()
-            )),
-            "BAD_USER_INPUT"
-        );
+        oversight_cases(&[(O::Planned, OS::Cancel, CONDUCTING, None, "BAD_USER_INPUT")]);
         assert_eq!(
             next_oversight_status(O::InProgress, OS::Cancel, CONDUCTING, &because("bão")).ok(),
             Some(O::Cancelled)

@@ -167,31 +167,32 @@ type WithRelatedLoader<E, R> = DataLoader<WithRelated<E, R>, HashMapCache>;
 /// making all of them (with their scope conditions) cost more than many a request's own work.
 pub type Lazy<T> = LazyLock<T, Box<dyn FnOnce() -> T + Send>>;
 
-/// A loader made by `make` when first used; `caching: false` for long-lived sockets.
+/// A loader of the fetch `make` returns, made when first used: its fetches run where
+/// `batches` says (`graphql::batching`); `caching: false` for long-lived sockets.
 fn lazy<X>(
     caching: bool,
-    make: impl FnOnce() -> DataLoader<X, HashMapCache> + Send + 'static,
+    batches: Batches,
+    make: impl FnOnce() -> X + Send + 'static,
 ) -> Lazy<DataLoader<X, HashMapCache>>
 where
     X: Send + Sync + 'static,
 {
     LazyLock::new(Box::new(move || {
-        let loader = make();
+        let loader = DataLoader::with_cache(make(), batches, Yield, HashMapCache::default());
         loader.enable_all_cache(caching);
         loader
     }))
 }
 
 /// A [`lazy`] loader made from the request's [`Env`]: the closure names the parts it is given
-/// (`db`, `batches`, `scopes`, `caller`; unused ones are fine).
+/// (`db`, `scopes`, `caller`; unused ones are fine) and returns the fetch.
 macro_rules! lazily {
-    ($env:ident, $caching:ident, |$db:ident, $batches:ident, $scopes:ident, $caller:ident| $body:expr) => {
-        lazy($caching, {
+    ($env:ident, $caching:ident, |$db:ident, $scopes:ident, $caller:ident| $body:expr) => {
+        lazy($caching, $env.batches.clone(), {
             let env = $env.clone();
             move || {
                 #[allow(unused_variables)]
-                let ($db, $batches, $scopes, $caller) =
-                    (&env.db, &env.batches, &env.scopes, &env.caller);
+                let ($db, $scopes, $caller) = (&env.db, &env.scopes, &env.caller);
                 $body
             }
         })
@@ -282,111 +283,77 @@ impl Loaders {
         });
         fn scoped<E>(
             db: &DatabaseConnection,
-            batches: &Batches,
             scope: Option<Condition>,
             id_of: fn(&E::Model) -> Uuid,
-        ) -> ByIdLoader<E>
+        ) -> ById<E>
         where
-            E: EntityTrait + Send + Sync + 'static,
-            E::Model: Clone + Send + Sync + 'static,
+            E: EntityTrait,
         {
-            DataLoader::with_cache(
-                ById {
-                    db: db.clone(),
-                    scope,
-                    id_of,
-                },
-                batches.clone(),
-                Yield,
-                HashMapCache::default(),
-            )
+            ById {
+                db: db.clone(),
+                scope,
+                id_of,
+            }
         }
         fn by_group<E>(
             db: &DatabaseConnection,
-            batches: &Batches,
             column: E::Column,
             order: E::Column,
             key_of: fn(&E::Model) -> Uuid,
-        ) -> ByGroupLoader<E>
+        ) -> ByGroup<E>
         where
-            E: EntityTrait + Send + Sync + 'static,
-            E::Column: Send + Sync,
-            E::Model: Clone + Send + Sync + 'static,
+            E: EntityTrait,
         {
-            DataLoader::with_cache(
-                ByGroup {
-                    db: db.clone(),
-                    column,
-                    order,
-                    tie: None,
-                    key_of,
-                },
-                batches.clone(),
-                Yield,
-                HashMapCache::default(),
-            )
+            ByGroup {
+                db: db.clone(),
+                column,
+                order,
+                tie: None,
+                key_of,
+            }
         }
         fn with_related<E, R>(
             db: &DatabaseConnection,
-            batches: &Batches,
             key: E::Column,
             key_of: fn(&E::Model) -> Uuid,
             scope: Option<Condition>,
             relation: fn() -> sea_orm::RelationDef,
             order: Option<E::Column>,
-        ) -> WithRelatedLoader<E, R>
+        ) -> WithRelated<E, R>
         where
-            E: EntityTrait + Send + Sync + 'static,
-            E::Column: Send + Sync,
-            E::Model: Clone + Send + Sync + 'static,
-            R: EntityTrait + Send + Sync + 'static,
-            R::Model: Clone + Send + Sync + 'static,
+            E: EntityTrait,
+            R: EntityTrait,
         {
-            DataLoader::with_cache(
-                WithRelated {
-                    db: db.clone(),
-                    key,
-                    scope,
-                    relation,
-                    order,
-                    key_of,
-                    _related: std::marker::PhantomData,
-                },
-                batches.clone(),
-                Yield,
-                HashMapCache::default(),
-            )
+            WithRelated {
+                db: db.clone(),
+                key,
+                scope,
+                relation,
+                order,
+                key_of,
+                _related: std::marker::PhantomData,
+            }
         }
-        fn by_id<E>(
-            db: &DatabaseConnection,
-            batches: &Batches,
-            id_of: fn(&E::Model) -> Uuid,
-        ) -> ByIdLoader<E>
-        where
-            E: EntityTrait + Send + Sync + 'static,
-            E::Model: Clone + Send + Sync + 'static,
-        {
-            scoped(db, batches, None, id_of)
+        fn by_id<E: EntityTrait>(db: &DatabaseConnection, id_of: fn(&E::Model) -> Uuid) -> ById<E> {
+            scoped(db, None, id_of)
         }
         Self {
-            units: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &unit::Model| r.id)
+            units: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &unit::Model| r.id)
             }),
-            documents: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &legal_document::Model| r.id)
+            documents: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &legal_document::Model| r.id)
             }),
-            plans: lazily!(env, caching, |db, batches, scopes, caller| {
+            plans: lazily!(env, caching, |db, scopes, caller| {
                 scoped(
                     db,
-                    batches,
                     Some(scope::plans_touching(scopes)),
                     |r: &plan::Model| r.id,
                 )
             }),
-            plans_with_issuer: lazily!(env, caching, |db, batches, scopes, caller| {
+            plans_with_issuer: lazily!(env, caching, |db, scopes, caller| {
                 with_related(
                     db,
-                    batches,
                     plan::Column::Id,
                     |p: &plan::Model| p.id,
                     Some(scope::plans_touching(scopes)),
@@ -394,10 +361,9 @@ impl Loaders {
                     None,
                 )
             }),
-            task_assignments_with_units: lazily!(env, caching, |db, batches, scopes, caller| {
+            task_assignments_with_units: lazily!(env, caching, |db, scopes, caller| {
                 with_related(
                     db,
-                    batches,
                     assignment::Column::TaskId,
                     |a: &assignment::Model| a.task_id,
                     None,
@@ -405,10 +371,9 @@ impl Loaders {
                     Some(assignment::Column::Id),
                 )
             }),
-            task_references_with_documents: lazily!(env, caching, |db, batches, scopes, caller| {
+            task_references_with_documents: lazily!(env, caching, |db, scopes, caller| {
                 with_related(
                     db,
-                    batches,
                     task_legal_reference::Column::TaskId,
                     |r: &task_legal_reference::Model| r.task_id,
                     None,
@@ -416,184 +381,154 @@ impl Loaders {
                     Some(task_legal_reference::Column::Id),
                 )
             }),
-            plan_states: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &plan::Model| r.id)
+            plan_states: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &plan::Model| r.id)
             }),
-            tasks: lazily!(env, caching, |db, batches, scopes, caller| {
-                scoped(
-                    db,
-                    batches,
-                    Some(scope::visible_tasks(scopes)),
-                    |r: &task::Model| r.id,
-                )
+            tasks: lazily!(env, caching, |db, scopes, caller| {
+                scoped(db, Some(scope::visible_tasks(scopes)), |r: &task::Model| {
+                    r.id
+                })
             }),
-            indicators: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &indicator::Model| r.id)
+            indicators: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &indicator::Model| r.id)
             }),
-            task_children: lazily!(env, caching, |db, batches, scopes, caller| {
+            task_children: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     task::Column::ParentId,
                     task::Column::SortKey,
                     |t: &task::Model| t.parent_id.unwrap_or_default(),
                 )
             }),
-            task_assignments: lazily!(env, caching, |db, batches, scopes, caller| {
+            task_assignments: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     assignment::Column::TaskId,
                     assignment::Column::Id,
                     |a: &assignment::Model| a.task_id,
                 )
             }),
-            task_references: lazily!(env, caching, |db, batches, scopes, caller| {
+            task_references: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     task_legal_reference::Column::TaskId,
                     task_legal_reference::Column::Id,
                     |r: &task_legal_reference::Model| r.task_id,
                 )
             }),
-            plan_recipients: lazily!(env, caching, |db, batches, scopes, caller| {
+            plan_recipients: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     plan_recipient::Column::PlanId,
                     plan_recipient::Column::Id,
                     |r: &plan_recipient::Model| r.plan_id,
                 )
             }),
-            plan_schedules: lazily!(env, caching, |db, batches, scopes, caller| {
+            plan_schedules: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     report_schedule::Column::PlanId,
                     report_schedule::Column::DueOn,
                     |s: &report_schedule::Model| s.plan_id,
                 )
             }),
-            schedule_obligations: lazily!(env, caching, |db, batches, scopes, caller| {
+            schedule_obligations: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     report_obligation::Column::ScheduleId,
                     report_obligation::Column::Id,
                     |o: &report_obligation::Model| o.schedule_id,
                 )
             }),
-            report_progress: lazily!(env, caching, |db, batches, scopes, caller| {
+            report_progress: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     report_task_progress::Column::ReportId,
                     report_task_progress::Column::Id,
                     |e: &report_task_progress::Model| e.report_id,
                 )
             }),
-            report_values: lazily!(env, caching, |db, batches, scopes, caller| {
+            report_values: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     indicator_value::Column::ReportId,
                     indicator_value::Column::Id,
                     |v: &indicator_value::Model| v.report_id,
                 )
             }),
-            reports: lazily!(env, caching, |db, batches, scopes, caller| {
+            reports: lazily!(env, caching, |db, scopes, caller| {
                 scoped(
                     db,
-                    batches,
                     Some(scope::reports_of_units(scopes)),
                     |r: &report::Model| r.id,
                 )
             }),
-            relations_from: lazily!(env, caching, |db, batches, scopes, caller| {
+            relations_from: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     document_relation::Column::FromDocumentId,
                     document_relation::Column::CreatedAt,
                     |r: &document_relation::Model| r.from_document_id,
                 )
             }),
-            relations_to: lazily!(env, caching, |db, batches, scopes, caller| {
+            relations_to: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     document_relation::Column::ToDocumentId,
                     document_relation::Column::CreatedAt,
                     |r: &document_relation::Model| r.to_document_id,
                 )
             }),
-            reorg_events: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &reorg_event::Model| r.id)
+            reorg_events: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &reorg_event::Model| r.id)
             }),
-            reorg_links: lazily!(env, caching, |db, batches, scopes, caller| {
+            reorg_links: lazily!(env, caching, |db, scopes, caller| {
                 by_group(
                     db,
-                    batches,
                     reorg_event_unit::Column::EventId,
                     reorg_event_unit::Column::Id,
                     |l: &reorg_event_unit::Model| l.event_id,
                 )
             }),
-            schedules: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &report_schedule::Model| r.id)
+            schedules: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &report_schedule::Model| r.id)
             }),
-            recipients: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &plan_recipient::Model| r.id)
+            recipients: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &plan_recipient::Model| r.id)
             }),
-            obligations: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &report_obligation::Model| r.id)
+            obligations: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &report_obligation::Model| r.id)
             }),
-            assignments: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &assignment::Model| r.id)
+            assignments: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &assignment::Model| r.id)
             }),
-            assignment_updates: lazily!(env, caching, |db, batches, scopes, caller| {
-                DataLoader::with_cache(
-                    ByGroup {
-                        db: db.clone(),
-                        column: assignment_update::Column::AssignmentId,
-                        order: assignment_update::Column::CreatedAt,
-                        tie: Some(assignment_update::Column::Id),
-                        key_of: |u: &assignment_update::Model| u.assignment_id,
-                    },
-                    batches.clone(),
-                    Yield,
-                    HashMapCache::default(),
-                )
+            assignment_updates: lazily!(env, caching, |db, scopes, caller| {
+                ByGroup {
+                    db: db.clone(),
+                    column: assignment_update::Column::AssignmentId,
+                    order: assignment_update::Column::CreatedAt,
+                    tie: Some(assignment_update::Column::Id),
+                    key_of: |u: &assignment_update::Model| u.assignment_id,
+                }
             }),
-            obligation_reports: lazily!(env, caching, |db, batches, scopes, caller| {
-                DataLoader::with_cache(
-                    NewestReport {
-                        db: db.clone(),
-                        scope: scope::reports_of_units(scopes),
-                    },
-                    batches.clone(),
-                    Yield,
-                    HashMapCache::default(),
-                )
+            obligation_reports: lazily!(env, caching, |db, scopes, caller| {
+                NewestReport {
+                    db: db.clone(),
+                    scope: scope::reports_of_units(scopes),
+                }
             }),
-            users: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &user::Model| r.id)
+            users: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &user::Model| r.id)
             }),
-            clients: lazily!(env, caching, |db, batches, scopes, caller| {
-                by_id(db, batches, |r: &api_client::Model| r.id)
+            clients: lazily!(env, caching, |db, scopes, caller| {
+                by_id(db, |r: &api_client::Model| r.id)
             }),
             batches: env.batches.clone(),
-            unit_grants: lazily!(env, caching, |db, batches, scopes, caller| {
-                DataLoader::with_cache(
-                    ManagedGrants {
-                        db: db.clone(),
-                        caller: caller.clone(),
-                    },
-                    batches.clone(),
-                    Yield,
-                    HashMapCache::default(),
-                )
+            unit_grants: lazily!(env, caching, |db, scopes, caller| {
+                ManagedGrants {
+                    db: db.clone(),
+                    caller: caller.clone(),
+                }
             }),
         }
     }
