@@ -28,6 +28,18 @@ pub enum EventKind {
     AssignmentChanged,
     /// A recipient's derived plan is past its due date and not issued.
     DerivationOverdue,
+    /// An oversight concluded with a recommendation to the unit (kiến nghị).
+    RecommendationIssued,
+    /// A recommendation to the unit was found not effective and reopened.
+    RecommendationReopened,
+    /// The addressee reports a recommendation of the unit's oversight remedied.
+    RecommendationReportedDone,
+    /// A recommendation to the unit falls due within a week.
+    RecommendationDueSoon,
+    /// A recommendation to the unit is past its due day.
+    RecommendationOverdue,
+    /// Any other step of an oversight or a recommendation.
+    OversightChanged,
 }
 
 /// One change, with the unit it concerns (for filtering by grants) and its plan.
@@ -334,6 +346,81 @@ pub async fn sweep_overdue_derivations(
     Ok(told)
 }
 
+/// Tells each addressee, once per due day, that a recommendation of a concluded oversight falls
+/// due within a week or is past its due day, while the remedy is still owed. Each notice is
+/// claimed with a conditional update, so with several instances exactly one publishes it; a
+/// reopening with a new due day makes both notices due again.
+pub async fn sweep_recommendation_deadlines(
+    db: &DatabaseConnection,
+    writer: &crate::domain::write::Writer,
+    bus: &EventBus,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<usize> {
+    use entity::{OversightStatus, oversight, recommendation};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let soon = today + chrono::Days::new(7);
+    let candidates = recommendation::Entity::find()
+        .filter(recommendation::Column::Status.is_in(crate::domain::oversights::AWAITING))
+        .filter(recommendation::Column::DueOn.lte(soon))
+        .all(db)
+        .await?;
+    let mut told = 0;
+    for r in candidates {
+        let concluded = oversight::Entity::find_by_id(r.oversight_id)
+            .one(db)
+            .await?
+            .filter(|o| o.status == OversightStatus::Concluded);
+        let Some(o) = concluded else { continue };
+        let (kind, column, sent) = if r.due_on < today {
+            (
+                EventKind::RecommendationOverdue,
+                recommendation::Column::OverdueNotifiedOn,
+                r.overdue_notified_on,
+            )
+        } else {
+            (
+                EventKind::RecommendationDueSoon,
+                recommendation::Column::DueSoonNotifiedOn,
+                r.due_soon_notified_on,
+            )
+        };
+        if sent == Some(r.due_on) {
+            continue;
+        }
+        let (id, due) = (r.id, r.due_on);
+        let claimed = writer
+            .transaction(move |txn| {
+                Box::pin(async move {
+                    Ok(recommendation::Entity::update_many()
+                        .col_expr(column, Expr::value(due))
+                        .filter(recommendation::Column::Id.eq(id))
+                        .filter(recommendation::Column::DueOn.eq(due))
+                        .filter(Condition::any().add(column.is_null()).add(column.ne(due)))
+                        .exec(txn)
+                        .await?
+                        .rows_affected
+                        == 1)
+                })
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+        if claimed {
+            bus.publish(Event {
+                kind,
+                entity_id: r.id,
+                unit_id: r.addressee_unit_id,
+                plan_id: o.plan_id,
+                status: Some(r.status.as_str().to_owned()),
+                at: Utc::now(),
+            })
+            .await;
+            told += 1;
+        }
+    }
+    Ok(told)
+}
+
 /// Runs [`sweep_overdue_derivations`], and brings forward the status of documents whose dated
 /// relations have come into effect, every `every` until the process ends.
 pub fn spawn_overdue_sweeper(
@@ -344,13 +431,17 @@ pub fn spawn_overdue_sweeper(
     clock: crate::domain::clock::Clock,
 ) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        // The first pass comes one period after start, so a server comes up before it sweeps.
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
             tick.tick().await;
             // One day for the whole pass, from the one clock.
             let today = clock.today();
             if let Err(err) = sweep_overdue_derivations(&db, &writer, &bus, today).await {
                 tracing::warn!(error = %err, "overdue sweep failed");
+            }
+            if let Err(err) = sweep_recommendation_deadlines(&db, &writer, &bus, today).await {
+                tracing::warn!(error = %err, "recommendation deadline sweep failed");
             }
             if let Err(err) =
                 crate::domain::legal_registry::refresh_due_statuses(&db, &writer, today).await

@@ -72,6 +72,13 @@ stored_enum! {
         Enterprise = "ENTERPRISE",
         /// Central body (cơ quan trung ương).
         CentralBody = "CENTRAL_BODY",
+        /// People's Inspection Board (Ban Thanh tra nhân dân) of a commune, agency, public-service
+        /// unit or enterprise, led through the Fatherland Front, for its term (Law 10/2022/QH15,
+        /// Chapter V).
+        PeoplesInspectionBoard = "PEOPLES_INSPECTION_BOARD",
+        /// Community investment supervision board (Ban Giám sát đầu tư của cộng đồng) of one
+        /// project, for the project's term (Law 10/2022/QH15; Decree 59/2023/NĐ-CP).
+        CommunityInvestmentSupervisionBoard = "COMMUNITY_INVESTMENT_SUPERVISION_BOARD",
         /// Anything else.
         Other = "OTHER",
     }
@@ -374,5 +381,82 @@ stored_enum! {
         CommandLine = "COMMAND_LINE",
         /// Nobody signed in: a failed sign-in attempt.
         Anonymous = "ANONYMOUS",
+    }
+}
+
+stored_enum! {
+    /// Whether an oversight inspects or supervises (hình thức).
+    OversightKind {
+        /// Inspection (kiểm tra).
+        Inspection = "INSPECTION",
+        /// Supervision (giám sát), including the community's own (Ban Thanh tra nhân dân, Ban
+        /// Giám sát đầu tư của cộng đồng).
+        Supervision = "SUPERVISION",
+    }
+}
+
+stored_enum! {
+    /// How an oversight comes about (content 6 of Plan 24-KH/BCĐ).
+    OversightCadence {
+        /// Periodic, by the year's oversight plan (định kỳ, theo kế hoạch).
+        Periodic = "PERIODIC",
+        /// Regular, ongoing (thường xuyên).
+        Regular = "REGULAR",
+        /// Ad hoc, when a complex matter arises (đột xuất).
+        AdHoc = "AD_HOC",
+    }
+}
+
+stored_enum! {
+    /// Where an oversight stands.
+    OversightStatus {
+        /// Planned (dự kiến).
+        Planned = "PLANNED",
+        /// Under way (đang tiến hành): findings are recorded.
+        InProgress = "IN_PROGRESS",
+        /// Concluded (đã kết luận): findings fixed, recommendations followed up.
+        Concluded = "CONCLUDED",
+        /// Closed (kết thúc): every recommendation verified or waived.
+        Closed = "CLOSED",
+        /// Cancelled (hủy), with a reason.
+        Cancelled = "CANCELLED",
+    }
+}
+
+stored_enum! {
+    /// What a finding of an oversight says about its target.
+    FindingKind {
+        /// Strength (ưu điểm).
+        Strength = "STRENGTH",
+        /// Limitation (hạn chế).
+        Limitation = "LIMITATION",
+        /// Cause (nguyên nhân) of a limitation or violation.
+        Cause = "CAUSE",
+        /// Lesson (bài học kinh nghiệm).
+        Lesson = "LESSON",
+        /// Violation (vi phạm), with amounts in đồng or land in m² where stated.
+        Violation = "VIOLATION",
+    }
+}
+
+stored_enum! {
+    /// Where a recommendation (kiến nghị) of an oversight stands.
+    RecommendationStatus {
+        /// Issued, not yet answered.
+        Open = "OPEN",
+        /// Accepted by the addressee (tiếp thu).
+        Accepted = "ACCEPTED",
+        /// Disputed by the addressee, with its reason.
+        Disputed = "DISPUTED",
+        /// Remedial actions under way.
+        InProgress = "IN_PROGRESS",
+        /// The addressee reports it remedied.
+        ReportedDone = "REPORTED_DONE",
+        /// The conducting side found the remedy effective. Final.
+        Verified = "VERIFIED",
+        /// The remedy was not effective: open again with a later due date.
+        Reopened = "REOPENED",
+        /// Dropped by the conducting side, with a reason. Final.
+        Waived = "WAIVED",
     }
 }

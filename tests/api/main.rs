@@ -26,6 +26,7 @@ mod lookup;
 mod migrations;
 mod numbers;
 mod observability;
+mod oversight;
 mod reading;
 mod reorganisation;
 mod retries;

@@ -219,6 +219,33 @@ impl TestApp {
         }
     }
 
+    /// A second server on this one's database, with the config `adjust` returns (a later
+    /// clock, say). Its `finish` stops it and leaves the database to this one.
+    pub async fn another_instance(&self, adjust: impl FnOnce(Config) -> Config) -> Self {
+        let config = adjust(test_config(self.database_url.clone()));
+        let (app, _prepared) = Application::build(&config).await.expect("build app");
+        let addr = app.local_addr().unwrap();
+        let (db, statements) = (app.state.db.clone(), app.state.statements.clone());
+        let (server_writer, clock) = (app.state.writer.clone(), app.state.clock);
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Self {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            db,
+            statements,
+            clock,
+            database_url: self.database_url.clone(),
+            server_writer,
+            shutdown: Some(tx),
+            server: Some(server),
+            postgres_db: None,
+            _dir: None,
+        }
+    }
+
     /// Stops the server and drops the PostgreSQL database.
     pub async fn finish(mut self) {
         if let Some(tx) = self.shutdown.take() {

@@ -10,23 +10,9 @@
 //! is treated as the addressee: nobody verifies, reopens or waives their own remedy.
 
 use chrono::NaiveDate;
+pub use entity::{OversightStatus, RecommendationStatus};
 
 use crate::error::AppError;
-
-/// Where an oversight stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OversightStatus {
-    /// Planned (dự kiến), with its decision and planned dates.
-    Planned,
-    /// Under way (đang tiến hành): findings are recorded.
-    InProgress,
-    /// Concluded (đã kết luận): the conclusion is issued and the findings are fixed.
-    Concluded,
-    /// Closed (kết thúc): every recommendation verified or waived.
-    Closed,
-    /// Cancelled (hủy), with a reason.
-    Cancelled,
-}
 
 /// A step a person takes on an oversight. Closing is not among them: it follows from the
 /// recommendations ([`settled`]).
@@ -43,41 +29,18 @@ pub enum OversightStep {
     Cancel,
 }
 
-/// Where a recommendation stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecommendationStatus {
-    /// Issued, not yet answered.
-    Open,
-    /// The addressee accepts it (tiếp thu).
-    Accepted,
-    /// The addressee disputes it (có ý kiến khác), with a reason; it may still act on it, or
-    /// the conducting side may waive it.
-    Disputed,
-    /// Remedial actions are under way.
-    InProgress,
-    /// The addressee reports it remedied, with evidence.
-    ReportedDone,
-    /// The conducting side found the remedy effective. Final.
-    Verified,
-    /// The conducting side found the remedy not effective: open again, with a later due date.
-    Reopened,
-    /// The conducting side dropped it, with a reason. Final.
-    Waived,
+/// Verified or waived: nothing more happens to a recommendation.
+pub fn is_final(status: RecommendationStatus) -> bool {
+    matches!(
+        status,
+        RecommendationStatus::Verified | RecommendationStatus::Waived
+    )
 }
 
-impl RecommendationStatus {
-    /// Verified or waived: nothing more happens to it.
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Verified | Self::Waived)
-    }
-
-    /// Whether the addressee still owes a remedy (the due date binds it).
-    fn awaits_addressee(self) -> bool {
-        matches!(
-            self,
-            Self::Open | Self::Accepted | Self::Disputed | Self::InProgress | Self::Reopened
-        )
-    }
+/// Whether the addressee still owes a remedy (the due date binds it).
+fn awaits_addressee(status: RecommendationStatus) -> bool {
+    use RecommendationStatus::{Accepted, Disputed, InProgress, Open, Reopened};
+    matches!(status, Open | Accepted | Disputed | InProgress | Reopened)
 }
 
 /// A step a person takes on a recommendation.
@@ -209,7 +172,7 @@ pub fn next_recommendation_status(
             "recommendations move only while their oversight stands concluded",
         ));
     }
-    if from.is_final() {
+    if is_final(from) {
         return Err(AppError::bad_input(
             "id",
             "the recommendation is already verified or waived",
@@ -258,9 +221,7 @@ pub fn next_recommendation_status(
 /// Whether a concluded oversight closes by itself: every recommendation verified or waived (an
 /// oversight that issued none closes at its conclusion).
 pub fn settled(recommendations: impl IntoIterator<Item = RecommendationStatus>) -> bool {
-    recommendations
-        .into_iter()
-        .all(RecommendationStatus::is_final)
+    recommendations.into_iter().all(is_final)
 }
 
 /// Overdue: the due day has passed on the province's calendar (`today`) and the addressee
@@ -270,7 +231,7 @@ pub fn is_overdue(
     due_on: Option<NaiveDate>,
     today: NaiveDate,
 ) -> bool {
-    status.awaits_addressee() && due_on.is_some_and(|due| due < today)
+    awaits_addressee(status) && due_on.is_some_and(|due| due < today)
 }
 
 #[cfg(test)]

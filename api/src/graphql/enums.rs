@@ -63,6 +63,11 @@ api_enum! {
         Enterprise,
         /// Central body (cơ quan trung ương).
         CentralBody,
+        /// People's Inspection Board (Ban Thanh tra nhân dân), for its term (`validTo`).
+        PeoplesInspectionBoard,
+        /// Community investment supervision board (Ban Giám sát đầu tư của cộng đồng) of one
+        /// project, for its term (`validTo`).
+        CommunityInvestmentSupervisionBoard,
         /// Any other organisation.
         Other,
     }
@@ -370,5 +375,81 @@ api_enum! {
         /// Nobody signed in: a failed sign-in attempt; `actor` is null and the record is the
         /// account or client tried, if it exists.
         Anonymous,
+    }
+}
+
+api_enum! {
+    /// Whether an oversight inspects or supervises (hình thức).
+    OversightKind => OversightKind {
+        /// Inspection (kiểm tra).
+        Inspection,
+        /// Supervision (giám sát), the community boards' included.
+        Supervision,
+    }
+}
+
+api_enum! {
+    /// How an oversight comes about.
+    OversightCadence => OversightCadence {
+        /// Periodic, by the year's oversight plan (định kỳ).
+        Periodic,
+        /// Regular, ongoing (thường xuyên).
+        Regular,
+        /// Ad hoc, when a complex matter arises (đột xuất).
+        AdHoc,
+    }
+}
+
+api_enum! {
+    /// Where an oversight stands: PLANNED → IN_PROGRESS → CONCLUDED → CLOSED, or CANCELLED.
+    OversightStatus => OversightStatus {
+        /// Planned (dự kiến).
+        Planned,
+        /// Under way (đang tiến hành): findings and recommendations are recorded.
+        InProgress,
+        /// Concluded (đã kết luận): findings fixed unless STEERING reopens it.
+        Concluded,
+        /// Closed (kết thúc): every recommendation verified or waived.
+        Closed,
+        /// Cancelled (hủy), with a reason.
+        Cancelled,
+    }
+}
+
+api_enum! {
+    /// What a finding says about its target.
+    FindingKind => FindingKind {
+        /// Strength (ưu điểm).
+        Strength,
+        /// Limitation (hạn chế).
+        Limitation,
+        /// Cause (nguyên nhân) of a limitation or violation.
+        Cause,
+        /// Lesson (bài học kinh nghiệm).
+        Lesson,
+        /// Violation (vi phạm), with amounts in đồng or land in m² where stated.
+        Violation,
+    }
+}
+
+api_enum! {
+    /// Where a recommendation (kiến nghị) stands.
+    RecommendationStatus => RecommendationStatus {
+        /// Issued, not yet answered.
+        Open,
+        /// Accepted by the addressee (tiếp thu).
+        Accepted,
+        /// Disputed by the addressee, with its reason.
+        Disputed,
+        /// Remedial actions under way.
+        InProgress,
+        /// The addressee reports it remedied.
+        ReportedDone,
+        /// The conducting side found the remedy effective. Final.
+        Verified,
+        /// Not effective: open again with a later due date.
+        Reopened,
+        /// Dropped by the conducting side, with a reason. Final.
+        Waived,
     }
 }

@@ -26,10 +26,14 @@ pub enum NodeType {
     DocumentRelation,
     /// A task's citation of a legal document (its removal is a tombstone of the sync feed).
     LegalReference,
+    Oversight,
+    OversightFinding,
+    Recommendation,
+    RemedialAction,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 16] = [
+    const ALL: [NodeType; 20] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -46,6 +50,10 @@ impl NodeType {
         Self::Reorganisation,
         Self::DocumentRelation,
         Self::LegalReference,
+        Self::Oversight,
+        Self::OversightFinding,
+        Self::Recommendation,
+        Self::RemedialAction,
     ];
 
     fn name(self) -> &'static str {
@@ -66,6 +74,10 @@ impl NodeType {
             Self::Reorganisation => "Reorganisation",
             Self::DocumentRelation => "DocumentRelation",
             Self::LegalReference => "LegalReference",
+            Self::Oversight => "Oversight",
+            Self::OversightFinding => "OversightFinding",
+            Self::Recommendation => "Recommendation",
+            Self::RemedialAction => "RemedialAction",
         }
     }
 }

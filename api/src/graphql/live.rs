@@ -16,13 +16,14 @@ use uuid::Uuid;
 use super::{
     ContextExt, Credential,
     id::{self, NodeType},
+    oversight::{Oversight, Recommendation},
     report::Report,
     task::Assignment,
     unit::{self, Unit},
 };
 use crate::{
     auth::{Caller, token::Verified},
-    domain::{plans, reports, tasks, users},
+    domain::{oversights, plans, reports, tasks, users},
     error::{AppError, AppResult},
     events::{Event, EventBus, EventKind, Message},
 };
@@ -38,6 +39,18 @@ pub enum ChangeKind {
     AssignmentChanged,
     /// A derived plan of the unit is overdue.
     DerivationOverdue,
+    /// An oversight concluded with a recommendation to the unit.
+    RecommendationIssued,
+    /// A recommendation to the unit was found not effective and reopened.
+    RecommendationReopened,
+    /// The addressee reports a recommendation of the unit's oversight remedied.
+    RecommendationReportedDone,
+    /// A recommendation to the unit falls due within a week.
+    RecommendationDueSoon,
+    /// A recommendation to the unit is past its due day.
+    RecommendationOverdue,
+    /// Any other step of an oversight or a recommendation.
+    OversightChanged,
 }
 
 impl From<EventKind> for ChangeKind {
@@ -47,6 +60,12 @@ impl From<EventKind> for ChangeKind {
             EventKind::TaskAssigned => Self::TaskAssigned,
             EventKind::AssignmentChanged => Self::AssignmentChanged,
             EventKind::DerivationOverdue => Self::DerivationOverdue,
+            EventKind::RecommendationIssued => Self::RecommendationIssued,
+            EventKind::RecommendationReopened => Self::RecommendationReopened,
+            EventKind::RecommendationReportedDone => Self::RecommendationReportedDone,
+            EventKind::RecommendationDueSoon => Self::RecommendationDueSoon,
+            EventKind::RecommendationOverdue => Self::RecommendationOverdue,
+            EventKind::OversightChanged => Self::OversightChanged,
         }
     }
 }
@@ -94,10 +113,42 @@ impl ChangeEvent {
             .await?
             .map(Assignment))
     }
+    /// The recommendation, for recommendation changes.
+    async fn recommendation(&self, ctx: &Context<'_>) -> AppResult<Option<Recommendation>> {
+        if !is_recommendation(self.0.kind) {
+            return Ok(None);
+        }
+        Ok(
+            oversights::get_recommendation(ctx.db(), &self.1, self.0.entity_id)
+                .await?
+                .map(Recommendation),
+        )
+    }
+    /// The oversight, for oversight changes.
+    async fn oversight(&self, ctx: &Context<'_>) -> AppResult<Option<Oversight>> {
+        if self.0.kind != EventKind::OversightChanged {
+            return Ok(None);
+        }
+        Ok(oversights::get(ctx.db(), &self.1, self.0.entity_id)
+            .await?
+            .map(Oversight))
+    }
     /// Global id of the plan concerned, if any.
     async fn plan_id(&self) -> Option<ID> {
         self.0.plan_id.map(|p| id::encode(NodeType::Plan, p))
     }
+}
+
+/// Whether the event is about a recommendation.
+fn is_recommendation(kind: EventKind) -> bool {
+    matches!(
+        kind,
+        EventKind::RecommendationIssued
+            | EventKind::RecommendationReopened
+            | EventKind::RecommendationReportedDone
+            | EventKind::RecommendationDueSoon
+            | EventKind::RecommendationOverdue
+    )
 }
 
 /// Publishes a change to subscribers; resolvers call it once the domain service has committed.
@@ -289,7 +340,9 @@ impl SubscriptionRoot {
     }
 
     /// What needs your units' attention: a report of theirs was returned, a task was assigned
-    /// to them, or a plan they must derive is overdue.
+    /// to them, a plan they must derive is overdue; a recommendation was issued to them,
+    /// reopened, falls due within a week or is overdue; a recommendation of their oversight
+    /// was reported done.
     async fn notifications(&self, ctx: &Context<'_>) -> async_graphql::Result<Changes> {
         Ok(events(
             ctx,
@@ -297,7 +350,12 @@ impl SubscriptionRoot {
                 EventKind::ReportStatusChanged => e.status.as_deref() == Some("RETURNED"),
                 EventKind::TaskAssigned => true,
                 EventKind::DerivationOverdue => true,
-                EventKind::AssignmentChanged => false,
+                EventKind::AssignmentChanged | EventKind::OversightChanged => false,
+                EventKind::RecommendationIssued
+                | EventKind::RecommendationReopened
+                | EventKind::RecommendationReportedDone
+                | EventKind::RecommendationDueSoon
+                | EventKind::RecommendationOverdue => true,
             }),
         )
         .await?)

@@ -16,6 +16,8 @@ pub mod live;
 pub mod loaders;
 pub mod node;
 pub mod observe;
+pub mod overseeing;
+pub mod oversight;
 pub mod plan;
 pub mod planning;
 pub mod reorg;
@@ -81,6 +83,7 @@ pub struct QueryRoot(
     plan::PlanQuery,
     task::TaskQuery,
     report::ReportQuery,
+    oversight::OversightQuery,
     indicator::IndicatorQuery,
     rollups::RollupQuery,
     audit::AuditQuery,
@@ -96,6 +99,7 @@ pub struct MutationRoot(
     legal_registry::LegalRegistryMutation,
     work::WorkMutation,
     reporting::ReportingMutation,
+    overseeing::OverseeingMutation,
     admin::AdminMutation,
     reorg::ReorgMutation,
 );

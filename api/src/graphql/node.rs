@@ -7,6 +7,7 @@ use super::{
     id::{self, NodeType},
     indicator::Indicator,
     legal::{LegalDocument, LegalReference},
+    oversight::{Oversight, Recommendation},
     plan::{Plan, ReportSchedule},
     reorg::Reorganisation,
     report::Report,
@@ -15,7 +16,7 @@ use super::{
     user::User,
 };
 use crate::{
-    domain::{indicators, legal, plans, reorg, reports, tasks, units, users},
+    domain::{indicators, legal, oversights, plans, reorg, reports, tasks, units, users},
     error::AppResult,
 };
 
@@ -34,6 +35,8 @@ pub enum Node {
     User(User),
     Reorganisation(Reorganisation),
     LegalReference(LegalReference),
+    Oversight(Oversight),
+    Recommendation(Recommendation),
 }
 
 #[derive(Default)]
@@ -82,7 +85,15 @@ impl NodeQuery {
             | NodeType::AuditEvent
             | NodeType::ApiClient
             | NodeType::RoleGrant
-            | NodeType::DocumentRelation => None,
+            | NodeType::DocumentRelation
+            | NodeType::OversightFinding
+            | NodeType::RemedialAction => None,
+            NodeType::Oversight => oversights::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Oversight(Oversight(m))),
+            NodeType::Recommendation => oversights::get_recommendation(db, caller, uuid)
+                .await?
+                .map(|m| Node::Recommendation(Recommendation(m))),
             NodeType::Reorganisation => reorg::get(db, caller, uuid)
                 .await?
                 .map(|m| Node::Reorganisation(Reorganisation(m))),

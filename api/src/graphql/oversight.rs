@@ -1,0 +1,504 @@
+//! Inspections and supervisions (kiểm tra, giám sát), their findings, recommendations and
+//! remedial actions, as the caller may read them (see `domain::oversights` for who sees what).
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{oversight as db, oversight_finding, recommendation, remedial_action};
+
+use super::{
+    ContextExt,
+    connection::{connection, page_args, wants_total},
+    enums::{FindingKind, OversightCadence, OversightKind, OversightStatus, RecommendationStatus},
+    id::{self, NodeType},
+    legal::LegalDocument,
+    loaders::failed,
+    task::Task,
+    unit::{self, Unit},
+};
+use crate::{
+    domain::{oversight_workflow, oversights},
+    error::AppResult,
+};
+
+/// An inspection or supervision (cuộc kiểm tra, giám sát) a unit conducts of target units:
+/// content 6 of Plan 24-KH/BCĐ. PLANNED → IN_PROGRESS → CONCLUDED → CLOSED (when every
+/// recommendation is verified or waived), or CANCELLED with a reason.
+pub struct Oversight(pub db::Model);
+
+connection!(
+    OversightConnection,
+    OversightEdge,
+    Oversight,
+    "A page of oversights.",
+    "An oversight in a page, with its cursor."
+);
+
+async fn document(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> AppResult<Option<LegalDocument>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(ctx
+        .loaders()
+        .documents
+        .load_one(id)
+        .await
+        .map_err(failed)?
+        .map(LegalDocument))
+}
+
+/// An inspection or supervision (cuộc kiểm tra, giám sát) a unit conducts of target units:
+/// content 6 of Plan 24-KH/BCĐ. PLANNED → IN_PROGRESS → CONCLUDED → CLOSED (when every
+/// recommendation is verified or waived), or CANCELLED with a reason.
+#[Object]
+impl Oversight {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeType::Oversight, self.0.id)
+    }
+    /// Inspection or supervision.
+    async fn kind(&self) -> OversightKind {
+        self.0.kind.into()
+    }
+    /// Periodic, regular or ad hoc.
+    async fn cadence(&self) -> OversightCadence {
+        self.0.cadence.into()
+    }
+    /// Title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// What is examined (nội dung).
+    async fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+    /// Where it stands.
+    async fn status(&self) -> OversightStatus {
+        self.0.status.into()
+    }
+    /// Why it was cancelled or last reopened.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// First planned day.
+    async fn planned_start(&self) -> NaiveDate {
+        self.0.planned_start
+    }
+    /// Last planned day.
+    async fn planned_end(&self) -> NaiveDate {
+        self.0.planned_end
+    }
+    /// The day it started (province's calendar).
+    async fn started_on(&self) -> Option<NaiveDate> {
+        self.0.started_on
+    }
+    /// The day it was concluded.
+    async fn concluded_on(&self) -> Option<NaiveDate> {
+        self.0.concluded_on
+    }
+    /// Version for optimistic concurrency: send it back with any step.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The unit that inspects or supervises.
+    async fn conducting_unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.conducting_unit_id)).await
+    }
+    /// The units inspected or supervised.
+    async fn targets(&self, ctx: &Context<'_>) -> AppResult<Vec<Unit>> {
+        ctx.caller()?;
+        let mut units = Vec::new();
+        for t in oversights::targets(ctx.db(), self.0.id).await? {
+            if let Some(u) = unit::load(ctx, Some(t.unit_id)).await? {
+                units.push(u);
+            }
+        }
+        Ok(units)
+    }
+    /// The plan's task it carries out (content 6).
+    async fn task(&self, ctx: &Context<'_>) -> AppResult<Option<Task>> {
+        let Some(task) = self.0.task_id else {
+            return Ok(None);
+        };
+        Ok(ctx
+            .loaders()
+            .tasks
+            .load_one(task)
+            .await
+            .map_err(failed)?
+            .map(Task))
+    }
+    /// The oversight plan it belongs to (kế hoạch kiểm tra, giám sát), e.g. `30-KH/BCĐ`.
+    async fn programme_document(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
+        document(ctx, self.0.programme_document_id).await
+    }
+    /// The decision to conduct it (quyết định kiểm tra, giám sát).
+    async fn decision_document(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
+        document(ctx, self.0.decision_document_id).await
+    }
+    /// The conclusion (thông báo kết luận).
+    async fn conclusion_document(&self, ctx: &Context<'_>) -> AppResult<Option<LegalDocument>> {
+        document(ctx, self.0.conclusion_document_id).await
+    }
+    /// Findings you may read: all from the conducting side, your own units' as a target.
+    async fn findings(&self, ctx: &Context<'_>) -> AppResult<Vec<OversightFinding>> {
+        Ok(oversights::findings(ctx.db(), ctx.caller()?, &self.0)
+            .await?
+            .into_iter()
+            .map(OversightFinding)
+            .collect())
+    }
+    /// Recommendations you may read: all from the conducting side, those addressed to your
+    /// units otherwise. Earliest due first.
+    async fn recommendations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+    ) -> AppResult<RecommendationConnection> {
+        let filter = oversights::RecommendationFilter {
+            oversight: Some(self.0.id),
+            ..Default::default()
+        };
+        let page = oversights::list_recommendations(
+            ctx.db(),
+            ctx.caller()?,
+            &filter,
+            &page_args(first, after, None, None),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(RecommendationConnection::from_page(page, Recommendation))
+    }
+}
+
+/// What an oversight found at one of its targets.
+pub struct OversightFinding(pub oversight_finding::Model);
+
+/// What an oversight found at one of its targets.
+#[Object]
+impl OversightFinding {
+    /// Opaque global id.
+    async fn id(&self) -> ID {
+        id::encode(NodeType::OversightFinding, self.0.id)
+    }
+    /// Strength, limitation, cause, lesson or violation.
+    async fn kind(&self) -> FindingKind {
+        self.0.kind.into()
+    }
+    /// What was found.
+    async fn statement(&self) -> &str {
+        &self.0.statement
+    }
+    /// The target it is about.
+    async fn target(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.target_unit_id)).await
+    }
+    /// Global id of the limitation or violation a cause explains.
+    async fn explains_id(&self) -> Option<ID> {
+        self.0
+            .explains_id
+            .map(|f| id::encode(NodeType::OversightFinding, f))
+    }
+    /// Amount involved in a violation, in đồng (VND).
+    async fn amount_vnd(&self) -> Option<i64> {
+        self.0.amount_vnd
+    }
+    /// Land involved in a violation, in m².
+    async fn land_m2(&self) -> Option<f64> {
+        self.0.land_m2
+    }
+    /// Version for optimistic concurrency.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// A recommendation (kiến nghị) an oversight addresses to a unit, with a due date, followed until
+/// verified or waived: OPEN → ACCEPTED or DISPUTED → IN_PROGRESS → REPORTED_DONE → VERIFIED, or
+/// REOPENED with a new due date, or WAIVED with a reason.
+pub struct Recommendation(pub recommendation::Model);
+
+connection!(
+    RecommendationConnection,
+    RecommendationEdge,
+    Recommendation,
+    "A page of recommendations.",
+    "A recommendation in a page, with its cursor."
+);
+
+/// A recommendation (kiến nghị) an oversight addresses to a unit, with a due date, followed until
+/// verified or waived: OPEN → ACCEPTED or DISPUTED → IN_PROGRESS → REPORTED_DONE → VERIFIED, or
+/// REOPENED with a new due date, or WAIVED with a reason.
+#[Object]
+impl Recommendation {
+    /// Opaque global id.
+    pub async fn id(&self) -> ID {
+        id::encode(NodeType::Recommendation, self.0.id)
+    }
+    /// What is to be remedied.
+    async fn statement(&self) -> &str {
+        &self.0.statement
+    }
+    /// Where it stands.
+    async fn status(&self) -> RecommendationStatus {
+        self.0.status.into()
+    }
+    /// The day by which it is to be remedied (a later one after a reopening).
+    async fn due_on(&self) -> NaiveDate {
+        self.0.due_on
+    }
+    /// Past its due day on the province's calendar (Asia/Ho_Chi_Minh) while its oversight
+    /// stands concluded and the remedy is still owed; a remedy reported done is not overdue
+    /// while it awaits verification.
+    async fn is_overdue(&self, ctx: &Context<'_>) -> AppResult<bool> {
+        if !oversight_workflow::is_overdue(self.0.status, Some(self.0.due_on), ctx.today()) {
+            return Ok(false);
+        }
+        let oversight = entity::oversight::Entity::find_by_id(self.0.oversight_id);
+        use sea_orm::EntityTrait as _;
+        Ok(oversight
+            .one(ctx.db())
+            .await?
+            .is_some_and(|o| o.status == entity::OversightStatus::Concluded))
+    }
+    /// The addressee's answer (its reason when disputing).
+    async fn response(&self) -> Option<&str> {
+        self.0.response.as_deref()
+    }
+    /// The conducting side's reason to reopen or waive.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+    /// How many times the remedy was found not effective.
+    async fn reopen_count(&self) -> i32 {
+        self.0.reopen_count
+    }
+    /// When the addressee reported it remedied.
+    async fn reported_done_at(&self) -> Option<DateTime<Utc>> {
+        self.0.reported_done_at
+    }
+    /// When it was verified or waived.
+    async fn settled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.settled_at
+    }
+    /// Version for optimistic concurrency: send it back with any step.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The unit that must remedy.
+    async fn addressee(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.addressee_unit_id)).await
+    }
+    /// The oversight that issued it.
+    async fn oversight(&self, ctx: &Context<'_>) -> AppResult<Option<Oversight>> {
+        Ok(
+            oversights::get(ctx.db(), ctx.caller()?, self.0.oversight_id)
+                .await?
+                .map(Oversight),
+        )
+    }
+    /// Global id of the finding it answers.
+    async fn finding_id(&self) -> Option<ID> {
+        self.0
+            .finding_id
+            .map(|f| id::encode(NodeType::OversightFinding, f))
+    }
+    /// What the addressee does about it, oldest first.
+    async fn remedial_actions(&self, ctx: &Context<'_>) -> AppResult<Vec<RemedialAction>> {
+        ctx.caller()?;
+        Ok(oversights::remedial_actions(ctx.db(), self.0.id)
+            .await?
+            .into_iter()
+            .map(RemedialAction)
+            .collect())
+    }
+}
+
+/// What the addressee does about a recommendation (biện pháp khắc phục).
+pub struct RemedialAction(pub remedial_action::Model);
+
+/// What the addressee does about a recommendation (biện pháp khắc phục).
+#[Object]
+impl RemedialAction {
+    /// Opaque global id.
+    async fn id(&self) -> ID {
+        id::encode(NodeType::RemedialAction, self.0.id)
+    }
+    /// What is done.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Who carries it out.
+    async fn owner(&self) -> &str {
+        &self.0.owner
+    }
+    /// Progress in percent (0–100).
+    async fn progress(&self) -> i32 {
+        i32::from(self.0.progress)
+    }
+    /// What proves it was done.
+    async fn evidence(&self) -> Option<&str> {
+        self.0.evidence.as_deref()
+    }
+    /// The day it is due, if set.
+    async fn due_on(&self) -> Option<NaiveDate> {
+        self.0.due_on
+    }
+    /// Version for optimistic concurrency.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+/// Filters for `oversights`.
+#[derive(InputObject, Default)]
+pub struct OversightFilter {
+    /// Conducted by or targeting a unit of this unit's subtree.
+    pub unit: Option<ID>,
+    /// Conducted by a unit of this unit's subtree.
+    pub conducting_unit: Option<ID>,
+    /// Targeting a unit of this unit's subtree.
+    pub target: Option<ID>,
+    /// Only these kinds. At most 1,000 items.
+    pub kinds: Option<Vec<OversightKind>>,
+    /// Only these cadences. At most 1,000 items.
+    pub cadences: Option<Vec<OversightCadence>>,
+    /// Only these statuses. At most 1,000 items.
+    pub statuses: Option<Vec<OversightStatus>>,
+    /// Planned to end on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Planned to start on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Words of the title or subject; case and diacritics are ignored.
+    pub search: Option<String>,
+    /// Only records changed at or after this time (server clock). A later time than the
+    /// server's clock is `BAD_USER_INPUT`.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Filters for `recommendations`.
+#[derive(InputObject, Default)]
+pub struct RecommendationFilter {
+    /// Only those of this oversight.
+    pub oversight: Option<ID>,
+    /// Addressed to a unit of this unit's subtree.
+    pub addressee: Option<ID>,
+    /// Only these statuses. At most 1,000 items.
+    pub statuses: Option<Vec<RecommendationStatus>>,
+    /// Only overdue ones (true), or only those not overdue (false), today on the province's
+    /// calendar.
+    pub overdue: Option<bool>,
+    /// Due on or after this day.
+    pub due_from: Option<NaiveDate>,
+    /// Due on or before this day.
+    pub due_to: Option<NaiveDate>,
+    /// Words of the statement; case and diacritics are ignored.
+    pub search: Option<String>,
+    /// Only records changed at or after this time (server clock).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct OversightQuery;
+
+#[Object]
+impl OversightQuery {
+    /// Oversights conducted by or targeting units in your scope, latest planned start first.
+    async fn oversights(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+        #[graphql(desc = "Conditions every returned oversight meets.")] filter: Option<
+            OversightFilter,
+        >,
+    ) -> AppResult<OversightConnection> {
+        let caller = ctx.caller()?;
+        let f = filter.unwrap_or_default();
+        let filter = oversights::OversightFilter {
+            unit: id::decode_opt("filter.unit", NodeType::Unit, f.unit.as_ref())?,
+            conducting: id::decode_opt(
+                "filter.conductingUnit",
+                NodeType::Unit,
+                f.conducting_unit.as_ref(),
+            )?,
+            target: id::decode_opt("filter.target", NodeType::Unit, f.target.as_ref())?,
+            kinds: f.kinds.map(|v| v.into_iter().map(Into::into).collect()),
+            cadences: f.cadences.map(|v| v.into_iter().map(Into::into).collect()),
+            statuses: f.statuses.map(|v| v.into_iter().map(Into::into).collect()),
+            from: f.from,
+            to: f.to,
+            search: f.search,
+            updated_since: f.updated_since,
+        };
+        let page = oversights::list(
+            ctx.db(),
+            caller,
+            &filter,
+            &page_args(first, after, last, before),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(OversightConnection::from_page(page, Oversight))
+    }
+
+    /// One oversight by id; null when it does not exist or you may not see it.
+    async fn oversight(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the oversight.")] id: ID,
+    ) -> AppResult<Option<Oversight>> {
+        let caller = ctx.caller()?;
+        let uuid = id::decode("id", NodeType::Oversight, &id)?;
+        Ok(oversights::get(ctx.db(), caller, uuid)
+            .await?
+            .map(Oversight))
+    }
+
+    /// Recommendations of oversights you conduct or addressed to your units, earliest due first.
+    async fn recommendations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size from the start (0–100, default 20).")] first: Option<i32>,
+        #[graphql(desc = "Cursor after which the page starts.")] after: Option<String>,
+        #[graphql(desc = "Page size from the end (0–100).")] last: Option<i32>,
+        #[graphql(desc = "Cursor before which the page ends.")] before: Option<String>,
+        #[graphql(desc = "Conditions every returned recommendation meets.")] filter: Option<
+            RecommendationFilter,
+        >,
+    ) -> AppResult<RecommendationConnection> {
+        let caller = ctx.caller()?;
+        let f = filter.unwrap_or_default();
+        let filter = oversights::RecommendationFilter {
+            oversight: id::decode_opt(
+                "filter.oversight",
+                NodeType::Oversight,
+                f.oversight.as_ref(),
+            )?,
+            addressee: id::decode_opt("filter.addressee", NodeType::Unit, f.addressee.as_ref())?,
+            statuses: f.statuses.map(|v| v.into_iter().map(Into::into).collect()),
+            overdue: f.overdue,
+            due_from: f.due_from,
+            due_to: f.due_to,
+            search: f.search,
+            updated_since: f.updated_since,
+        };
+        let page = oversights::list_recommendations(
+            ctx.db(),
+            caller,
+            &filter,
+            &page_args(first, after, last, before),
+            wants_total(ctx),
+        )
+        .await?;
+        Ok(RecommendationConnection::from_page(page, Recommendation))
+    }
+}

@@ -1,0 +1,724 @@
+//! Content 6 as a province lives it, through the API: the provincial steering committee plans
+//! and concludes an inspection of two districts; the district answers, acts with evidence and
+//! reports done; the conductor finds the fix not effective and reopens it; the clock passes the
+//! due day; the second fix is verified and the oversight closes. Then who may take which step,
+//! and what each side may read.
+
+use serde_json::{Value, json};
+
+use crate::live::{next_json, open, subscribe};
+use crate::support::{TestApp, error_code};
+use entity::Role;
+
+on_both_databases!(
+    an_inspection_is_followed_until_its_recommendation_is_remedied,
+    every_oversight_mutation_for_every_side,
+    targets_lie_within_the_conducting_units_territory,
+);
+
+const CREATE: &str = "mutation($i: CreateOversightInput!) { createOversight(input: $i) { oversight { id status version } } }";
+const FINDING: &str =
+    "mutation($i: RecordFindingInput!) { recordFinding(input: $i) { finding { id kind } } }";
+const ISSUE: &str = "mutation($i: IssueRecommendationInput!) { issueRecommendation(input: $i) { recommendation { id status version } } }";
+
+fn oversight_step(name: &str) -> String {
+    format!(
+        "mutation($i: OversightStepInput!) {{ {name}(input: $i) {{ oversight {{ id status version reason }} }} }}"
+    )
+}
+
+fn recommendation_step(name: &str) -> String {
+    format!(
+        "mutation($i: RecommendationStepInput!) {{ {name}(input: $i) {{ recommendation {{ id status version dueOn reopenCount isOverdue }} oversight {{ status version }} }} }}"
+    )
+}
+
+/// Days from the server's today, as `YYYY-MM-DD`.
+fn in_days(app: &TestApp, days: i64) -> String {
+    (app.clock.today() + chrono::Duration::days(days)).to_string()
+}
+
+struct Scene {
+    steering: String,
+    d01: String,
+    d02: String,
+    oversight: String,
+    version: i64,
+    recommendation: String,
+}
+
+/// An inspection by the provincial committee of D01 and D02, under way, with findings for both
+/// and one recommendation to D01.
+async fn under_way(app: &TestApp) -> Scene {
+    let steering = app.user_with("o-steering", Role::Steering, "ST").await;
+    let d01 = app.user_with("o-d01", Role::UnitManager, "ST.D01").await;
+    let d02 = app.user_with("o-d02", Role::Reporter, "ST.D02").await;
+    let task = app
+        .data(
+            &steering,
+            "{ tasks(first: 50, filter: { search: \"Xây dựng kế hoạch kiểm tra\" }) { edges { node { id code } } } }",
+            json!({}),
+        )
+        .await;
+    let task_id = crate::support::nodes(&task, &["tasks"])
+        .into_iter()
+        .find(|t| t["code"] == "6.1")
+        .map(|t| t["id"].clone())
+        .expect("task 6.1");
+    let (d01_unit, d02_unit) = (app.unit_id("ST.D01").await, app.unit_id("ST.D02").await);
+    let created = app
+        .data(
+            &steering,
+            CREATE,
+            json!({ "i": {
+                "conductingUnitId": app.unit_id("ST.BCD").await,
+                "kind": "INSPECTION", "cadence": "PERIODIC",
+                "title": "Kiểm tra việc thực hiện dân chủ ở cơ sở năm 2024",
+                "taskId": task_id,
+                "plannedStart": in_days(app, -10), "plannedEnd": in_days(app, 20),
+                "targetUnitIds": [d01_unit, d02_unit],
+            }}),
+        )
+        .await;
+    let o = &created["createOversight"]["oversight"];
+    assert_eq!(o["status"], "PLANNED");
+    let oversight = o["id"].as_str().unwrap().to_owned();
+    let started = app
+        .data(
+            &steering,
+            &oversight_step("startOversight"),
+            json!({ "i": { "id": oversight, "version": o["version"] } }),
+        )
+        .await;
+    assert_eq!(
+        started["startOversight"]["oversight"]["status"],
+        "IN_PROGRESS"
+    );
+    let limitation = app
+        .data(
+            &steering,
+            FINDING,
+            json!({ "i": { "oversightId": oversight, "targetUnitId": d01_unit, "kind": "LIMITATION",
+                "statement": "Chưa công khai đầy đủ dự toán ngân sách xã" } }),
+        )
+        .await["recordFinding"]["finding"]["id"]
+        .clone();
+    app.data(
+        &steering,
+        FINDING,
+        json!({ "i": { "oversightId": oversight, "targetUnitId": d01_unit, "kind": "CAUSE",
+            "statement": "Cán bộ phụ trách chưa nắm quy định", "explainsId": limitation } }),
+    )
+    .await;
+    app.data(
+        &steering,
+        FINDING,
+        json!({ "i": { "oversightId": oversight, "targetUnitId": d02_unit, "kind": "STRENGTH",
+            "statement": "Tổ chức tốt hội nghị đối thoại" } }),
+    )
+    .await;
+    let issued = app
+        .data(
+            &steering,
+            ISSUE,
+            json!({ "i": { "oversightId": oversight, "addresseeUnitId": d01_unit,
+                "statement": "Niêm yết công khai dự toán theo Điều 11 Luật 10/2022/QH15",
+                "dueOn": in_days(app, 10), "findingId": limitation } }),
+        )
+        .await;
+    let recommendation = issued["issueRecommendation"]["recommendation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Scene {
+        steering,
+        d01,
+        d02,
+        oversight,
+        version: started["startOversight"]["oversight"]["version"]
+            .as_i64()
+            .unwrap(),
+        recommendation,
+    }
+}
+
+async fn recommendation(app: &TestApp, token: &str, id: &str) -> Value {
+    app.data(
+        token,
+        "query($id: ID!) { node(id: $id) { ... on Recommendation { id status version dueOn isOverdue reopenCount } } }",
+        json!({ "id": id }),
+    )
+    .await["node"]
+        .clone()
+}
+
+async fn step(app: &TestApp, token: &str, name: &str, input: Value) -> Value {
+    app.gql(
+        Some(token),
+        &recommendation_step(name),
+        json!({ "i": input }),
+    )
+    .await
+}
+
+/// The next notification on `ws` of `kind`, skipping others.
+async fn notified(ws: &mut crate::live::Socket, kind: &str) -> Value {
+    loop {
+        let message = next_json(ws)
+            .await
+            .unwrap_or_else(|| panic!("no {kind} notification"));
+        if message["type"] == "next" && message["payload"]["data"]["notifications"]["kind"] == kind
+        {
+            return message["payload"]["data"]["notifications"].clone();
+        }
+    }
+}
+
+const NOTIFICATIONS: &str =
+    "subscription { notifications { kind status unit { code } recommendation { id status } } }";
+
+async fn an_inspection_is_followed_until_its_recommendation_is_remedied(app: &TestApp) {
+    let s = under_way(app).await;
+    let mut district_ws = open(&app.base, &s.d01).await.expect("socket");
+    subscribe(&mut district_ws, NOTIFICATIONS).await;
+    let mut province_ws = open(&app.base, &s.steering).await.expect("socket");
+    subscribe(&mut province_ws, NOTIFICATIONS).await;
+    crate::live::listening(&app.base, 2).await;
+
+    // A target reads its own findings only, and recommendations addressed to it only.
+    let read = "query($id: ID!) { oversight(id: $id) { findings { kind target { code } } recommendations(first: 10) { edges { node { id } } } } }";
+    let oversight_id = s.oversight.clone();
+    let seen = |token: String| {
+        let variables = json!({ "id": oversight_id });
+        async move { app.data(&token, read, variables).await }
+    };
+    let by_d01 = seen(s.d01.clone()).await;
+    let kinds: Vec<&Value> = by_d01["oversight"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["target"]["code"])
+        .collect();
+    assert_eq!(kinds, [&json!("ST.D01"), &json!("ST.D01")]);
+    let by_d02 = seen(s.d02.clone()).await;
+    assert_eq!(by_d02["oversight"]["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(by_d02["oversight"]["findings"][0]["kind"], "STRENGTH");
+    assert!(
+        by_d02["oversight"]["recommendations"]["edges"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        seen(s.steering.clone()).await["oversight"]["findings"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // Nothing moves before the conclusion.
+    let early = step(
+        app,
+        &s.d01,
+        "acceptRecommendation",
+        json!({ "id": s.recommendation, "version": 1 }),
+    )
+    .await;
+    assert_eq!(error_code(&early), Some("BAD_USER_INPUT"), "{early}");
+
+    let concluded = app
+        .data(
+            &s.steering,
+            &oversight_step("concludeOversight"),
+            json!({ "i": { "id": s.oversight, "version": s.version } }),
+        )
+        .await;
+    assert_eq!(
+        concluded["concludeOversight"]["oversight"]["status"],
+        "CONCLUDED"
+    );
+    let told = notified(&mut district_ws, "RECOMMENDATION_ISSUED").await;
+    assert_eq!(told["recommendation"]["id"], s.recommendation.as_str());
+    assert_eq!(told["unit"]["code"], "ST.D01");
+
+    // Findings are fixed once concluded.
+    let late = app
+        .gql(
+            Some(&s.steering),
+            FINDING,
+            json!({ "i": { "oversightId": s.oversight, "targetUnitId": app.unit_id("ST.D01").await,
+                "kind": "LESSON", "statement": "muộn" } }),
+        )
+        .await;
+    assert_eq!(error_code(&late), Some("BAD_USER_INPUT"), "{late}");
+
+    // The district answers; the province cannot answer for it, the district cannot verify.
+    let by_province = step(
+        app,
+        &s.steering,
+        "acceptRecommendation",
+        json!({ "id": s.recommendation, "version": 1 }),
+    )
+    .await;
+    assert_eq!(error_code(&by_province), Some("FORBIDDEN"), "{by_province}");
+    let accepted = step(
+        app,
+        &s.d01,
+        "acceptRecommendation",
+        json!({ "id": s.recommendation, "version": 1 }),
+    )
+    .await;
+    assert_eq!(
+        accepted["data"]["acceptRecommendation"]["recommendation"]["status"], "ACCEPTED",
+        "{accepted}"
+    );
+    let begun = step(
+        app,
+        &s.d01,
+        "beginRemedy",
+        json!({ "id": s.recommendation, "version": 2 }),
+    )
+    .await;
+    assert_eq!(
+        begun["data"]["beginRemedy"]["recommendation"]["status"],
+        "IN_PROGRESS"
+    );
+    let without_evidence = step(
+        app,
+        &s.d01,
+        "reportRecommendationDone",
+        json!({ "id": s.recommendation, "version": 3 }),
+    )
+    .await;
+    assert_eq!(
+        error_code(&without_evidence),
+        Some("BAD_USER_INPUT"),
+        "{without_evidence}"
+    );
+    let action = app
+        .data(
+            &s.d01,
+            "mutation($i: AddRemedialActionInput!) { addRemedialAction(input: $i) { remedialAction { id version evidence } } }",
+            json!({ "i": { "recommendationId": s.recommendation, "description": "Niêm yết tại trụ sở UBND xã",
+                "owner": "Văn phòng UBND huyện", "progress": 100, "evidence": "Biên bản niêm yết ngày 05/6" } }),
+        )
+        .await;
+    let action_id = action["addRemedialAction"]["remedialAction"]["id"].clone();
+    let done = step(
+        app,
+        &s.d01,
+        "reportRecommendationDone",
+        json!({ "id": s.recommendation, "version": 3 }),
+    )
+    .await;
+    assert_eq!(
+        done["data"]["reportRecommendationDone"]["recommendation"]["status"], "REPORTED_DONE",
+        "{done}"
+    );
+    let told = notified(&mut province_ws, "RECOMMENDATION_REPORTED_DONE").await;
+    assert_eq!(told["recommendation"]["id"], s.recommendation.as_str());
+    let self_verify = step(
+        app,
+        &s.d01,
+        "verifyRecommendation",
+        json!({ "id": s.recommendation, "version": 4 }),
+    )
+    .await;
+    assert_eq!(error_code(&self_verify), Some("FORBIDDEN"), "{self_verify}");
+
+    // Not effective: reopened with a reason and a later due day.
+    let no_reason = step(
+        app,
+        &s.steering,
+        "reopenRecommendation",
+        json!({ "id": s.recommendation, "version": 4, "dueOn": in_days(app, 5) }),
+    )
+    .await;
+    assert_eq!(error_code(&no_reason), Some("BAD_USER_INPUT"));
+    let reopened = step(
+        app,
+        &s.steering,
+        "reopenRecommendation",
+        json!({ "id": s.recommendation, "version": 4, "reason": "Niêm yết chưa đủ 30 ngày", "dueOn": in_days(app, 5) }),
+    )
+    .await;
+    let r = &reopened["data"]["reopenRecommendation"]["recommendation"];
+    assert_eq!(r["status"], "REOPENED", "{reopened}");
+    assert_eq!(r["reopenCount"], 1);
+    assert_eq!(r["dueOn"], in_days(app, 5).as_str());
+    assert_eq!(r["isOverdue"], false);
+    let told = notified(&mut district_ws, "RECOMMENDATION_REOPENED").await;
+    assert_eq!(told["recommendation"]["status"], "REOPENED");
+
+    // The clock passes the due day: another instance on the same data, a week later.
+    let later = app
+        .another_instance(|mut c| {
+            c.clock = qcdc::domain::clock::Clock::starting_at(
+                chrono::Utc::now() + chrono::Duration::days(7),
+            );
+            // Its first sweep comes after the subscription below is listening.
+            c.overdue_sweep = std::time::Duration::from_secs(4);
+            c
+        })
+        .await;
+    let signed_in = later
+        .gql(
+            None,
+            "mutation { login(username: \"o-d01\", password: \"a-long-password\") { accessToken } }",
+            json!({}),
+        )
+        .await;
+    let d01_later = signed_in["data"]["login"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        recommendation(&later, &d01_later, &s.recommendation).await["isOverdue"],
+        true
+    );
+    let overdue = later
+        .data(
+            &d01_later,
+            "{ recommendations(filter: { overdue: true }) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        crate::support::nodes(&overdue, &["recommendations"]).len(),
+        1
+    );
+    let mut later_ws = open(&later.base, &d01_later).await.expect("socket");
+    subscribe(&mut later_ws, NOTIFICATIONS).await;
+    crate::live::listening(&later.base, 1).await;
+    let told = notified(&mut later_ws, "RECOMMENDATION_OVERDUE").await;
+    assert_eq!(told["recommendation"]["id"], s.recommendation.as_str());
+    later.finish().await;
+    // Today it is not overdue yet.
+    assert_eq!(
+        recommendation(app, &s.d01, &s.recommendation).await["isOverdue"],
+        false
+    );
+
+    // The second fix is verified and the oversight closes by itself.
+    step(
+        app,
+        &s.d01,
+        "beginRemedy",
+        json!({ "id": s.recommendation, "version": 5 }),
+    )
+    .await;
+    app.data(
+        &s.d01,
+        "mutation($i: UpdateRemedialActionInput!) { updateRemedialAction(input: $i) { remedialAction { version } } }",
+        json!({ "i": { "id": action_id, "version": 1, "evidence": "Biên bản niêm yết đủ 30 ngày" } }),
+    )
+    .await;
+    step(
+        app,
+        &s.d01,
+        "reportRecommendationDone",
+        json!({ "id": s.recommendation, "version": 6 }),
+    )
+    .await;
+    let verified = step(
+        app,
+        &s.steering,
+        "verifyRecommendation",
+        json!({ "id": s.recommendation, "version": 7 }),
+    )
+    .await;
+    let v = &verified["data"]["verifyRecommendation"];
+    assert_eq!(v["recommendation"]["status"], "VERIFIED", "{verified}");
+    assert_eq!(v["oversight"]["status"], "CLOSED");
+
+    // Every step is audited.
+    let audit = app
+        .data(
+            &s.steering,
+            "{ auditEvents(first: 100) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<String> = crate::support::nodes(&audit, &["auditEvents"])
+        .iter()
+        .map(|n| n["action"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    for expected in [
+        "oversight.create",
+        "oversight.start",
+        "oversight.finding.record",
+        "recommendation.issue",
+        "oversight.conclude",
+        "recommendation.accept",
+        "remedialAction.add",
+        "recommendation.reportDone",
+        "recommendation.reopen",
+        "remedialAction.update",
+        "recommendation.verify",
+        "oversight.close",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} not audited: {actions:?}"
+        );
+    }
+}
+
+/// Who may take each step: the conducting side (STEERING or ADMIN over the province, a
+/// UNIT_MANAGER of the conducting unit), the addressee's own staff, STEERING alone to reopen.
+async fn every_oversight_mutation_for_every_side(app: &TestApp) {
+    let s = under_way(app).await;
+    let viewer = app.user_with("o-viewer", Role::Viewer, "ST").await;
+    let other = app.user_with("o-d03", Role::UnitManager, "ST.D03").await;
+    let bcd_manager = app.user_with("o-bcd", Role::UnitManager, "ST.BCD").await;
+    let d01_reporter = app.user_with("o-d01r", Role::Reporter, "ST.D01").await;
+    let d01 = app.unit_id("ST.D01").await;
+
+    // Planning an oversight: planners over the conducting unit only.
+    let conducting = app.unit_id("ST.BCD").await;
+    let plan = |token: String| {
+        let input = json!({ "i": {
+            "conductingUnitId": conducting.clone(), "kind": "SUPERVISION", "cadence": "AD_HOC",
+            "title": "Giám sát đột xuất", "plannedStart": "2024-07-01", "plannedEnd": "2024-07-02",
+            "targetUnitIds": [d01.clone()],
+        }});
+        async move { app.gql(Some(&token), CREATE, input).await }
+    };
+    for (who, token, expected) in [
+        ("viewer", viewer.clone(), Some("FORBIDDEN")),
+        (
+            "district reporter",
+            d01_reporter.clone(),
+            Some("BAD_USER_INPUT"),
+        ),
+        ("district manager", s.d01.clone(), Some("BAD_USER_INPUT")),
+        ("manager of the conducting unit", bcd_manager.clone(), None),
+        ("steering", s.steering.clone(), None),
+    ] {
+        let body = plan(token).await;
+        assert_eq!(
+            error_code(&body),
+            expected,
+            "createOversight by {who}: {body}"
+        );
+    }
+
+    // Findings and recommendations: the conducting side only; others cannot see it or may not.
+    for (who, token, expected) in [
+        ("viewer", viewer.clone(), "FORBIDDEN"),
+        ("target's manager", s.d01.clone(), "FORBIDDEN"),
+        ("another district", other.clone(), "BAD_USER_INPUT"),
+    ] {
+        let body = app
+            .gql(
+                Some(&token),
+                FINDING,
+                json!({ "i": { "oversightId": s.oversight, "targetUnitId": d01, "kind": "LESSON", "statement": "x" } }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some(expected),
+            "recordFinding by {who}: {body}"
+        );
+        let body = app
+            .gql(
+                Some(&token),
+                ISSUE,
+                json!({ "i": { "oversightId": s.oversight, "addresseeUnitId": d01, "statement": "x", "dueOn": "2030-01-01" } }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some(expected),
+            "issueRecommendation by {who}: {body}"
+        );
+    }
+    let body = app
+        .gql(
+            Some(&bcd_manager),
+            FINDING,
+            json!({ "i": { "oversightId": s.oversight, "targetUnitId": d01, "kind": "LESSON", "statement": "Bài học" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), None, "{body}");
+
+    // Oversight steps: the conducting side; the target never.
+    let conclude = oversight_step("concludeOversight");
+    for (who, token, expected) in [
+        ("viewer", &viewer, "FORBIDDEN"),
+        ("target", &s.d01, "FORBIDDEN"),
+        ("other district", &other, "NOT_FOUND"),
+    ] {
+        let body = app
+            .gql(
+                Some(token),
+                &conclude,
+                json!({ "i": { "id": s.oversight, "version": s.version } }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some(expected),
+            "concludeOversight by {who}: {body}"
+        );
+    }
+    let concluded = app
+        .data(
+            &bcd_manager,
+            &conclude,
+            json!({ "i": { "id": s.oversight, "version": s.version } }),
+        )
+        .await;
+    let version = concluded["concludeOversight"]["oversight"]["version"].clone();
+    // Reopening a concluded oversight is STEERING's alone, with a reason.
+    let reopen = oversight_step("reopenOversight");
+    let body = app
+        .gql(
+            Some(&bcd_manager),
+            &reopen,
+            json!({ "i": { "id": s.oversight, "version": version, "reason": "bổ sung" } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+
+    // Recommendation steps: the addressee's own staff answer; the conducting side judges.
+    let r = &s.recommendation;
+    for (who, token, name, expected) in [
+        ("viewer", &viewer, "acceptRecommendation", "FORBIDDEN"),
+        (
+            "other district",
+            &other,
+            "acceptRecommendation",
+            "NOT_FOUND",
+        ),
+        (
+            "another target",
+            &s.d02,
+            "acceptRecommendation",
+            "NOT_FOUND",
+        ),
+        (
+            "conductor",
+            &bcd_manager,
+            "acceptRecommendation",
+            "FORBIDDEN",
+        ),
+        (
+            "conductor",
+            &s.steering,
+            "disputeRecommendation",
+            "FORBIDDEN",
+        ),
+    ] {
+        let body = step(
+            app,
+            token,
+            name,
+            json!({ "id": r, "version": 1, "reason": "x" }),
+        )
+        .await;
+        assert_eq!(error_code(&body), Some(expected), "{name} by {who}: {body}");
+    }
+    let disputed = step(
+        app,
+        &d01_reporter,
+        "disputeRecommendation",
+        json!({ "id": r, "version": 1, "reason": "Đã niêm yết từ trước" }),
+    )
+    .await;
+    assert_eq!(
+        disputed["data"]["disputeRecommendation"]["recommendation"]["status"], "DISPUTED",
+        "{disputed}"
+    );
+    for (who, token, expected) in [
+        ("addressee", &s.d01, "FORBIDDEN"),
+        ("viewer", &viewer, "FORBIDDEN"),
+    ] {
+        let body = step(
+            app,
+            token,
+            "waiveRecommendation",
+            json!({ "id": r, "version": 2, "reason": "x" }),
+        )
+        .await;
+        assert_eq!(
+            error_code(&body),
+            Some(expected),
+            "waiveRecommendation by {who}: {body}"
+        );
+    }
+    let body = app
+        .gql(
+            Some(&s.steering),
+            "mutation($i: AddRemedialActionInput!) { addRemedialAction(input: $i) { remedialAction { id } } }",
+            json!({ "i": { "recommendationId": r, "description": "x", "owner": "y" } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&body),
+        Some("FORBIDDEN"),
+        "addRemedialAction by the conductor: {body}"
+    );
+    let waived = step(
+        app,
+        &s.steering,
+        "waiveRecommendation",
+        json!({ "id": r, "version": 2, "reason": "Giải trình hợp lý" }),
+    )
+    .await;
+    let w = &waived["data"]["waiveRecommendation"];
+    assert_eq!(w["recommendation"]["status"], "WAIVED", "{waived}");
+    assert_eq!(w["oversight"]["status"], "CLOSED");
+    let after = step(
+        app,
+        &d01_reporter,
+        "beginRemedy",
+        json!({ "id": r, "version": 3 }),
+    )
+    .await;
+    assert_eq!(error_code(&after), Some("BAD_USER_INPUT"), "{after}");
+}
+
+/// A district's committee oversees its own district; the province's committee the province; no
+/// unit oversees itself, and a unit named twice is refused before anything is written.
+async fn targets_lie_within_the_conducting_units_territory(app: &TestApp) {
+    let admin = app.user_with("o-admin", Role::Admin, "ST").await;
+    let admin = &admin;
+    let create = |conducting: &'static str, targets: Vec<&'static str>| async move {
+        let mut ids = Vec::new();
+        for t in targets {
+            ids.push(app.unit_id(t).await);
+        }
+        app.gql(
+            Some(admin),
+            CREATE,
+            json!({ "i": {
+                "conductingUnitId": app.unit_id(conducting).await, "kind": "SUPERVISION",
+                "cadence": "REGULAR", "title": "Giám sát", "plannedStart": "2024-05-01",
+                "plannedEnd": "2024-05-31", "targetUnitIds": ids,
+            }}),
+        )
+        .await
+    };
+    let inside = create("ST.D01.BCD", vec!["ST.D01.PARTY"]).await;
+    assert_eq!(error_code(&inside), None, "{inside}");
+    let outside = create("ST.D01.BCD", vec!["ST.D01.PARTY", "ST.D02.PARTY"]).await;
+    assert_eq!(error_code(&outside), Some("BAD_USER_INPUT"), "{outside}");
+    assert_eq!(
+        outside["errors"][0]["extensions"]["field"], "input.targetUnitIds[1]",
+        "{outside}"
+    );
+    let itself = create("ST.BCD", vec!["ST.BCD"]).await;
+    assert_eq!(error_code(&itself), Some("BAD_USER_INPUT"), "{itself}");
+    let twice = create("ST.BCD", vec!["ST.D01", "ST.D01"]).await;
+    assert_eq!(error_code(&twice), Some("BAD_USER_INPUT"), "{twice}");
+    let listed = app
+        .data(admin, "{ oversights(first: 10) { totalCount } }", json!({}))
+        .await;
+    assert_eq!(
+        listed["oversights"]["totalCount"], 1,
+        "refusals wrote nothing: {listed}"
+    );
+}
