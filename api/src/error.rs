@@ -114,6 +114,11 @@ const fn rule(index: &'static str, columns: &'static str, message: &'static str)
 /// `CONFLICT`, with [`DUPLICATE`].
 pub const UNIQUE_RULES: &[UniqueRule] = &[
     rule(
+        "uq_oversight_targets_oversight_id_unit_id",
+        "oversight_targets.oversight_id, oversight_targets.unit_id",
+        "the unit is already a target of this oversight",
+    ),
+    rule(
         "uq_reports_obligation_first",
         "reports.obligation_id",
         "a report for this obligation exists; edit it or correct it",

@@ -394,3 +394,19 @@ pub async fn remedial_actions(
         .all(db)
         .await?)
 }
+
+/// Whether a recommendation is overdue on `today`: its oversight stands concluded, the remedy is
+/// still owed and its due day has passed (`oversight_workflow::is_overdue`).
+pub async fn is_overdue(
+    db: &impl ConnectionTrait,
+    r: &recommendation::Model,
+    today: NaiveDate,
+) -> AppResult<bool> {
+    if !super::oversight_workflow::is_overdue(r.status, Some(r.due_on), today) {
+        return Ok(false);
+    }
+    Ok(oversight::Entity::find_by_id(r.oversight_id)
+        .one(db)
+        .await?
+        .is_some_and(|o| o.status == OversightStatus::Concluded))
+}

@@ -15,10 +15,7 @@ use super::{
     task::Task,
     unit::{self, Unit},
 };
-use crate::{
-    domain::{oversight_workflow, oversights},
-    error::AppResult,
-};
+use crate::{domain::oversights, error::AppResult};
 
 /// An inspection or supervision (cuộc kiểm tra, giám sát) a unit conducts of target units:
 /// content 6 of Plan 24-KH/BCĐ. PLANNED → IN_PROGRESS → CONCLUDED → CLOSED (when every
@@ -253,15 +250,7 @@ impl Recommendation {
     /// stands concluded and the remedy is still owed; a remedy reported done is not overdue
     /// while it awaits verification.
     async fn is_overdue(&self, ctx: &Context<'_>) -> AppResult<bool> {
-        if !oversight_workflow::is_overdue(self.0.status, Some(self.0.due_on), ctx.today()) {
-            return Ok(false);
-        }
-        let oversight = entity::oversight::Entity::find_by_id(self.0.oversight_id);
-        use sea_orm::EntityTrait as _;
-        Ok(oversight
-            .one(ctx.db())
-            .await?
-            .is_some_and(|o| o.status == entity::OversightStatus::Concluded))
+        oversights::is_overdue(ctx.db(), &self.0, ctx.today()).await
     }
     /// The addressee's answer (its reason when disputing).
     async fn response(&self) -> Option<&str> {
