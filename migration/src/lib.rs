@@ -16,6 +16,7 @@ mod m20261129_000005_province_day;
 mod m20261130_000001_access_notices;
 mod m20261130_000002_task_tallies;
 mod m20261130_000003_access_truncate;
+mod m20261130_000010_field_provenance;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_access_notices::Migration),
             Box::new(m20261130_000002_task_tallies::Migration),
             Box::new(m20261130_000003_access_truncate::Migration),
+            Box::new(m20261130_000010_field_provenance::Migration),
         ]
     }
 }

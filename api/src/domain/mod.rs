@@ -19,6 +19,7 @@ pub mod page;
 pub mod planning;
 pub mod plans;
 pub mod power;
+pub mod provenance;
 pub mod reorg;
 pub mod reporting;
 pub mod reports;

@@ -18,6 +18,7 @@ pub mod node;
 pub mod observe;
 pub mod plan;
 pub mod planning;
+pub mod provenance;
 pub mod reorg;
 pub mod report;
 pub mod reporting;
