@@ -17,6 +17,10 @@ pub struct Model {
     /// Percentage, 0..=100.
     pub progress: i16,
     pub provenance: Provenance,
+    /// Provenance of single fields where they differ from `provenance`: a JSON object, field
+    /// name (as the API spells it) → `Provenance`, e.g. `{"periodStart":"ASSUMED"}`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub field_provenance: Option<String>,
     /// The row this one was rerouted from when its unit was reorganised.
     pub rerouted_from_id: Option<Uuid>,
     /// The row that took over when this one's unit was reorganised.

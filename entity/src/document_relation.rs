@@ -3,7 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::DocumentRelationKind;
+use crate::enums::{DocumentRelationKind, Provenance};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "document_relations")]
@@ -19,6 +19,12 @@ pub struct Model {
     pub provision: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
+    /// Where this relation comes from.
+    pub provenance: Provenance,
+    /// Provenance of single fields where they differ from `provenance`: a JSON object, field
+    /// name (as the API spells it) → `Provenance`, e.g. `{"effectiveOn":"ASSUMED"}`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub field_provenance: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -54,6 +54,9 @@ stored_enum! {
         PartyCommittee = "PARTY_COMMITTEE",
         /// Party commission or board (ban của cấp ủy, e.g. Ban Dân vận).
         PartyBoard = "PARTY_BOARD",
+        /// Party organisation a superior committee appoints inside a state body (ban cán sự
+        /// đảng, đảng đoàn), e.g. Ban cán sự đảng UBND tỉnh.
+        PartyDelegation = "PARTY_DELEGATION",
         /// Steering committee (ban chỉ đạo).
         SteeringCommittee = "STEERING_COMMITTEE",
         /// People's Council (Hội đồng nhân dân).

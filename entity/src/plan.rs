@@ -26,6 +26,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub motto: Option<String>,
     pub provenance: Provenance,
+    /// Provenance of single fields where they differ from `provenance`: a JSON object, field
+    /// name (as the API spells it) → `Provenance`, e.g. `{"periodStart":"ASSUMED"}`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub field_provenance: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
     #[sea_orm(column_type = "Text")]

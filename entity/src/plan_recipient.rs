@@ -18,6 +18,10 @@ pub struct Model {
     /// When subscribers were told the derived plan is overdue (told once, by one instance).
     pub overdue_notified_at: Option<DateTimeUtc>,
     pub provenance: Provenance,
+    /// Provenance of single fields where they differ from `provenance`: a JSON object, field
+    /// name (as the API spells it) → `Provenance`, e.g. `{"periodStart":"ASSUMED"}`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub field_provenance: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
     /// The row this one was rerouted from when its unit was reorganised.

@@ -28,6 +28,10 @@ pub struct Model {
     pub progress: i16,
     pub derived_from_task_id: Option<Uuid>,
     pub provenance: Provenance,
+    /// Provenance of single fields where they differ from `provenance`: a JSON object, field
+    /// name (as the API spells it) → `Provenance`, e.g. `{"periodStart":"ASSUMED"}`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub field_provenance: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub note: Option<String>,
     #[sea_orm(column_type = "Text")]

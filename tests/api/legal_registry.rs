@@ -512,8 +512,12 @@ async fn amendments_list_the_tasks_to_review_by_provision(app: &TestApp) {
         )
         .await;
     let amendments = found["legalDocument"]["amendments"].as_array().unwrap();
-    assert_eq!(amendments.len(), 1);
-    let amendment = &amendments[0];
+    // The seeded amendment (97/2025/QH15, research) and this one.
+    assert_eq!(amendments.len(), 2);
+    let amendment = amendments
+        .iter()
+        .find(|a| a["relation"]["from"]["number"] == "25/2025/QH15")
+        .unwrap();
     assert_eq!(
         amendment["relation"],
         json!({ "kind": "AMENDS", "provision": "Điều 11", "from": { "number": "25/2025/QH15" } })

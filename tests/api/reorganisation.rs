@@ -124,16 +124,48 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
         approved_report(app, &writer, &steering, schedule_2024.id, "ST.D09.BCD").await;
     let schedule_2024_id = gid(NodeType::ReportSchedule, schedule_2024.id);
 
+    // This test writes its 2025 plan and its 2024 report today, but they stand for records
+    // written before the reform: date them so, since scope follows the tree as it stood when a
+    // record was written (the committees they name close in the consolidation).
+    {
+        use sea_orm::sea_query::Expr;
+        let before_reform = |day: u32| {
+            chrono::NaiveDate::from_ymd_opt(2025, 1, day)
+                .unwrap()
+                .and_hms_opt(3, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        entity::plan::Entity::update_many()
+            .col_expr(
+                entity::plan::Column::CreatedAt,
+                Expr::value(before_reform(15)),
+            )
+            .filter(entity::plan::Column::Title.eq("Kế hoạch năm 2025"))
+            .exec(&app.db)
+            .await
+            .unwrap();
+        entity::report::Entity::update_many()
+            .col_expr(
+                entity::report::Column::CreatedAt,
+                Expr::value(before_reform(20)),
+            )
+            .filter(entity::report::Column::UnitId.eq(app.unit_uuid("ST.D09.BCD").await))
+            .exec(&app.db)
+            .await
+            .unwrap();
+    }
+
     let loaded = qcdc::seed::seed_scenario(&app.db, "reorg-2025")
         .await
         .unwrap();
-    assert_eq!(loaded.events, 6, "every event of the scenario is applied");
+    assert_eq!(loaded.events, 12, "every event of the scenario is applied");
     let again = qcdc::seed::seed_scenario(&app.db, "reorg-2025")
         .await
         .unwrap();
     assert_eq!(
         (again.events, again.skipped_events),
-        (0, 6),
+        (0, 12),
         "loading is idempotent"
     );
 
@@ -155,11 +187,11 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
         .await;
     assert_eq!(after["units"]["totalCount"], 0, "{after:#}");
 
-    // The merged communes sit under Cần Thơ after the reform, and did not exist before it.
-    // Sóc Trăng's steering office followed its units, not Cần Thơ itself: the city's own
-    // steering user asks about the city.
-    let ct = app.unit_id("CT").await;
-    let city = app.user_with("ct", Role::Steering, "CT").await;
+    // The merged communes sit under the new Cần Thơ after the reform (the law "hợp nhất" Sóc
+    // Trăng, Hậu Giang and the former city into it), and did not exist before it. The new
+    // city's own steering user asks about the city.
+    let ct = app.unit_id("TPCT").await;
+    let city = app.user_with("ct", Role::Steering, "TPCT").await;
     let under_ct = app
         .data(
             &city,
@@ -234,13 +266,28 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
     assert_eq!(copy.unit_id, app.unit_uuid("ST.BCD").await);
     assert_eq!(copy.rerouted_from_id, Some(original.id));
     assert_eq!(original.rerouted_on.unwrap().to_string(), "2025-07-01");
+    // The provincial committee closed the same day in the consolidation: the work went on to
+    // the new city's committee, with a link back again.
+    let city_copy = report_obligation::Entity::find_by_id(copy.rerouted_to_id.expect("rerouted"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(city_copy.unit_id, app.unit_uuid("TPCT.BCD").await);
+    assert_eq!(city_copy.rerouted_from_id, Some(copy.id));
 
+    // Sóc Trăng's office (its grant followed the merge onto the new city) sees who owes the
+    // report today, and who owed it before the day.
     let now = app
-        .data(&city, COMPLIANCE, json!({ "s": schedule_2025, "u": ct }))
+        .data(
+            &steering,
+            COMPLIANCE,
+            json!({ "s": schedule_2025, "u": ct }),
+        )
         .await;
     assert_eq!(
-        now["reportingCompliance"]["obligations"][0]["unit"]["code"], "ST.BCD",
-        "today the provincial committee owes the report: {now:#}"
+        now["reportingCompliance"]["obligations"][0]["unit"]["code"], "TPCT.BCD",
+        "today the new city's committee owes the report: {now:#}"
     );
     let then = app
         .data(
@@ -281,10 +328,11 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
         .expect("the district counted in 2024");
     assert_eq!(row["approved"], true, "{rollup_2024:#}");
     assert_eq!(rollup_2024["reportingCompliance"]["approved"], 1);
-    // Across the event, Cần Thơ counts Sóc Trăng's history only through lineage.
+    // Across the event, the new Cần Thơ counts Sóc Trăng's history only through lineage (asked
+    // by Sóc Trăng's office: the city's own users see only what was written under the city).
     let without = app
         .data(
-            &city,
+            &steering,
             COMPLIANCE,
             json!({ "s": schedule_2024_id, "u": ct, "d": "2024-12-31" }),
         )
@@ -292,7 +340,7 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
     assert_eq!(without["reportingCompliance"]["approved"], 0, "{without:#}");
     let with = app
         .data(
-            &city,
+            &steering,
             COMPLIANCE,
             json!({ "s": schedule_2024_id, "u": ct, "d": "2024-12-31", "l": true }),
         )
@@ -318,7 +366,7 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
     );
     let city_alone = app
         .data(
-            &city,
+            &steering,
             sessions,
             json!({ "s": schedule_2024_id, "u": ct, "d": "2024-12-31" }),
         )
@@ -333,7 +381,7 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
     );
     let city_lineage = app
         .data(
-            &city,
+            &steering,
             sessions,
             json!({ "s": schedule_2024_id, "u": ct, "l": true }),
         )
@@ -353,8 +401,9 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
         )
         .await;
     assert!(phu_loi_seen["data"]["unit"].is_null(), "{phu_loi_seen:#}");
-    // Sóc Trăng's steering office still runs the provincial committee, now under Cần Thơ.
-    let still_plans = app
+    // Sóc Trăng's provincial committee closed in the consolidation: no new plan is issued in
+    // its name; the new city's committee, which the office's grant followed to, issues them.
+    let closed = app
         .gql(
             Some(&steering),
             "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
@@ -362,27 +411,28 @@ async fn the_2025_scenario_answers_as_of_questions(app: &TestApp) {
                            "periodStart": "2026-01-01", "periodEnd": "2026-12-31" } }),
         )
         .await;
+    assert!(error_code(&closed).is_some(), "{closed:#}");
+    let still_plans = app
+        .gql(
+            Some(&steering),
+            "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id } } }",
+            json!({ "i": { "title": "Kế hoạch năm 2026", "issuingUnitId": app.unit_id("TPCT.BCD").await,
+                           "periodStart": "2026-01-01", "periodEnd": "2026-12-31" } }),
+        )
+        .await;
     assert!(still_plans.get("errors").is_none(), "{still_plans:#}");
-    let path = "query($id: ID!, $d: NaiveDate) { unit(id: $id) { ancestors(asOf: $d) { code } } }";
+    let path = "query($id: ID!, $d: NaiveDate) { unit(id: $id) { validTo successor { code }
+        ancestors(asOf: $d) { code } } }";
     let st_bcd = app.unit_id("ST.BCD").await;
     let then = app
         .data(&steering, path, json!({ "id": st_bcd, "d": "2024-03-01" }))
         .await;
     assert_eq!(then["unit"]["ancestors"], json!([{ "code": "ST" }]));
-    let now = app.data(&steering, path, json!({ "id": st_bcd })).await;
-    assert_eq!(now["unit"]["ancestors"], json!([{ "code": "CT" }]));
-    let outside = app
-        .gql(
-            Some(&steering),
-            COMPLIANCE,
-            json!({ "s": schedule_2024_id, "u": ct }),
-        )
-        .await;
-    assert_eq!(
-        error_code(&outside),
-        Some("FORBIDDEN"),
-        "Sóc Trăng's office did not gain the city above it: {outside:#}"
-    );
+    assert_eq!(then["unit"]["validTo"], "2025-07-01");
+    assert_eq!(then["unit"]["successor"]["code"], "TPCT.BCD");
+    let city_bcd = app.unit_id("TPCT.BCD").await;
+    let now = app.data(&steering, path, json!({ "id": city_bcd })).await;
+    assert_eq!(now["unit"]["ancestors"], json!([{ "code": "TPCT" }]));
 }
 
 const APPLY: &str = "mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) {
@@ -879,10 +929,10 @@ async fn the_seed_command_applies_a_scenario_once() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(out.contains("events: 6, skipped_events: 0"), "{out}");
+    assert!(out.contains("events: 12, skipped_events: 0"), "{out}");
     let second = run(&["seed", "--scenario", "reorg-2025"]);
     let out = String::from_utf8_lossy(&second.stdout);
-    assert!(out.contains("events: 0, skipped_events: 6"), "{out}");
+    assert!(out.contains("events: 0, skipped_events: 12"), "{out}");
     let unknown = run(&["seed", "--scenario", "reorg-2030"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("reorg-2025"));

@@ -135,6 +135,7 @@ pub async fn assign(
                 status: Set(AssignmentStatus::Assigned),
                 progress: Set(0),
                 provenance: Set(Provenance::User),
+                field_provenance: Set(None),
                 rerouted_from_id: Set(None),
                 rerouted_to_id: Set(None),
                 active_from: Set(None),

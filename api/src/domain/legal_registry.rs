@@ -433,7 +433,7 @@ pub async fn refresh_due_statuses(
 
 /// Stores the status `document`'s relations derive on `today`, bumping its version when it
 /// changes.
-async fn refresh_status(
+pub async fn refresh_status(
     db: &impl ConnectionTrait,
     document: Uuid,
     today: NaiveDate,
@@ -543,6 +543,8 @@ pub async fn add_relation(
                 effective_on: Set(new.effective_on),
                 provision: Set(provision),
                 note: Set(note),
+                provenance: Set(Provenance::User),
+                field_provenance: Set(None),
                 created_at: Set(Utc::now()),
             }
             .insert(txn)
@@ -823,6 +825,8 @@ mod tests {
             effective_on: on,
             provision: None,
             note: None,
+            provenance: Provenance::User,
+            field_provenance: None,
             created_at: Utc.with_ymd_and_hms(2024, 1, at, 0, 0, 0).unwrap(),
         }
     }

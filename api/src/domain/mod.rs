@@ -21,6 +21,7 @@ pub mod page;
 pub mod planning;
 pub mod plans;
 pub mod power;
+pub mod provenance;
 pub mod reorg;
 pub mod reporting;
 pub mod reports;

@@ -332,6 +332,7 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
                         valid_to: None,
                         provenance: new.provenance,
                         note: None,
+                        field_provenance: None,
                         event_id: Some(event.id),
                     },
                 )

@@ -84,8 +84,13 @@ async fn counted_units(db: &impl ConnectionTrait, root: Uuid, tree: Tree) -> App
             day,
         ));
     }
-    let ids: Vec<Uuid> = query.into_tuple::<Uuid>().all(db).await?;
+    let mut ids: Vec<Uuid> = query.into_tuple::<Uuid>().all(db).await?;
     if tree.lineage {
+        // A unit a merge created did not exist on a day before the merge, yet its predecessors
+        // did: their history is its lineage on that day too.
+        if !ids.contains(&root) {
+            ids.push(root);
+        }
         super::reorg::lineage_of(db, &ids).await
     } else {
         Ok(ids)

@@ -253,6 +253,8 @@ pub struct NewUnit {
     pub valid_to: Option<chrono::NaiveDate>,
     pub provenance: Provenance,
     pub note: Option<String>,
+    /// Fields whose provenance differs from `provenance` (`domain::provenance::encode`).
+    pub field_provenance: Option<String>,
     /// The reorganisation that creates the unit.
     pub event_id: Option<Uuid>,
 }
@@ -288,6 +290,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewUnit) -> AppResult<unit::
         valid_to: Set(new.valid_to),
         provenance: Set(new.provenance),
         note: Set(new.note.as_deref().map(text::clean)),
+        field_provenance: Set(new.field_provenance),
         search_text: Set(search_text),
         created_at: Set(now),
         updated_at: Set(now),

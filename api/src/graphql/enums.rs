@@ -45,6 +45,9 @@ api_enum! {
         PartyCommittee,
         /// Board of a party committee (ban của cấp ủy, e.g. Ban Dân vận).
         PartyBoard,
+        /// Party organisation a superior committee appoints inside a state body (ban cán sự
+        /// đảng, đảng đoàn), e.g. Ban cán sự đảng UBND tỉnh; not an elected committee.
+        PartyDelegation,
         /// Steering committee (ban chỉ đạo).
         SteeringCommittee,
         /// People's Council (Hội đồng nhân dân).

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     ContextExt,
-    enums::{DocumentRelationKind, DocumentStatus, DocumentType},
+    enums::{DocumentRelationKind, DocumentStatus, DocumentType, Provenance},
     id::{self, NodeType},
     legal::{LegalDocument, LegalReference},
     loaders::failed,
@@ -55,6 +55,14 @@ impl DocumentRelation {
     /// Remarks.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
+    }
+    /// Where this relation comes from (the article, research, an assumption, or a user).
+    async fn provenance(&self) -> Provenance {
+        self.0.provenance.into()
+    }
+    /// Fields whose provenance differs from `provenance` (e.g. an assumed `effectiveOn`).
+    async fn field_provenance(&self) -> Vec<super::provenance::FieldProvenance> {
+        super::provenance::fields(self.0.field_provenance.as_deref())
     }
 }
 

@@ -20,6 +20,7 @@ pub mod overseeing;
 pub mod oversight;
 pub mod plan;
 pub mod planning;
+pub mod provenance;
 pub mod reorg;
 pub mod report;
 pub mod reporting;

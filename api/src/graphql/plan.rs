@@ -75,6 +75,10 @@ impl Plan {
     async fn provenance(&self) -> Provenance {
         self.0.provenance.into()
     }
+    /// Fields whose provenance differs from `provenance` (empty when none does).
+    async fn field_provenance(&self) -> Vec<super::provenance::FieldProvenance> {
+        super::provenance::fields(self.0.field_provenance.as_deref())
+    }
     /// What in this record is not from the source, or other remarks.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
@@ -195,6 +199,10 @@ impl PlanRecipient {
     /// Where this record comes from.
     async fn provenance(&self) -> Provenance {
         self.0.provenance.into()
+    }
+    /// Fields whose provenance differs from `provenance` (empty when none does).
+    async fn field_provenance(&self) -> Vec<super::provenance::FieldProvenance> {
+        super::provenance::fields(self.0.field_provenance.as_deref())
     }
     /// What in this record is not from the source, or other remarks.
     async fn note(&self) -> Option<&str> {

@@ -68,6 +68,10 @@ impl Unit {
     async fn provenance(&self) -> Provenance {
         self.0.provenance.into()
     }
+    /// Fields whose provenance differs from `provenance` (empty when none does).
+    async fn field_provenance(&self) -> Vec<super::provenance::FieldProvenance> {
+        super::provenance::fields(self.0.field_provenance.as_deref())
+    }
     /// What in this record is not from the source, or other remarks.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()

@@ -7,6 +7,8 @@ use entity::{
 };
 use serde::Deserialize;
 
+use crate::domain::provenance::FieldProvenance;
+
 /// The seed of Plan 24-KH/BCĐ of Sóc Trăng, 2024.
 pub const SOC_TRANG_2024: &str = include_str!("../../seed/soc-trang-2024.json");
 
@@ -38,6 +40,9 @@ pub struct SeedUnit {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub provenance: Provenance,
+    /// Fields whose provenance differs from `provenance` (field name as the API spells it).
+    #[serde(default)]
+    pub field_provenance: FieldProvenance,
     pub note: Option<String>,
 }
 
@@ -65,6 +70,9 @@ pub struct SeedRelation {
     pub kind: DocumentRelationKind,
     pub effective_on: Option<NaiveDate>,
     pub provenance: Provenance,
+    /// Fields whose provenance differs from `provenance` (e.g. an assumed `effectiveOn`).
+    #[serde(default)]
+    pub field_provenance: FieldProvenance,
     pub note: Option<String>,
 }
 
@@ -82,6 +90,9 @@ pub struct SeedPlan {
     pub motto: Option<String>,
     pub status: PlanStatus,
     pub provenance: Provenance,
+    /// Fields whose provenance differs from `provenance` (field name as the API spells it).
+    #[serde(default)]
+    pub field_provenance: FieldProvenance,
     pub note: Option<String>,
 }
 
@@ -91,6 +102,9 @@ pub struct SeedRecipient {
     pub unit: String,
     pub derive_by: Option<NaiveDate>,
     pub provenance: Provenance,
+    /// Fields whose provenance differs from `provenance` (field name as the API spells it).
+    #[serde(default)]
+    pub field_provenance: FieldProvenance,
     pub note: Option<String>,
 }
 
@@ -104,6 +118,9 @@ pub struct SeedTask {
     pub description: Option<String>,
     pub due_on: Option<NaiveDate>,
     pub provenance: Provenance,
+    /// Fields whose provenance differs from `provenance` (field name as the API spells it).
+    #[serde(default)]
+    pub field_provenance: FieldProvenance,
     pub note: Option<String>,
     #[serde(default)]
     pub references: Vec<SeedReference>,
@@ -125,6 +142,15 @@ pub struct SeedReference {
 pub struct SeedAssignment {
     pub unit: String,
     pub role: AssignmentRole,
+    /// The assignment's own provenance: who leads or coordinates is often not what the
+    /// article says even where the task is.
+    pub provenance: Provenance,
+    /// Fields whose provenance differs from `provenance` (field name as the API spells it).
+    #[serde(default)]
+    pub field_provenance: FieldProvenance,
+    /// Why, when the provenance needs saying (kept in the file, not loaded).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,12 +199,16 @@ mod tests {
     fn the_shipped_seed_parses_and_cites_nineteen_documents() {
         let seed = SeedFile::parse(SOC_TRANG_2024).unwrap();
         let plan_doc = seed.plan.document.as_deref();
-        let cited = seed
+        // The plan's own document, the 19 it cites, and the law that later amended the Law on
+        // grassroots democracy (research, not the article).
+        let others: Vec<&str> = seed
             .legal_documents
             .iter()
             .filter(|d| Some(d.key.as_str()) != plan_doc)
-            .count();
-        assert_eq!(cited, 19);
+            .map(|d| d.number.as_str())
+            .collect();
+        assert_eq!(others.len(), 20);
+        assert_eq!(others.last(), Some(&"97/2025/QH15"));
         let top: Vec<&str> = seed
             .tasks
             .iter()

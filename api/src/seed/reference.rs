@@ -15,9 +15,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::file::SeedFile;
+use super::file::{SeedAssignment, SeedFile, SeedTask};
 use crate::{
-    domain::{legal, plans, tasks, units},
+    domain::{legal, legal_registry, plans, provenance, tasks, units},
     text,
 };
 
@@ -51,6 +51,23 @@ impl SeedReport {
             + self.obligations
             + self.indicators
     }
+}
+
+/// Field provenance of an assignment: its own, plus `dueOn`, which is copied from the task and
+/// so comes from wherever the task's due date comes from.
+fn assignment_fields(task: &SeedTask, a: &SeedAssignment) -> provenance::FieldProvenance {
+    let mut fields = a.field_provenance.clone();
+    if task.due_on.is_some() {
+        let due = task
+            .field_provenance
+            .get("dueOn")
+            .copied()
+            .unwrap_or(task.provenance);
+        if due != a.provenance {
+            fields.entry("dueOn".to_owned()).or_insert(due);
+        }
+    }
+    fields
 }
 
 /// Loads `json` (a seed file) in one transaction.
@@ -103,6 +120,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                             valid_to: u.valid_to,
                             provenance: u.provenance,
                             note: u.note.clone(),
+                            field_provenance: provenance::encode(&u.field_provenance),
                             event_id: None,
                         },
                     )
@@ -158,6 +176,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
             .ok_or_else(|| anyhow!("unknown document key `{key}`"))
     };
 
+    let mut amended = Vec::new();
     for r in &seed.document_relations {
         let (from, to) = (doc_id(&r.from)?, doc_id(&r.to)?);
         let exists = document_relation::Entity::find()
@@ -177,11 +196,22 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                 effective_on: Set(r.effective_on),
                 provision: Set(None),
                 note: Set(r.note.as_deref().map(text::clean)),
+                provenance: Set(r.provenance),
+                field_provenance: Set(provenance::encode(&r.field_provenance)),
                 created_at: Set(now),
             }
             .insert(db)
             .await?;
+            amended.push(to);
         }
+    }
+    // A relation in effect changes its target's stored status now, as the API's would; one
+    // dated later waits for the daily sweep (`legal_registry::refresh_due_statuses`).
+    let today = crate::domain::clock::province_day(now);
+    for to in amended {
+        legal_registry::refresh_status(db, to, today)
+            .await
+            .map_err(|e| anyhow!("document status: {}", e.message()))?;
     }
 
     let p = &seed.plan;
@@ -216,6 +246,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                 issued_on: Set(p.issued_on),
                 motto: Set(p.motto.as_deref().map(text::clean)),
                 provenance: Set(p.provenance),
+                field_provenance: Set(provenance::encode(&p.field_provenance)),
                 note: Set(p.note.as_deref().map(text::clean)),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -244,6 +275,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                 derived_plan_id: Set(None),
                 overdue_notified_at: Set(None),
                 provenance: Set(r.provenance),
+                field_provenance: Set(provenance::encode(&r.field_provenance)),
                 note: Set(r.note.as_deref().map(text::clean)),
                 rerouted_from_id: Set(None),
                 rerouted_to_id: Set(None),
@@ -309,6 +341,7 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                     progress: Set(0),
                     derived_from_task_id: Set(None),
                     provenance: Set(t.provenance),
+                    field_provenance: Set(provenance::encode(&t.field_provenance)),
                     note: Set(t.note.as_deref().map(text::clean)),
                     created_at: Set(now),
                     updated_at: Set(now),
@@ -361,7 +394,8 @@ async fn load(db: &impl ConnectionTrait, seed: &SeedFile) -> anyhow::Result<Seed
                     due_on: Set(t.due_on),
                     status: Set(AssignmentStatus::Assigned),
                     progress: Set(0),
-                    provenance: Set(t.provenance),
+                    provenance: Set(a.provenance),
+                    field_provenance: Set(provenance::encode(&assignment_fields(t, a))),
                     rerouted_from_id: Set(None),
                     rerouted_to_id: Set(None),
                     active_from: Set(None),

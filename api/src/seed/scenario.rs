@@ -47,6 +47,9 @@ pub struct ScenarioUnit {
     pub parent: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub provenance: Provenance,
+    /// Fields whose provenance differs from `provenance`.
+    #[serde(default)]
+    pub field_provenance: crate::domain::provenance::FieldProvenance,
     pub note: Option<String>,
 }
 
@@ -150,6 +153,7 @@ async fn load(db: &DatabaseConnection, file: &ScenarioFile) -> anyhow::Result<Sc
                 valid_to: None,
                 provenance: u.provenance,
                 note: u.note.clone(),
+                field_provenance: crate::domain::provenance::encode(&u.field_provenance),
                 event_id: None,
             },
         )
