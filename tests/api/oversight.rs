@@ -432,6 +432,97 @@ async fn an_inspection_is_followed_until_its_recommendation_is_remedied(app: &Te
     assert_eq!(v["recommendation"]["status"], "VERIFIED", "{verified}");
     assert_eq!(v["oversight"]["status"], "CLOSED");
 
+    // The summary shows it, and a report that says no inspection was held is flagged.
+    let window =
+        json!({ "u": app.unit_id("ST").await, "from": in_days(app, -30), "to": in_days(app, 30) });
+    let summary = app
+        .data(
+            &s.steering,
+            "query($u: ID!, $from: NaiveDate!, $to: NaiveDate!) { oversightSummary(unitId: $u, periodFrom: $from, periodTo: $to) {
+               oversights byKind { key count } byStatus { key count } unitsOverseen
+               findingsByKind { key count } recommendationsIssued recommendationsVerified remediationRate } }",
+            window.clone(),
+        )
+        .await["oversightSummary"]
+        .clone();
+    assert_eq!(summary["oversights"], 1, "{summary}");
+    assert!(
+        summary["byKind"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "key": "INSPECTION", "count": 1 }))
+    );
+    assert!(
+        summary["byStatus"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "key": "CLOSED", "count": 1 }))
+    );
+    assert_eq!(summary["unitsOverseen"], 2);
+    assert!(
+        summary["findingsByKind"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "key": "LIMITATION", "count": 1 }))
+    );
+    assert_eq!(summary["recommendationsIssued"], 1);
+    assert_eq!(summary["recommendationsVerified"], 1);
+    assert_eq!(summary["remediationRate"], 100.0);
+    let district_asks = app
+        .gql(
+            Some(&s.d01),
+            "query($u: ID!, $from: NaiveDate!, $to: NaiveDate!) { oversightSummary(unitId: $u, periodFrom: $from, periodTo: $to) { oversights } }",
+            window.clone(),
+        )
+        .await;
+    assert_eq!(
+        error_code(&district_asks),
+        Some("FORBIDDEN"),
+        "{district_asks}"
+    );
+    for (token, unit) in [(&s.steering, "ST.BCD"), (&s.d02, "ST.D02.BCD")] {
+        let created = app
+            .data(
+                token,
+                "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
+                json!({ "i": { "unitId": app.unit_id(unit).await, "kind": "AD_HOC", "title": "Báo cáo kiểm tra, giám sát",
+                    "periodStart": in_days(app, -10), "periodEnd": in_days(app, 0) } }),
+            )
+            .await;
+        let report = &created["createReport"]["report"];
+        let updated = app
+            .data(
+                token,
+                "mutation($i: UpdateReportInput!) { updateReport(input: $i) { report { id version } } }",
+                json!({ "i": { "id": report["id"], "version": report["version"],
+                    "indicatorValues": [{ "code": "C6.INSPECTIONS", "value": 0 }] } }),
+            )
+            .await;
+        let report = &updated["updateReport"]["report"];
+        app.data(
+            token,
+            "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { status } } }",
+            json!({ "i": { "id": report["id"], "version": report["version"] } }),
+        )
+        .await;
+    }
+    let checked = app
+        .data(
+            &s.steering,
+            "query($u: ID!, $from: NaiveDate!, $to: NaiveDate!) { registryCheck(unitId: $u, periodFrom: $from, periodTo: $to) {
+               checked mismatches { report { unit { code } } indicator { code } reported registered } } }",
+            window,
+        )
+        .await["registryCheck"]
+        .clone();
+    assert_eq!(checked["checked"], 2, "{checked}");
+    assert_eq!(
+        checked["mismatches"],
+        json!([{ "report": { "unit": { "code": "ST.BCD" } }, "indicator": { "code": "C6.INSPECTIONS" },
+                 "reported": 0.0, "registered": 1.0 }]),
+        "only the province's report, which says none was held, is flagged"
+    );
+
     // Every step is audited.
     let audit = app
         .data(
@@ -543,6 +634,37 @@ async fn every_oversight_mutation_for_every_side(app: &TestApp) {
         )
         .await;
     assert_eq!(error_code(&body), None, "{body}");
+
+    // Amounts in đồng beyond GraphQL's Int, on violations only, whole and not negative.
+    let violation = |kind: &str, amount: Value| {
+        json!({ "i": { "oversightId": s.oversight, "targetUnitId": d01, "kind": kind,
+            "statement": "Thu sai quy định", "amountVnd": amount, "landM2": null } })
+    };
+    let recorded = app
+        .data(
+            &bcd_manager,
+            "mutation($i: RecordFindingInput!) { recordFinding(input: $i) { finding { kind amountVnd } } }",
+            violation("VIOLATION", json!(3_500_000_000_i64)),
+        )
+        .await;
+    assert_eq!(
+        recorded["recordFinding"]["finding"]["amountVnd"],
+        3_500_000_000.0_f64
+    );
+    for (kind, amount) in [
+        ("LESSON", json!(1000)),
+        ("VIOLATION", json!(1.5)),
+        ("VIOLATION", json!(-1)),
+    ] {
+        let body = app
+            .gql(Some(&bcd_manager), FINDING, violation(kind, amount.clone()))
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some("BAD_USER_INPUT"),
+            "{kind} {amount}: {body}"
+        );
+    }
 
     // Oversight steps: the conducting side; the target never.
     let conclude = oversight_step("concludeOversight");

@@ -15,6 +15,7 @@ pub mod legal_number;
 pub mod legal_registry;
 pub mod lineage;
 pub mod overseeing;
+pub mod oversight_summary;
 pub mod oversight_workflow;
 pub mod oversights;
 pub mod page;

@@ -85,6 +85,7 @@ pub struct QueryRoot(
     task::TaskQuery,
     report::ReportQuery,
     oversight::OversightQuery,
+    oversight::OversightRollupQuery,
     indicator::IndicatorQuery,
     rollups::RollupQuery,
     audit::AuditQuery,

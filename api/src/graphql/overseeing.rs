@@ -75,8 +75,9 @@ pub struct RecordFindingInput {
     pub statement: String,
     /// For a cause: the limitation or violation of the same target it explains.
     pub explains_id: Option<ID>,
-    /// For a violation: the amount involved in đồng (VND), not negative.
-    pub amount_vnd: Option<i64>,
+    /// For a violation: the amount involved in đồng (VND), a whole number from 0 to 10^15
+    /// (a Float, since GraphQL's Int stops at 2^31 − 1).
+    pub amount_vnd: Option<f64>,
     /// For a violation: the land involved in m², not negative.
     pub land_m2: Option<f64>,
 }
@@ -169,6 +170,19 @@ pub struct RecommendationPayload {
 pub struct RemedialActionPayload {
     /// The action as it is now.
     pub remedial_action: RemedialAction,
+}
+
+/// An amount in đồng as stored: a whole number from 0 to 10^15 (the bound indicator amounts
+/// have), or `BAD_USER_INPUT` on `input.amountVnd`.
+fn whole_dong(amount: f64) -> AppResult<i64> {
+    if amount.is_finite() && amount.fract() == 0.0 && (0.0..=1e15).contains(&amount) {
+        Ok(amount as i64)
+    } else {
+        Err(crate::error::AppError::bad_input(
+            "input.amountVnd",
+            "an amount in đồng is a whole number from 0 to 10^15",
+        ))
+    }
 }
 
 fn decode_opt(field: &str, kind: NodeType, value: Option<&ID>) -> AppResult<Option<Uuid>> {
@@ -371,7 +385,7 @@ impl OverseeingMutation {
                 NodeType::OversightFinding,
                 input.explains_id.as_ref(),
             )?,
-            amount_vnd: input.amount_vnd,
+            amount_vnd: input.amount_vnd.map(whole_dong).transpose()?,
             land_m2: input.land_m2,
         };
         let f = overseeing::record_finding(ctx.writer(), &ctx.actor()?, new).await?;

@@ -15,7 +15,10 @@ use super::{
     task::Task,
     unit::{self, Unit},
 };
-use crate::{domain::oversights, error::AppResult};
+use crate::{
+    domain::{oversight_summary as summary, oversights},
+    error::AppResult,
+};
 
 /// An inspection or supervision (cuộc kiểm tra, giám sát) a unit conducts of target units:
 /// content 6 of Plan 24-KH/BCĐ. PLANNED → IN_PROGRESS → CONCLUDED → CLOSED (when every
@@ -198,9 +201,10 @@ impl OversightFinding {
             .explains_id
             .map(|f| id::encode(NodeType::OversightFinding, f))
     }
-    /// Amount involved in a violation, in đồng (VND).
-    async fn amount_vnd(&self) -> Option<i64> {
-        self.0.amount_vnd
+    /// Amount involved in a violation, in đồng (VND): a whole number up to 10^15, as a Float
+    /// since GraphQL's Int stops at 2^31 − 1.
+    async fn amount_vnd(&self) -> Option<f64> {
+        self.0.amount_vnd.map(|a| a as f64)
     }
     /// Land involved in a violation, in m².
     async fn land_m2(&self) -> Option<f64> {
@@ -489,5 +493,183 @@ impl OversightQuery {
         )
         .await?;
         Ok(RecommendationConnection::from_page(page, Recommendation))
+    }
+}
+
+/// How many of one kind, cadence or status.
+#[derive(async_graphql::SimpleObject)]
+pub struct OversightCount {
+    /// The stored value, e.g. `INSPECTION`, `AD_HOC`, `CLOSED`, `VIOLATION`.
+    pub key: String,
+    /// How many.
+    pub count: u64,
+}
+
+fn counts(
+    keys: impl IntoIterator<Item = &'static str>,
+    found: &std::collections::BTreeMap<&'static str, u64>,
+) -> Vec<OversightCount> {
+    keys.into_iter()
+        .map(|key| OversightCount {
+            key: key.to_owned(),
+            count: found.get(key).copied().unwrap_or(0),
+        })
+        .collect()
+}
+
+/// Oversights a unit's subtree conducted in a period (started in it, or planned to overlap it
+/// when not started), their findings and the follow-up of their recommendations.
+pub struct OversightSummary(summary::OversightSummary);
+
+/// Oversights a unit's subtree conducted in a period (started in it, or planned to overlap it
+/// when not started), their findings and the follow-up of their recommendations.
+#[Object]
+impl OversightSummary {
+    /// The unit whose subtree is counted.
+    async fn unit(&self, ctx: &Context<'_>) -> AppResult<Option<Unit>> {
+        unit::load(ctx, Some(self.0.unit)).await
+    }
+    /// Oversights counted.
+    async fn oversights(&self) -> u64 {
+        self.0.oversights
+    }
+    /// By kind (INSPECTION, SUPERVISION), zeros included.
+    async fn by_kind(&self) -> Vec<OversightCount> {
+        counts(summary::all_keys().0, &self.0.by_kind)
+    }
+    /// By cadence (PERIODIC, REGULAR, AD_HOC), zeros included.
+    async fn by_cadence(&self) -> Vec<OversightCount> {
+        counts(summary::all_keys().1, &self.0.by_cadence)
+    }
+    /// By status, zeros included.
+    async fn by_status(&self) -> Vec<OversightCount> {
+        counts(summary::all_keys().2, &self.0.by_status)
+    }
+    /// Distinct units inspected or supervised.
+    async fn units_overseen(&self) -> u64 {
+        self.0.units_overseen
+    }
+    /// Findings by kind (only kinds found).
+    async fn findings_by_kind(&self) -> Vec<OversightCount> {
+        self.0
+            .findings_by_kind
+            .iter()
+            .map(|(k, n)| OversightCount {
+                key: (*k).to_owned(),
+                count: *n,
+            })
+            .collect()
+    }
+    /// Amounts involved in violations, in đồng.
+    async fn violation_amount_vnd(&self) -> f64 {
+        self.0.violation_amount_vnd as f64
+    }
+    /// Land involved in violations, in m².
+    async fn violation_land_m2(&self) -> f64 {
+        self.0.violation_land_m2
+    }
+    /// Recommendations of concluded or closed oversights.
+    async fn recommendations_issued(&self) -> u64 {
+        self.0.recommendations_issued
+    }
+    /// Of those, verified.
+    async fn recommendations_verified(&self) -> u64 {
+        self.0.recommendations_verified
+    }
+    /// Of those, waived.
+    async fn recommendations_waived(&self) -> u64 {
+        self.0.recommendations_waived
+    }
+    /// Of those, overdue today (province's calendar).
+    async fn recommendations_overdue(&self) -> u64 {
+        self.0.recommendations_overdue
+    }
+    /// Verified over issued, in percent (0–100); null when none was issued.
+    async fn remediation_rate(&self) -> Option<f64> {
+        self.0.remediation_rate
+    }
+}
+
+/// A report whose indicator value differs from what the registry holds for its unit and period.
+pub struct RegistryMismatch(summary::Mismatch);
+
+/// A report whose indicator value differs from what the registry holds for its unit and period.
+#[Object]
+impl RegistryMismatch {
+    /// The report.
+    async fn report(&self) -> super::report::Report {
+        super::report::Report(self.0.report.clone())
+    }
+    /// The indicator, e.g. `C6.INSPECTIONS`.
+    async fn indicator(&self) -> super::indicator::Indicator {
+        super::indicator::Indicator(self.0.indicator.clone())
+    }
+    /// The value the report states.
+    async fn reported(&self) -> f64 {
+        self.0.reported
+    }
+    /// What the registry counts for the report's unit (its subtree) and period.
+    async fn registered(&self) -> f64 {
+        self.0.registered as f64
+    }
+}
+
+/// The registry checked against reported indicator values.
+pub struct RegistryCheck(summary::RegistryCheck);
+
+/// The registry checked against reported indicator values.
+#[Object]
+impl RegistryCheck {
+    /// Values compared.
+    async fn checked(&self) -> u64 {
+        self.0.checked
+    }
+    /// The reports whose values differ.
+    async fn mismatches(&self) -> Vec<RegistryMismatch> {
+        self.0
+            .mismatches
+            .iter()
+            .cloned()
+            .map(RegistryMismatch)
+            .collect()
+    }
+}
+
+#[derive(Default)]
+pub struct OversightRollupQuery;
+
+#[Object]
+impl OversightRollupQuery {
+    /// Oversights of a unit's subtree in a period: by kind, cadence and status, units overseen,
+    /// findings, and the remediation rate (verified over issued recommendations).
+    async fn oversight_summary(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit whose subtree is counted.")] unit_id: ID,
+        #[graphql(desc = "First day of the period.")] period_from: NaiveDate,
+        #[graphql(desc = "Last day of the period.")] period_to: NaiveDate,
+    ) -> AppResult<OversightSummary> {
+        let unit = id::decode("unitId", NodeType::Unit, &unit_id)?;
+        Ok(OversightSummary(
+            summary::summary(ctx.db(), ctx.caller()?, unit, period_from, period_to).await?,
+        ))
+    }
+
+    /// Checks the indicator values of submitted and approved reports of a unit's subtree whose
+    /// period lies in the window against what the registry holds for each report's unit and
+    /// period (`C6.INSPECTIONS`: oversights started; `C6.UNITS_INSPECTED`: distinct targets;
+    /// `C6.VIOLATIONS`: violations found), in the style of DHIS2 validation rules.
+    async fn registry_check(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The unit whose subtree's reports are checked.")] unit_id: ID,
+        #[graphql(desc = "Reports whose period starts on or after this day…")]
+        period_from: NaiveDate,
+        #[graphql(desc = "…and ends on or before this day.")] period_to: NaiveDate,
+    ) -> AppResult<RegistryCheck> {
+        let unit = id::decode("unitId", NodeType::Unit, &unit_id)?;
+        Ok(RegistryCheck(
+            summary::check(ctx.db(), ctx.caller()?, unit, period_from, period_to).await?,
+        ))
     }
 }
