@@ -114,6 +114,11 @@ const fn rule(index: &'static str, columns: &'static str, message: &'static str)
 /// `CONFLICT`, with [`DUPLICATE`].
 pub const UNIQUE_RULES: &[UniqueRule] = &[
     rule(
+        "uq_reviews_plan_id_unit_id_kind_period_start_period_end",
+        "reviews.plan_id, reviews.unit_id, reviews.kind, reviews.period_start, reviews.period_end",
+        "the unit already has a review of this kind of the plan for this period",
+    ),
+    rule(
         "uq_oversight_targets_oversight_id_unit_id",
         "oversight_targets.oversight_id, oversight_targets.unit_id",
         "the unit is already a target of this oversight",

@@ -40,6 +40,8 @@ pub enum EventKind {
     RecommendationOverdue,
     /// Any other step of an oversight or a recommendation.
     OversightChanged,
+    /// A review the unit holds falls due within a week, or is past its due day, unheld.
+    ReviewDue,
 }
 
 /// One change, with the unit it concerns (for filtering by grants) and its plan.
@@ -421,6 +423,63 @@ pub async fn sweep_recommendation_deadlines(
     Ok(told)
 }
 
+/// Tells each unit, once per due day, that a review it holds falls due within a week (or is
+/// past due) and is not held. Claimed with a conditional update, as the other sweeps.
+pub async fn sweep_reviews_due(
+    db: &DatabaseConnection,
+    writer: &crate::domain::write::Writer,
+    bus: &EventBus,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<usize> {
+    use entity::{ReviewStatus, review};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, sea_query::Expr};
+
+    let due = review::Entity::find()
+        .filter(review::Column::Status.eq(ReviewStatus::Planned))
+        .filter(review::Column::DueOn.lte(today + chrono::Days::new(7)))
+        .all(db)
+        .await?;
+    let mut told = 0;
+    for r in due {
+        if r.due_notified_on == Some(r.due_on) {
+            continue;
+        }
+        let (id, day) = (r.id, r.due_on);
+        let claimed = writer
+            .transaction(move |txn| {
+                Box::pin(async move {
+                    Ok(review::Entity::update_many()
+                        .col_expr(review::Column::DueNotifiedOn, Expr::value(day))
+                        .filter(review::Column::Id.eq(id))
+                        .filter(
+                            Condition::any()
+                                .add(review::Column::DueNotifiedOn.is_null())
+                                .add(review::Column::DueNotifiedOn.ne(day)),
+                        )
+                        .exec(txn)
+                        .await?
+                        .rows_affected
+                        == 1)
+                })
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message()))?;
+        if claimed {
+            bus.publish(Event {
+                kind: EventKind::ReviewDue,
+                entity_id: r.id,
+                unit_id: r.unit_id,
+                plan_id: Some(r.plan_id),
+                status: Some(r.status.as_str().to_owned()),
+                at: Utc::now(),
+            })
+            .await;
+            told += 1;
+        }
+    }
+    Ok(told)
+}
+
 /// Runs [`sweep_overdue_derivations`], and brings forward the status of documents whose dated
 /// relations have come into effect, every `every` until the process ends.
 pub fn spawn_overdue_sweeper(
@@ -442,6 +501,9 @@ pub fn spawn_overdue_sweeper(
             }
             if let Err(err) = sweep_recommendation_deadlines(&db, &writer, &bus, today).await {
                 tracing::warn!(error = %err, "recommendation deadline sweep failed");
+            }
+            if let Err(err) = sweep_reviews_due(&db, &writer, &bus, today).await {
+                tracing::warn!(error = %err, "review sweep failed");
             }
             if let Err(err) =
                 crate::domain::legal_registry::refresh_due_statuses(&db, &writer, today).await

@@ -463,3 +463,25 @@ stored_enum! {
         Waived = "WAIVED",
     }
 }
+
+stored_enum! {
+    /// Kind of review (content 7 of Plan 24-KH/BCĐ).
+    ReviewKind {
+        /// Six-month or other preliminary review (sơ kết); its report is a PRELIMINARY_REVIEW.
+        Preliminary = "PRELIMINARY",
+        /// Final or annual review (tổng kết); its report is an ANNUAL_REVIEW.
+        Final = "FINAL",
+        /// Thematic review (chuyên đề); its report is AD_HOC.
+        Thematic = "THEMATIC",
+    }
+}
+
+stored_enum! {
+    /// Where a review stands.
+    ReviewStatus {
+        /// Scheduled, not yet held.
+        Planned = "PLANNED",
+        /// Held, with its consolidated report.
+        Held = "HELD",
+    }
+}

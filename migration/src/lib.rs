@@ -17,6 +17,7 @@ mod m20261130_000001_access_notices;
 mod m20261130_000002_task_tallies;
 mod m20261130_000003_access_truncate;
 mod m20261130_000004_oversight;
+mod m20261130_000005_reviews;
 mod m20261130_000010_field_provenance;
 
 /// Every migration of qcdc, in order.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000002_task_tallies::Migration),
             Box::new(m20261130_000003_access_truncate::Migration),
             Box::new(m20261130_000004_oversight::Migration),
+            Box::new(m20261130_000005_reviews::Migration),
             Box::new(m20261130_000010_field_provenance::Migration),
         ]
     }

@@ -31,6 +31,7 @@ mod oversight;
 mod reading;
 mod reorganisation;
 mod retries;
+mod reviews;
 mod safety;
 mod schema;
 mod scope;

@@ -27,6 +27,7 @@ pub mod reorg;
 pub mod reporting;
 pub mod reports;
 pub mod reroute;
+pub mod reviews;
 pub mod rollups;
 pub mod scope;
 pub mod sessions;

@@ -456,3 +456,25 @@ api_enum! {
         Waived,
     }
 }
+
+api_enum! {
+    /// Kind of review (content 7).
+    ReviewKind => ReviewKind {
+        /// Six-month or other preliminary review (sơ kết); its report is a PRELIMINARY_REVIEW.
+        Preliminary,
+        /// Final or annual review (tổng kết); its report is an ANNUAL_REVIEW.
+        Final,
+        /// Thematic review (chuyên đề); its report is AD_HOC.
+        Thematic,
+    }
+}
+
+api_enum! {
+    /// Where a review stands.
+    ReviewStatus => ReviewStatus {
+        /// Scheduled, not yet held.
+        Planned,
+        /// Held, with its consolidated report.
+        Held,
+    }
+}

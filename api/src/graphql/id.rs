@@ -30,10 +30,12 @@ pub enum NodeType {
     OversightFinding,
     Recommendation,
     RemedialAction,
+    Review,
+    Lesson,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 20] = [
+    const ALL: [NodeType; 22] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -54,6 +56,8 @@ impl NodeType {
         Self::OversightFinding,
         Self::Recommendation,
         Self::RemedialAction,
+        Self::Review,
+        Self::Lesson,
     ];
 
     fn name(self) -> &'static str {
@@ -78,6 +82,8 @@ impl NodeType {
             Self::OversightFinding => "OversightFinding",
             Self::Recommendation => "Recommendation",
             Self::RemedialAction => "RemedialAction",
+            Self::Review => "Review",
+            Self::Lesson => "Lesson",
         }
     }
 }

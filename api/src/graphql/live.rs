@@ -51,6 +51,8 @@ pub enum ChangeKind {
     RecommendationOverdue,
     /// Any other step of an oversight or a recommendation.
     OversightChanged,
+    /// A review the unit holds falls due within a week, or is past due, unheld.
+    ReviewDue,
 }
 
 impl From<EventKind> for ChangeKind {
@@ -66,6 +68,7 @@ impl From<EventKind> for ChangeKind {
             EventKind::RecommendationDueSoon => Self::RecommendationDueSoon,
             EventKind::RecommendationOverdue => Self::RecommendationOverdue,
             EventKind::OversightChanged => Self::OversightChanged,
+            EventKind::ReviewDue => Self::ReviewDue,
         }
     }
 }
@@ -132,6 +135,17 @@ impl ChangeEvent {
         Ok(oversights::get(ctx.db(), &self.1, self.0.entity_id)
             .await?
             .map(Oversight))
+    }
+    /// The review, for review notices.
+    async fn review(&self, ctx: &Context<'_>) -> AppResult<Option<super::review::Review>> {
+        if self.0.kind != EventKind::ReviewDue {
+            return Ok(None);
+        }
+        Ok(
+            crate::domain::reviews::get(ctx.db(), &self.1, self.0.entity_id)
+                .await?
+                .map(super::review::Review),
+        )
     }
     /// Global id of the plan concerned, if any.
     async fn plan_id(&self) -> Option<ID> {
@@ -340,7 +354,8 @@ impl SubscriptionRoot {
     }
 
     /// What needs your units' attention: a report of theirs was returned, a task was assigned
-    /// to them, a plan they must derive is overdue; a recommendation was issued to them,
+    /// to them, a plan they must derive is overdue, a review they hold falls due; a
+    /// recommendation was issued to them,
     /// reopened, falls due within a week or is overdue; a recommendation of their oversight
     /// was reported done.
     async fn notifications(&self, ctx: &Context<'_>) -> async_graphql::Result<Changes> {
@@ -355,7 +370,8 @@ impl SubscriptionRoot {
                 | EventKind::RecommendationReopened
                 | EventKind::RecommendationReportedDone
                 | EventKind::RecommendationDueSoon
-                | EventKind::RecommendationOverdue => true,
+                | EventKind::RecommendationOverdue
+                | EventKind::ReviewDue => true,
             }),
         )
         .await?)

@@ -24,6 +24,7 @@ pub mod provenance;
 pub mod reorg;
 pub mod report;
 pub mod reporting;
+pub mod review;
 pub mod rollups;
 pub mod spec_rules;
 pub mod stage;
@@ -86,6 +87,7 @@ pub struct QueryRoot(
     report::ReportQuery,
     oversight::OversightQuery,
     oversight::OversightRollupQuery,
+    review::ReviewQuery,
     indicator::IndicatorQuery,
     rollups::RollupQuery,
     audit::AuditQuery,
@@ -102,6 +104,7 @@ pub struct MutationRoot(
     work::WorkMutation,
     reporting::ReportingMutation,
     overseeing::OverseeingMutation,
+    review::ReviewMutation,
     admin::AdminMutation,
     reorg::ReorgMutation,
 );

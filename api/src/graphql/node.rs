@@ -11,12 +11,13 @@ use super::{
     plan::{Plan, ReportSchedule},
     reorg::Reorganisation,
     report::Report,
+    review::Review,
     task::{Assignment, Task},
     unit::Unit,
     user::User,
 };
 use crate::{
-    domain::{indicators, legal, oversights, plans, reorg, reports, tasks, units, users},
+    domain::{indicators, legal, oversights, plans, reorg, reports, reviews, tasks, units, users},
     error::AppResult,
 };
 
@@ -37,6 +38,7 @@ pub enum Node {
     LegalReference(LegalReference),
     Oversight(Oversight),
     Recommendation(Recommendation),
+    Review(Review),
 }
 
 #[derive(Default)]
@@ -87,7 +89,11 @@ impl NodeQuery {
             | NodeType::RoleGrant
             | NodeType::DocumentRelation
             | NodeType::OversightFinding
-            | NodeType::RemedialAction => None,
+            | NodeType::RemedialAction
+            | NodeType::Lesson => None,
+            NodeType::Review => reviews::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Review(Review(m))),
             NodeType::Oversight => oversights::get(db, caller, uuid)
                 .await?
                 .map(|m| Node::Oversight(Oversight(m))),
