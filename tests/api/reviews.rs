@@ -7,7 +7,10 @@ use crate::live::{next_json, open, subscribe};
 use crate::support::{TestApp, error_code, nodes};
 use entity::Role;
 
-on_both_databases!(a_review_is_held_only_with_its_consolidated_report);
+on_both_databases!(
+    a_review_is_held_only_with_its_consolidated_report,
+    every_review_mutation_by_role_and_scope,
+);
 
 const SCHEDULE: &str = "mutation($i: ScheduleReviewInput!) { scheduleReview(input: $i) { review { id status version isOverdue } } }";
 const ATTACH: &str = "mutation($i: ReviewStepInput!) { attachConsolidatedReport(input: $i) { review { version consolidatedReport { id } } } }";
@@ -203,4 +206,117 @@ async fn a_review_is_held_only_with_its_consolidated_report(app: &TestApp) {
         Some("BAD_USER_INPUT"),
         "{by_district}"
     );
+}
+
+/// Each review mutation by a viewer and a reporter of the province, a district's manager (who
+/// cannot see the provincial committee's review) and the committee's own manager.
+async fn every_review_mutation_by_role_and_scope(app: &TestApp) {
+    let steering = app.user_with("a-steering", Role::Steering, "ST").await;
+    let viewer = app.user_with("a-viewer", Role::Viewer, "ST").await;
+    let reporter = app.user_with("a-reporter", Role::Reporter, "ST.BCD").await;
+    let district = app.user_with("a-d01", Role::UnitManager, "ST.D01").await;
+    let manager = app.user_with("a-bcd", Role::UnitManager, "ST.BCD").await;
+    let plans = app
+        .data(
+            &steering,
+            "{ plans(first: 5) { edges { node { id number } } } }",
+            json!({}),
+        )
+        .await;
+    let plan = nodes(&plans, &["plans"])
+        .into_iter()
+        .find(|p| p["number"] == "24-KH/BCĐ")
+        .map(|p| p["id"].clone())
+        .unwrap();
+    let bcd = app.unit_id("ST.BCD").await;
+    let schedule = json!({ "i": { "planId": plan, "unitId": bcd, "kind": "FINAL", "title": "Tổng kết",
+        "periodStart": "2024-01-01", "periodEnd": "2024-12-31", "dueOn": "2030-12-20" } });
+    for (who, token, expected) in [
+        ("viewer", &viewer, Some("BAD_USER_INPUT")),
+        ("reporter", &reporter, Some("BAD_USER_INPUT")),
+        ("another district", &district, Some("BAD_USER_INPUT")),
+        ("the committee's manager", &manager, None),
+    ] {
+        let body = app.gql(Some(token), SCHEDULE, schedule.clone()).await;
+        assert_eq!(
+            error_code(&body),
+            expected,
+            "scheduleReview by {who}: {body}"
+        );
+    }
+    let review = app
+        .data(&manager, "{ reviews { edges { node { id } } } }", json!({}))
+        .await;
+    let id = nodes(&review, &["reviews"])[0]["id"].clone();
+    let consolidated = {
+        let created = app
+            .data(
+                &manager,
+                "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
+                json!({ "i": { "unitId": bcd, "kind": "ANNUAL_REVIEW", "title": "Báo cáo tổng kết",
+                    "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }),
+            )
+            .await["createReport"]["report"]
+            .clone();
+        app.data(
+            &manager,
+            "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { id } } }",
+            json!({ "i": { "id": created["id"], "version": created["version"] } }),
+        )
+        .await;
+        created["id"].clone()
+    };
+    for (who, token, expected) in [
+        ("viewer", &viewer, "FORBIDDEN"),
+        ("reporter", &reporter, "FORBIDDEN"),
+        ("another district", &district, "NOT_FOUND"),
+    ] {
+        let body = app
+            .gql(
+                Some(token),
+                ATTACH,
+                json!({ "i": { "id": id, "version": 1, "reportId": consolidated } }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some(expected),
+            "attachConsolidatedReport by {who}: {body}"
+        );
+        let body = app
+            .gql(
+                Some(token),
+                HOLD,
+                json!({ "i": { "id": id, "version": 1 } }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            Some(expected),
+            "holdReview by {who}: {body}"
+        );
+    }
+    let attached = app
+        .gql(
+            Some(&manager),
+            ATTACH,
+            json!({ "i": { "id": id, "version": 1, "reportId": consolidated } }),
+        )
+        .await;
+    assert_eq!(error_code(&attached), None, "{attached}");
+    let lesson = |token: &str| {
+        let body = json!({ "i": { "sourceId": id, "content": "Bài học" } });
+        let token = token.to_owned();
+        async move {
+            app.gql(
+                Some(&token),
+                "mutation($i: RecordLessonInput!) { recordLesson(input: $i) { lesson { id } } }",
+                body,
+            )
+            .await
+        }
+    };
+    assert_eq!(error_code(&lesson(&viewer).await), Some("FORBIDDEN"));
+    assert_eq!(error_code(&lesson(&district).await), Some("BAD_USER_INPUT"));
+    assert_eq!(error_code(&lesson(&reporter).await), None);
 }
