@@ -360,6 +360,9 @@ stored_enum! {
         Reparent = "REPARENT",
         /// Ceases to exist (giải thể, kết thúc hoạt động).
         Dissolve = "DISSOLVE",
+        /// New units are established (thành lập), closing none: a commune, or a community
+        /// board (Ban Thanh tra nhân dân, Ban Giám sát đầu tư của cộng đồng) for its term.
+        Establish = "ESTABLISH",
     }
 }
 

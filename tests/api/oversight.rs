@@ -14,6 +14,7 @@ on_both_databases!(
     an_inspection_is_followed_until_its_recommendation_is_remedied,
     every_oversight_mutation_for_every_side,
     targets_lie_within_the_conducting_units_territory,
+    a_communes_inspection_board_supervises_its_commune_for_its_term,
 );
 
 const CREATE: &str = "mutation($i: CreateOversightInput!) { createOversight(input: $i) { oversight { id status version } } }";
@@ -842,5 +843,140 @@ async fn targets_lie_within_the_conducting_units_territory(app: &TestApp) {
     assert_eq!(
         listed["oversights"]["totalCount"], 1,
         "refusals wrote nothing: {listed}"
+    );
+}
+
+const ESTABLISH: &str = "mutation($i: ReorganisationInput!) { applyReorganisation(input: $i) { reorganisation { successors { id code kind validTo } } } }";
+
+/// Establishes units under `parent` on `day`: `(code, name, kind, validTo)`.
+async fn establish(
+    app: &TestApp,
+    token: &str,
+    parent: &str,
+    day: &str,
+    units: &[(&str, &str, &str, Option<&str>)],
+) -> Value {
+    let parent = app.unit_id(parent).await;
+    let new_units: Vec<Value> = units
+        .iter()
+        .map(|(code, name, kind, to)| {
+            json!({ "code": code, "name": name, "kind": kind, "parentId": parent, "validTo": to })
+        })
+        .collect();
+    app.gql(
+        Some(token),
+        ESTABLISH,
+        json!({ "i": { "kind": "ESTABLISH", "effectiveOn": day, "title": "Thành lập",
+            "predecessorIds": [], "newUnits": new_units } }),
+    )
+    .await
+}
+
+/// Law 10/2022/QH15 puts a People's Inspection Board in each commune for its term: established
+/// under the commune with its term as `validTo`, it supervises the commune's People's Committee
+/// (within its parent's territory), and not once its term has ended.
+async fn a_communes_inspection_board_supervises_its_commune_for_its_term(app: &TestApp) {
+    let steering = app.user_with("b-steering", Role::Steering, "ST").await;
+    let commune = establish(
+        app,
+        &steering,
+        "ST.D01",
+        "2024-01-01",
+        &[("ST.D01.X1", "Xã Phú Mỹ", "COMMUNE", None)],
+    )
+    .await;
+    assert_eq!(error_code(&commune), None, "{commune}");
+    let term_end = in_days(app, 700);
+    let bodies = establish(
+        app,
+        &steering,
+        "ST.D01.X1",
+        "2024-01-01",
+        &[
+            (
+                "ST.D01.X1.UBND",
+                "Ủy ban nhân dân xã Phú Mỹ",
+                "PEOPLES_COMMITTEE",
+                None,
+            ),
+            (
+                "ST.D01.X1.BTTND",
+                "Ban Thanh tra nhân dân xã Phú Mỹ",
+                "PEOPLES_INSPECTION_BOARD",
+                Some(&term_end),
+            ),
+            (
+                "ST.D01.X1.BTTND0",
+                "Ban Thanh tra nhân dân xã Phú Mỹ nhiệm kỳ trước",
+                "PEOPLES_INSPECTION_BOARD",
+                Some("2024-06-01"),
+            ),
+        ],
+    )
+    .await;
+    let successors = &bodies["data"]["applyReorganisation"]["reorganisation"]["successors"];
+    assert!(
+        successors
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["code"] == "ST.D01.X1.BTTND"
+                && u["kind"] == "PEOPLES_INSPECTION_BOARD"
+                && u["validTo"] == term_end.as_str()),
+        "{bodies}"
+    );
+    let backwards = establish(
+        app,
+        &steering,
+        "ST.D01.X1",
+        "2024-01-01",
+        &[(
+            "ST.D01.X1.BAD",
+            "Ban",
+            "COMMUNITY_INVESTMENT_SUPERVISION_BOARD",
+            Some("2023-12-31"),
+        )],
+    )
+    .await;
+    assert_eq!(
+        error_code(&backwards),
+        Some("BAD_USER_INPUT"),
+        "{backwards}"
+    );
+
+    let board_manager = app
+        .user_with("b-board", Role::UnitManager, "ST.D01.X1.BTTND")
+        .await;
+    let supervise = |conducting: &'static str, target: &'static str| {
+        let token = board_manager.clone();
+        let steering = steering.clone();
+        async move {
+            let token = if conducting == "ST.D01.X1.BTTND" {
+                token
+            } else {
+                steering
+            };
+            app.gql(
+                Some(&token),
+                CREATE,
+                json!({ "i": {
+                    "conductingUnitId": app.unit_id(conducting).await, "kind": "SUPERVISION",
+                    "cadence": "REGULAR", "title": "Giám sát việc công khai tài chính xã",
+                    "plannedStart": in_days(app, 1), "plannedEnd": in_days(app, 30),
+                    "targetUnitIds": [app.unit_id(target).await],
+                }}),
+            )
+            .await
+        }
+    };
+    let own_commune = supervise("ST.D01.X1.BTTND", "ST.D01.X1.UBND").await;
+    assert_eq!(error_code(&own_commune), None, "{own_commune}");
+    let beyond = supervise("ST.D01.X1.BTTND", "ST.D01").await;
+    assert_eq!(error_code(&beyond), Some("BAD_USER_INPUT"), "{beyond}");
+    let ended = supervise("ST.D01.X1.BTTND0", "ST.D01.X1.UBND").await;
+    assert_eq!(
+        error_code(&ended),
+        Some("BAD_USER_INPUT"),
+        "a board past its term: {ended}"
     );
 }

@@ -50,6 +50,10 @@ pub struct SuccessorUnit {
     pub parent: Option<Uuid>,
     /// Receives the predecessors' open work (SPLIT: exactly one successor says so).
     pub routing_default: bool,
+    /// The first day the unit no longer exists: the end of a community board's
+    /// term (Law 10/2022/QH15: a People's Inspection Board serves the term of the commune's
+    /// Fatherland Front committee). `None`: open-ended.
+    pub valid_to: Option<NaiveDate>,
 }
 
 /// A reorganisation to apply.
@@ -171,8 +175,34 @@ fn check_shape(new: &NewReorg) -> AppResult<()> {
             Err(bad("parentId", "give the new parent"))
         }
         ReorgKind::Dissolve if preds == 0 => Err(bad("predecessors", "name the dissolved units")),
-        _ if fresh > 0 && !matches!(new.kind, ReorgKind::MergeNew | ReorgKind::Split) => {
-            Err(bad("newUnits", "only a merge or a split creates units"))
+        ReorgKind::Establish if preds > 0 => {
+            Err(bad("predecessors", "an establishment closes no unit"))
+        }
+        ReorgKind::Establish if fresh == 0 => Err(bad("newUnits", "name the units established")),
+        ReorgKind::Establish if new.new_units.iter().any(|u| u.parent.is_none()) => Err(bad(
+            "newUnits.parentId",
+            "an established unit is placed under its parent",
+        )),
+        _ if new
+            .new_units
+            .iter()
+            .any(|u| u.valid_to.is_some_and(|end| end <= new.effective_on)) =>
+        {
+            Err(bad(
+                "newUnits.validTo",
+                "a unit's term ends after the day it begins",
+            ))
+        }
+        _ if fresh > 0
+            && !matches!(
+                new.kind,
+                ReorgKind::MergeNew | ReorgKind::Split | ReorgKind::Establish
+            ) =>
+        {
+            Err(bad(
+                "newUnits",
+                "only a merge, a split or an establishment creates units",
+            ))
         }
         _ => Ok(()),
     }
@@ -329,7 +359,7 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
                         grassroots_type: spec.grassroots_type,
                         parent_id: parent,
                         valid_from: Some(day),
-                        valid_to: None,
+                        valid_to: spec.valid_to,
                         provenance: new.provenance,
                         note: None,
                         field_provenance: None,

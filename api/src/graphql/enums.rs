@@ -352,6 +352,9 @@ api_enum! {
         Reparent,
         /// Ceases to exist (giải thể): open work goes to the named successor.
         Dissolve,
+        /// New units are established (thành lập), closing none: a commune, or a community
+        /// board for its term (`newUnits.validTo`).
+        Establish,
     }
 }
 

@@ -163,6 +163,9 @@ pub struct NewUnitInput {
     /// SPLIT: this successor receives the open work no `routing` entry maps elsewhere.
     #[graphql(default)]
     pub routing_default: bool,
+    /// The day the unit ceases to exist (exclusive, like every `validTo`): the end of a
+    /// community board's term. After the effective date; by default open-ended.
+    pub valid_to: Option<NaiveDate>,
 }
 
 /// Which unit receives a predecessor's open work.
@@ -273,6 +276,7 @@ impl ReorgMutation {
                         u.parent_id.as_ref(),
                     )?,
                     routing_default: u.routing_default,
+                    valid_to: u.valid_to,
                 })
             })
             .collect::<AppResult<Vec<_>>>()?;

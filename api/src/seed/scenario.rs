@@ -248,6 +248,7 @@ async fn resolve(db: &DatabaseConnection, event: &ScenarioEvent) -> anyhow::Resu
             grassroots_type: u.grassroots_type,
             parent,
             routing_default: true,
+            valid_to: None,
         });
     }
     Ok(NewReorg {
