@@ -48,6 +48,19 @@ struct Scene {
     recommendation: String,
 }
 
+/// Registers a document of the steering committee in the legal registry; returns its id.
+async fn register(app: &TestApp, token: &str, number: &str, kind: &str, title: &str) -> Value {
+    let body = app
+        .data(
+            token,
+            "mutation($i: RegisterLegalDocumentInput!) { registerLegalDocument(input: $i) { legalDocument { id } } }",
+            json!({ "i": { "number": number, "documentType": kind, "issuer": "Ban Chỉ đạo QCDC tỉnh Sóc Trăng",
+                "issuedOn": "2024-03-15", "title": title } }),
+        )
+        .await;
+    body["registerLegalDocument"]["legalDocument"]["id"].clone()
+}
+
 /// An inspection by the provincial committee of D01 and D02, under way, with findings for both
 /// and one recommendation to D01.
 async fn under_way(app: &TestApp) -> Scene {
@@ -67,6 +80,22 @@ async fn under_way(app: &TestApp) -> Scene {
         .map(|t| t["id"].clone())
         .expect("task 6.1");
     let (d01_unit, d02_unit) = (app.unit_id("ST.D01").await, app.unit_id("ST.D02").await);
+    let programme = register(
+        app,
+        &steering,
+        "30-KH/BCĐ",
+        "PLAN",
+        "Kế hoạch kiểm tra, giám sát năm 2024",
+    )
+    .await;
+    let decision = register(
+        app,
+        &steering,
+        "45-QĐ/BCĐ",
+        "DECISION",
+        "Quyết định kiểm tra",
+    )
+    .await;
     let created = app
         .data(
             &steering,
@@ -75,7 +104,7 @@ async fn under_way(app: &TestApp) -> Scene {
                 "conductingUnitId": app.unit_id("ST.BCD").await,
                 "kind": "INSPECTION", "cadence": "PERIODIC",
                 "title": "Kiểm tra việc thực hiện dân chủ ở cơ sở năm 2024",
-                "taskId": task_id,
+                "taskId": task_id, "programmeDocumentId": programme, "decisionDocumentId": decision,
                 "plannedStart": in_days(app, -10), "plannedEnd": in_days(app, 20),
                 "targetUnitIds": [d01_unit, d02_unit],
             }}),
@@ -228,16 +257,50 @@ async fn an_inspection_is_followed_until_its_recommendation_is_remedied(app: &Te
     .await;
     assert_eq!(error_code(&early), Some("BAD_USER_INPUT"), "{early}");
 
+    let conclusion = register(
+        app,
+        &s.steering,
+        "12-TB/BCĐ",
+        "NOTICE",
+        "Thông báo kết luận kiểm tra",
+    )
+    .await;
     let concluded = app
         .data(
             &s.steering,
             &oversight_step("concludeOversight"),
-            json!({ "i": { "id": s.oversight, "version": s.version } }),
+            json!({ "i": { "id": s.oversight, "version": s.version, "conclusionDocumentId": conclusion } }),
         )
         .await;
     assert_eq!(
         concluded["concludeOversight"]["oversight"]["status"],
         "CONCLUDED"
+    );
+    // Its documents are registry documents: numbers parse and search like any other.
+    let documents = app
+        .data(
+            &s.d01,
+            "query($id: ID!) { oversight(id: $id) { programmeDocument { numberCanonical } decisionDocument { documentType }
+               conclusionDocument { number } } legalDocuments(filter: { search: \"30-KH\" }) { edges { node { number } } } }",
+            json!({ "id": s.oversight }),
+        )
+        .await;
+    assert_eq!(
+        documents["oversight"]["programmeDocument"]["numberCanonical"], "30-KH/BCĐ",
+        "{documents}"
+    );
+    assert_eq!(
+        documents["oversight"]["decisionDocument"]["documentType"],
+        "DECISION"
+    );
+    assert_eq!(
+        documents["oversight"]["conclusionDocument"]["number"],
+        "12-TB/BCĐ"
+    );
+    assert_eq!(
+        crate::support::nodes(&documents, &["legalDocuments"]).len(),
+        1,
+        "{documents}"
     );
     let told = notified(&mut district_ws, "RECOMMENDATION_ISSUED").await;
     assert_eq!(told["recommendation"]["id"], s.recommendation.as_str());
