@@ -18,6 +18,7 @@ mod m20261130_000002_task_tallies;
 mod m20261130_000003_access_truncate;
 mod m20261130_000004_oversight;
 mod m20261130_000005_reviews;
+mod m20261130_000006_sync_follow_up;
 mod m20261130_000010_field_provenance;
 
 /// Every migration of qcdc, in order.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_access_truncate::Migration),
             Box::new(m20261130_000004_oversight::Migration),
             Box::new(m20261130_000005_reviews::Migration),
+            Box::new(m20261130_000006_sync_follow_up::Migration),
             Box::new(m20261130_000010_field_provenance::Migration),
         ]
     }

@@ -15,6 +15,7 @@ on_both_databases!(
     every_oversight_mutation_for_every_side,
     targets_lie_within_the_conducting_units_territory,
     a_communes_inspection_board_supervises_its_commune_for_its_term,
+    oversights_and_recommendations_come_through_the_change_feed,
 );
 
 const CREATE: &str = "mutation($i: CreateOversightInput!) { createOversight(input: $i) { oversight { id status version } } }";
@@ -1041,5 +1042,52 @@ async fn a_communes_inspection_board_supervises_its_commune_for_its_term(app: &T
         error_code(&ended),
         Some("BAD_USER_INPUT"),
         "a board past its term: {ended}"
+    );
+}
+
+/// The change feed carries oversights to their targets and recommendations to their addressees
+/// only, and each step sends the record again.
+async fn oversights_and_recommendations_come_through_the_change_feed(app: &TestApp) {
+    use crate::sync::sync_all;
+    let s = under_way(app).await;
+    let (_, _, _, d01_token) = sync_all(app, &s.d01, None).await;
+    let (_, _, _, d02_token) = sync_all(app, &s.d02, None).await;
+    let concluded = app
+        .data(
+            &s.steering,
+            &oversight_step("concludeOversight"),
+            json!({ "i": { "id": s.oversight, "version": s.version } }),
+        )
+        .await;
+    assert_eq!(
+        concluded["concludeOversight"]["oversight"]["status"],
+        "CONCLUDED"
+    );
+    let accepted = step(
+        app,
+        &s.d01,
+        "acceptRecommendation",
+        json!({ "id": s.recommendation, "version": 1 }),
+    )
+    .await;
+    assert_eq!(error_code(&accepted), None, "{accepted}");
+    let (d01_seen, _, reset, _) = sync_all(app, &s.d01, Some(&d01_token)).await;
+    assert!(!reset);
+    assert!(
+        d01_seen.contains(&s.oversight),
+        "the target hears of the oversight: {d01_seen:?}"
+    );
+    assert!(
+        d01_seen.contains(&s.recommendation),
+        "the addressee hears of its recommendation"
+    );
+    let (d02_seen, _, _, _) = sync_all(app, &s.d02, Some(&d02_token)).await;
+    assert!(
+        d02_seen.contains(&s.oversight),
+        "the other target hears of the oversight"
+    );
+    assert!(
+        !d02_seen.contains(&s.recommendation),
+        "another target never hears of a recommendation not addressed to it"
     );
 }

@@ -135,7 +135,7 @@ const CHANGES: &str = r#"query($since: SyncToken, $first: Int) {
 
 /// One pass of the feed from `since` to the end: the ids upserted, the ids removed, whether
 /// the pass began with a reset, and the last token.
-async fn sync_all(
+pub async fn sync_all(
     app: &TestApp,
     token: &str,
     since: Option<&str>,

@@ -75,7 +75,8 @@ pub fn unfit(review: &review::Model, report: &report::Model) -> Option<&'static 
     }
 }
 
-fn visible(roots: &[Uuid]) -> Condition {
+/// Reviews held by units of `roots`' subtrees (as the tree stood when each was scheduled).
+pub fn visible(roots: &[Uuid]) -> Condition {
     Condition::all().add(Expr::exists(under_when(
         roots,
         Expr::col((review::Entity, review::Column::UnitId)),

@@ -19,7 +19,10 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use entity::{indicator, legal_document, plan, report, task, tombstone, unit};
+use entity::{
+    indicator, legal_document, oversight, plan, recommendation, report, review, task, tombstone,
+    unit,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, Statement,
@@ -256,9 +259,13 @@ enum Kind {
     Task = 4,
     Report = 5,
     Removal = 6,
+    // Numbered after the removals, which tokens already issued place at 6.
+    Oversight = 7,
+    Recommendation = 8,
+    Review = 9,
 }
 
-const KINDS: [Kind; 7] = [
+const KINDS: [Kind; 10] = [
     Kind::Unit,
     Kind::LegalDocument,
     Kind::Indicator,
@@ -266,6 +273,9 @@ const KINDS: [Kind; 7] = [
     Kind::Task,
     Kind::Report,
     Kind::Removal,
+    Kind::Oversight,
+    Kind::Recommendation,
+    Kind::Review,
 ];
 
 /// A position in the change feed: after the record `(seq, kind, id)` in change order.
@@ -376,6 +386,9 @@ pub enum Record {
     Plan(plan::Model),
     Task(task::Model),
     Report(report::Model),
+    Oversight(oversight::Model),
+    Recommendation(recommendation::Model),
+    Review(review::Model),
 }
 
 /// One page of the change feed.
@@ -556,6 +569,12 @@ async fn positions(
         Kind::Plan => rows!(plan, scope::plans_touching(scopes)),
         Kind::Task => rows!(task, scope::visible_tasks(scopes)),
         Kind::Report => rows!(report, scope::reports_of_units(scopes)),
+        Kind::Oversight => rows!(oversight, super::oversights::visible(scopes)),
+        Kind::Recommendation => rows!(
+            recommendation,
+            super::oversights::visible_recommendations(scopes)
+        ),
+        Kind::Review => rows!(review, super::reviews::visible(scopes)),
         Kind::Removal => rows!(
             tombstone,
             Condition::all()
@@ -628,6 +647,21 @@ async fn load(
         fetch!(report, Kind::Report)
             .into_iter()
             .map(|m| (m.id, Record::Report(m))),
+    );
+    records.extend(
+        fetch!(oversight, Kind::Oversight)
+            .into_iter()
+            .map(|m| (m.id, Record::Oversight(m))),
+    );
+    records.extend(
+        fetch!(recommendation, Kind::Recommendation)
+            .into_iter()
+            .map(|m| (m.id, Record::Recommendation(m))),
+    );
+    records.extend(
+        fetch!(review, Kind::Review)
+            .into_iter()
+            .map(|m| (m.id, Record::Review(m))),
     );
     let mut removed = fetch!(tombstone, Kind::Removal);
     let order = |id: &Uuid| found.iter().position(|p| p.id == *id);

@@ -114,6 +114,11 @@ impl SyncChanges {
                 Record::Plan(m) => Node::Plan(Plan(m)),
                 Record::Task(m) => Node::Task(Task(m)),
                 Record::Report(m) => Node::Report(Report(m)),
+                Record::Oversight(m) => Node::Oversight(super::oversight::Oversight(m)),
+                Record::Recommendation(m) => {
+                    Node::Recommendation(super::oversight::Recommendation(m))
+                }
+                Record::Review(m) => Node::Review(super::review::Review(m)),
             })
             .collect()
     }
