@@ -18,6 +18,7 @@ mod m20261130_000002_task_tallies;
 mod m20261130_000003_access_truncate;
 mod m20261130_000004_oversight;
 mod m20261130_000010_field_provenance;
+mod m20261130_000020_exemplars;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_access_truncate::Migration),
             Box::new(m20261130_000004_oversight::Migration),
             Box::new(m20261130_000010_field_provenance::Migration),
+            Box::new(m20261130_000020_exemplars::Migration),
         ]
     }
 }

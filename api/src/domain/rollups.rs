@@ -23,7 +23,7 @@ use crate::{
 /// The unit the caller asks about, which must lie in its read scope on the day the rollup
 /// counts (today without `asOf`): a unit that moved to another district is summed for its old
 /// district only as it stood while it was there.
-async fn subject_unit(
+pub(crate) async fn subject_unit(
     db: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
