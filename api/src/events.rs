@@ -40,6 +40,8 @@ pub enum EventKind {
     RecommendationOverdue,
     /// Any other step of an oversight or a recommendation.
     OversightChanged,
+    /// A "Dân vận khéo" entry of the unit was recognised.
+    ExemplarRecognised,
 }
 
 /// One change, with the unit it concerns (for filtering by grants) and its plan.

@@ -89,11 +89,9 @@ pub(crate) fn tables(backend: DatabaseBackend) -> Vec<TableDef> {
                         .or(Expr::col("recognised_on").is_not_null()),
                 )
                 .check(
-                    Expr::col("status")
-                        .ne("RETIRED")
-                        .or(Expr::col("retired_on")
-                            .is_not_null()
-                            .and(Expr::col("retire_reason").is_not_null())),
+                    Expr::col("status").ne("RETIRED").or(Expr::col("retired_on")
+                        .is_not_null()
+                        .and(Expr::col("retire_reason").is_not_null())),
                 )
                 .check(
                     Expr::col("retired_on")

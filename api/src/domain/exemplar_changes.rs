@@ -233,8 +233,7 @@ pub async fn assess(
                         am.note = Set(note);
                         am.assessed_on = Set(assessed_on);
                         am.assessor_id = Set(caller.person());
-                        let after =
-                            save_versioned!(txn, exemplar_assessment, am, old_version, now);
+                        let after = save_versioned!(txn, exemplar_assessment, am, old_version, now);
                         ("exemplar.reassess", Some(old), after)
                     }
                     None => {
@@ -255,13 +254,9 @@ pub async fn assess(
                         ("exemplar.assess", None, after)
                     }
                 };
-                let mut change = Change::of(
-                    action,
-                    "ExemplarAssessment",
-                    after.id,
-                    Some(before.unit_id),
-                )
-                .after(&after);
+                let mut change =
+                    Change::of(action, "ExemplarAssessment", after.id, Some(before.unit_id))
+                        .after(&after);
                 if let Some(prior) = &prior {
                     change = change.before(prior);
                 }
@@ -326,8 +321,7 @@ pub async fn recognise(
             let before = load(txn, caller, id, version).await?;
             let by = new.recognising_unit;
             authz::require_visible_unit(txn, caller, "input.recognisingUnitId", by).await?;
-            if !super::units::all_within_on(txn, &[by], &[before.unit_id], caller.today()).await?
-            {
+            if !super::units::all_within_on(txn, &[by], &[before.unit_id], caller.today()).await? {
                 return Err(AppError::bad_input(
                     "input.recognisingUnitId",
                     "an entry is recognised by its own unit or one above it",
@@ -340,7 +334,10 @@ pub async fn recognise(
             let may_override = authz::covers(txn, caller, authz::STEERING, by).await?;
             let overridden = rules::decide_recognition(&unmet, reason.as_deref(), may_override)?;
             if let Some(doc) = new.decision_document
-                && legal_document::Entity::find_by_id(doc).one(txn).await?.is_none()
+                && legal_document::Entity::find_by_id(doc)
+                    .one(txn)
+                    .await?
+                    .is_none()
             {
                 return Err(AppError::bad_input(
                     "input.decisionDocumentId",
@@ -587,8 +584,13 @@ pub async fn create_criterion(
             audit::record(
                 txn,
                 &actor,
-                Change::of("exemplarCriterion.create", "ExemplarCriterion", created.id, None)
-                    .after(&created),
+                Change::of(
+                    "exemplarCriterion.create",
+                    "ExemplarCriterion",
+                    created.id,
+                    None,
+                )
+                .after(&created),
             )
             .await?;
             Ok(created)

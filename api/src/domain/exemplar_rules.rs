@@ -199,9 +199,18 @@ mod tests {
         assert!(!decide_recognition(&[], None, false).unwrap());
         assert!(!decide_recognition(&[], None, true).unwrap());
         let code = |r: AppResult<bool>| r.unwrap_err().code();
-        assert_eq!(code(decide_recognition(&[], Some("x"), true)), "BAD_USER_INPUT");
-        assert_eq!(code(decide_recognition(&["M"], None, true)), "BAD_USER_INPUT");
-        assert_eq!(code(decide_recognition(&["M"], Some("x"), false)), "FORBIDDEN");
+        assert_eq!(
+            code(decide_recognition(&[], Some("x"), true)),
+            "BAD_USER_INPUT"
+        );
+        assert_eq!(
+            code(decide_recognition(&["M"], None, true)),
+            "BAD_USER_INPUT"
+        );
+        assert_eq!(
+            code(decide_recognition(&["M"], Some("x"), false)),
+            "FORBIDDEN"
+        );
         assert!(decide_recognition(&["M"], Some("x"), true).unwrap());
     }
 

@@ -314,9 +314,20 @@ pub async fn summary(
             t.recognised += recognised;
         };
         add(&mut s.total);
-        add(&mut s.by_kind.entry(e.kind.as_str()).or_insert((e.kind, Tally::default())).1);
-        add(&mut s.by_field.entry(e.field.as_str()).or_insert((e.field, Tally::default())).1);
-        s.by_status.entry(e.status.as_str()).or_insert((e.status, 0)).1 += 1;
+        add(&mut s
+            .by_kind
+            .entry(e.kind.as_str())
+            .or_insert((e.kind, Tally::default()))
+            .1);
+        add(&mut s
+            .by_field
+            .entry(e.field.as_str())
+            .or_insert((e.field, Tally::default()))
+            .1);
+        s.by_status
+            .entry(e.status.as_str())
+            .or_insert((e.status, 0))
+            .1 += 1;
         if e.source_exemplar_id.is_some() && e.registered_on >= start {
             s.replicated += 1;
         }

@@ -30,10 +30,14 @@ pub enum NodeType {
     OversightFinding,
     Recommendation,
     RemedialAction,
+    /// A "Dân vận khéo" model or exemplary collective or individual.
+    Exemplar,
+    ExemplarCriterion,
+    ExemplarRecognition,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 20] = [
+    const ALL: [NodeType; 23] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -54,6 +58,9 @@ impl NodeType {
         Self::OversightFinding,
         Self::Recommendation,
         Self::RemedialAction,
+        Self::Exemplar,
+        Self::ExemplarCriterion,
+        Self::ExemplarRecognition,
     ];
 
     fn name(self) -> &'static str {
@@ -78,6 +85,9 @@ impl NodeType {
             Self::OversightFinding => "OversightFinding",
             Self::Recommendation => "Recommendation",
             Self::RemedialAction => "RemedialAction",
+            Self::Exemplar => "Exemplar",
+            Self::ExemplarCriterion => "ExemplarCriterion",
+            Self::ExemplarRecognition => "ExemplarRecognition",
         }
     }
 }

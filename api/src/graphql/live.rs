@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::{
     ContextExt, Credential,
+    exemplar::Exemplar,
     id::{self, NodeType},
     oversight::{Oversight, Recommendation},
     report::Report,
@@ -23,7 +24,7 @@ use super::{
 };
 use crate::{
     auth::{Caller, token::Verified},
-    domain::{oversights, plans, reports, tasks, users},
+    domain::{exemplars, oversights, plans, reports, tasks, users},
     error::{AppError, AppResult},
     events::{Event, EventBus, EventKind, Message},
 };
@@ -51,6 +52,8 @@ pub enum ChangeKind {
     RecommendationOverdue,
     /// Any other step of an oversight or a recommendation.
     OversightChanged,
+    /// A "Dân vận khéo" entry of the unit was recognised.
+    ExemplarRecognised,
 }
 
 impl From<EventKind> for ChangeKind {
@@ -66,6 +69,7 @@ impl From<EventKind> for ChangeKind {
             EventKind::RecommendationDueSoon => Self::RecommendationDueSoon,
             EventKind::RecommendationOverdue => Self::RecommendationOverdue,
             EventKind::OversightChanged => Self::OversightChanged,
+            EventKind::ExemplarRecognised => Self::ExemplarRecognised,
         }
     }
 }
@@ -132,6 +136,15 @@ impl ChangeEvent {
         Ok(oversights::get(ctx.db(), &self.1, self.0.entity_id)
             .await?
             .map(Oversight))
+    }
+    /// The "Dân vận khéo" entry, for a recognition.
+    async fn exemplar(&self, ctx: &Context<'_>) -> AppResult<Option<Exemplar>> {
+        if self.0.kind != EventKind::ExemplarRecognised {
+            return Ok(None);
+        }
+        Ok(exemplars::get(ctx.db(), &self.1, self.0.entity_id)
+            .await?
+            .map(Exemplar))
     }
     /// Global id of the plan concerned, if any.
     async fn plan_id(&self) -> Option<ID> {
@@ -342,7 +355,7 @@ impl SubscriptionRoot {
     /// What needs your units' attention: a report of theirs was returned, a task was assigned
     /// to them, a plan they must derive is overdue; a recommendation was issued to them,
     /// reopened, falls due within a week or is overdue; a recommendation of their oversight
-    /// was reported done.
+    /// was reported done; a "Dân vận khéo" entry of theirs was recognised.
     async fn notifications(&self, ctx: &Context<'_>) -> async_graphql::Result<Changes> {
         Ok(events(
             ctx,
@@ -356,6 +369,7 @@ impl SubscriptionRoot {
                 | EventKind::RecommendationReportedDone
                 | EventKind::RecommendationDueSoon
                 | EventKind::RecommendationOverdue => true,
+                EventKind::ExemplarRecognised => true,
             }),
         )
         .await?)

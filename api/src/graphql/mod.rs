@@ -6,6 +6,8 @@ pub mod batching;
 pub mod connection;
 pub mod cost;
 pub mod enums;
+pub mod exemplar;
+pub mod exemplar_changes;
 pub mod hooks;
 pub mod id;
 pub mod indicator;
@@ -85,6 +87,7 @@ pub struct QueryRoot(
     task::TaskQuery,
     report::ReportQuery,
     oversight::OversightQuery,
+    exemplar::ExemplarQuery,
     indicator::IndicatorQuery,
     rollups::RollupQuery,
     audit::AuditQuery,
@@ -101,6 +104,7 @@ pub struct MutationRoot(
     work::WorkMutation,
     reporting::ReportingMutation,
     overseeing::OverseeingMutation,
+    exemplar_changes::ExemplarMutation,
     admin::AdminMutation,
     reorg::ReorgMutation,
 );

@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Interface, Object};
 
 use super::{
     ContextExt,
+    exemplar::{Exemplar, ExemplarCriterion},
     id::{self, NodeType},
     indicator::Indicator,
     legal::{LegalDocument, LegalReference},
@@ -16,7 +17,9 @@ use super::{
     user::User,
 };
 use crate::{
-    domain::{indicators, legal, oversights, plans, reorg, reports, tasks, units, users},
+    domain::{
+        exemplars, indicators, legal, oversights, plans, reorg, reports, tasks, units, users,
+    },
     error::AppResult,
 };
 
@@ -37,6 +40,8 @@ pub enum Node {
     LegalReference(LegalReference),
     Oversight(Oversight),
     Recommendation(Recommendation),
+    Exemplar(Exemplar),
+    ExemplarCriterion(ExemplarCriterion),
 }
 
 #[derive(Default)]
@@ -87,7 +92,14 @@ impl NodeQuery {
             | NodeType::RoleGrant
             | NodeType::DocumentRelation
             | NodeType::OversightFinding
-            | NodeType::RemedialAction => None,
+            | NodeType::RemedialAction
+            | NodeType::ExemplarRecognition => None,
+            NodeType::Exemplar => exemplars::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Exemplar(Exemplar(m))),
+            NodeType::ExemplarCriterion => exemplars::criterion(db, uuid)
+                .await?
+                .map(|m| Node::ExemplarCriterion(ExemplarCriterion(m))),
             NodeType::Oversight => oversights::get(db, caller, uuid)
                 .await?
                 .map(|m| Node::Oversight(Oversight(m))),
