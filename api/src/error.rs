@@ -249,6 +249,21 @@ pub const UNIQUE_RULES: &[UniqueRule] = &[
         "reorg_event_units.event_id, reorg_event_units.unit_id, reorg_event_units.role",
         "the unit is already part of this reorganisation in this role",
     ),
+    rule(
+        "uq_exemplar_criteria_code",
+        "exemplar_criteria.code",
+        "a criterion with this code exists already",
+    ),
+    rule(
+        "uq_exemplar_assessments_exemplar_id_criterion_id",
+        "exemplar_assessments.exemplar_id, exemplar_assessments.criterion_id",
+        "this criterion is already assessed for the entry",
+    ),
+    rule(
+        "uq_exemplar_recognitions_exemplar_id_level_form",
+        "exemplar_recognitions.exemplar_id, exemplar_recognitions.level, exemplar_recognitions.form",
+        "the entry already holds this form of recognition at this level",
+    ),
 ];
 
 /// What a broken unique rule not listed in [`UNIQUE_RULES`] answers.

@@ -42,6 +42,8 @@ pub enum EventKind {
     OversightChanged,
     /// A review the unit holds falls due within a week, or is past its due day, unheld.
     ReviewDue,
+    /// A "Dân vận khéo" entry of the unit was recognised.
+    ExemplarRecognised,
 }
 
 /// One change, with the unit it concerns (for filtering by grants) and its plan.

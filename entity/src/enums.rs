@@ -488,3 +488,71 @@ stored_enum! {
         Held = "HELD",
     }
 }
+
+stored_enum! {
+    /// What a "Dân vận khéo" entry is (content 5 of Plan 24-KH/BCĐ).
+    ExemplarKind {
+        /// A model (mô hình "Dân vận khéo").
+        Model = "MODEL",
+        /// An exemplary collective (tập thể điển hình).
+        Collective = "COLLECTIVE",
+        /// An exemplary individual (cá nhân điển hình).
+        Individual = "INDIVIDUAL",
+    }
+}
+
+stored_enum! {
+    /// The field of the "Dân vận khéo" movement an entry belongs to (lĩnh vực).
+    ExemplarField {
+        /// Economy (kinh tế).
+        Economy = "ECONOMY",
+        /// Culture and society (văn hóa - xã hội).
+        CultureSociety = "CULTURE_SOCIETY",
+        /// Defence and security (quốc phòng - an ninh).
+        DefenceSecurity = "DEFENCE_SECURITY",
+        /// Building the political system (xây dựng hệ thống chính trị).
+        PoliticalSystem = "POLITICAL_SYSTEM",
+    }
+}
+
+stored_enum! {
+    /// Where a "Dân vận khéo" entry stands.
+    ExemplarStatus {
+        /// Registered (đăng ký), not yet assessed.
+        Registered = "REGISTERED",
+        /// Assessed against the criteria (đã đánh giá).
+        Assessed = "ASSESSED",
+        /// Recognised (được công nhận) by at least one decision or award.
+        Recognised = "RECOGNISED",
+        /// Retired (không còn duy trì), with its day and reason; history kept.
+        Retired = "RETIRED",
+    }
+}
+
+stored_enum! {
+    /// The form a recognition takes (hình thức công nhận, khen thưởng).
+    RecognitionForm {
+        /// A recognition decision (quyết định công nhận).
+        Decision = "DECISION",
+        /// Certificate of merit (Giấy khen).
+        CertificateOfMerit = "CERTIFICATE_OF_MERIT",
+        /// Diploma of merit (Bằng khen).
+        DiplomaOfMerit = "DIPLOMA_OF_MERIT",
+        /// Emulation flag (Cờ thi đua).
+        EmulationFlag = "EMULATION_FLAG",
+    }
+}
+
+stored_enum! {
+    /// The level a recognition is given at (cấp).
+    RecognitionLevel {
+        /// Commune level (cấp xã).
+        Commune = "COMMUNE",
+        /// District level (cấp huyện).
+        District = "DISTRICT",
+        /// Province level (cấp tỉnh).
+        Province = "PROVINCE",
+        /// Central level (cấp trung ương).
+        Central = "CENTRAL",
+    }
+}

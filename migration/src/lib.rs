@@ -20,6 +20,7 @@ mod m20261130_000004_oversight;
 mod m20261130_000005_reviews;
 mod m20261130_000006_sync_follow_up;
 mod m20261130_000010_field_provenance;
+mod m20261130_000020_exemplars;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_reviews::Migration),
             Box::new(m20261130_000006_sync_follow_up::Migration),
             Box::new(m20261130_000010_field_provenance::Migration),
+            Box::new(m20261130_000020_exemplars::Migration),
         ]
     }
 }

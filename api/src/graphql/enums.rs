@@ -481,3 +481,72 @@ api_enum! {
         Held,
     }
 }
+
+api_enum! {
+    /// What a "Dân vận khéo" entry is.
+    ExemplarKind => ExemplarKind {
+        /// A model (mô hình "Dân vận khéo").
+        Model,
+        /// An exemplary collective (tập thể điển hình).
+        Collective,
+        /// An exemplary individual (cá nhân điển hình).
+        Individual,
+    }
+}
+
+api_enum! {
+    /// The field of the "Dân vận khéo" movement (lĩnh vực).
+    ExemplarField => ExemplarField {
+        /// Economy (kinh tế).
+        Economy,
+        /// Culture and society (văn hóa - xã hội).
+        CultureSociety,
+        /// Defence and security (quốc phòng - an ninh).
+        DefenceSecurity,
+        /// Building the political system (xây dựng hệ thống chính trị).
+        PoliticalSystem,
+    }
+}
+
+api_enum! {
+    /// Where a "Dân vận khéo" entry stands: REGISTERED → ASSESSED → RECOGNISED, or RETIRED
+    /// (history kept).
+    ExemplarStatus => ExemplarStatus {
+        /// Registered (đăng ký), not yet assessed.
+        Registered,
+        /// Assessed against the criteria.
+        Assessed,
+        /// Recognised by at least one decision or award.
+        Recognised,
+        /// Retired, with its day and reason; it still counts in the periods it was active.
+        Retired,
+    }
+}
+
+api_enum! {
+    /// The form of a recognition (hình thức công nhận, khen thưởng).
+    RecognitionForm => RecognitionForm {
+        /// A recognition decision (quyết định công nhận).
+        Decision,
+        /// Certificate of merit (Giấy khen).
+        CertificateOfMerit,
+        /// Diploma of merit (Bằng khen).
+        DiplomaOfMerit,
+        /// Emulation flag (Cờ thi đua).
+        EmulationFlag,
+    }
+}
+
+api_enum! {
+    /// The level a recognition is given at (cấp).
+    RecognitionLevel => RecognitionLevel {
+        /// Commune level (cấp xã).
+        Commune,
+        /// District level (cấp huyện).
+        District,
+        /// Province level (cấp tỉnh).
+        Province,
+        /// Central level (cấp trung ương).
+        Central,
+    }
+}

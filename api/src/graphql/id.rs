@@ -32,10 +32,14 @@ pub enum NodeType {
     RemedialAction,
     Review,
     Lesson,
+    /// A "Dân vận khéo" model or exemplary collective or individual.
+    Exemplar,
+    ExemplarCriterion,
+    ExemplarRecognition,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 22] = [
+    const ALL: [NodeType; 25] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -58,6 +62,9 @@ impl NodeType {
         Self::RemedialAction,
         Self::Review,
         Self::Lesson,
+        Self::Exemplar,
+        Self::ExemplarCriterion,
+        Self::ExemplarRecognition,
     ];
 
     fn name(self) -> &'static str {
@@ -84,6 +91,9 @@ impl NodeType {
             Self::RemedialAction => "RemedialAction",
             Self::Review => "Review",
             Self::Lesson => "Lesson",
+            Self::Exemplar => "Exemplar",
+            Self::ExemplarCriterion => "ExemplarCriterion",
+            Self::ExemplarRecognition => "ExemplarRecognition",
         }
     }
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::{
     ContextExt, Credential,
+    exemplar::Exemplar,
     id::{self, NodeType},
     oversight::{Oversight, Recommendation},
     report::Report,
@@ -23,7 +24,7 @@ use super::{
 };
 use crate::{
     auth::{Caller, token::Verified},
-    domain::{oversights, plans, reports, tasks, users},
+    domain::{exemplars, oversights, plans, reports, tasks, users},
     error::{AppError, AppResult},
     events::{Event, EventBus, EventKind, Message},
 };
@@ -53,6 +54,8 @@ pub enum ChangeKind {
     OversightChanged,
     /// A review the unit holds falls due within a week, or is past due, unheld.
     ReviewDue,
+    /// A "Dân vận khéo" entry of the unit was recognised.
+    ExemplarRecognised,
 }
 
 impl From<EventKind> for ChangeKind {
@@ -69,6 +72,7 @@ impl From<EventKind> for ChangeKind {
             EventKind::RecommendationOverdue => Self::RecommendationOverdue,
             EventKind::OversightChanged => Self::OversightChanged,
             EventKind::ReviewDue => Self::ReviewDue,
+            EventKind::ExemplarRecognised => Self::ExemplarRecognised,
         }
     }
 }
@@ -146,6 +150,15 @@ impl ChangeEvent {
                 .await?
                 .map(super::review::Review),
         )
+    }
+    /// The "Dân vận khéo" entry, for a recognition.
+    async fn exemplar(&self, ctx: &Context<'_>) -> AppResult<Option<Exemplar>> {
+        if self.0.kind != EventKind::ExemplarRecognised {
+            return Ok(None);
+        }
+        Ok(exemplars::get(ctx.db(), &self.1, self.0.entity_id)
+            .await?
+            .map(Exemplar))
     }
     /// Global id of the plan concerned, if any.
     async fn plan_id(&self) -> Option<ID> {
@@ -357,7 +370,7 @@ impl SubscriptionRoot {
     /// to them, a plan they must derive is overdue, a review they hold falls due; a
     /// recommendation was issued to them,
     /// reopened, falls due within a week or is overdue; a recommendation of their oversight
-    /// was reported done.
+    /// was reported done; a "Dân vận khéo" entry of theirs was recognised.
     async fn notifications(&self, ctx: &Context<'_>) -> async_graphql::Result<Changes> {
         Ok(events(
             ctx,
@@ -372,6 +385,7 @@ impl SubscriptionRoot {
                 | EventKind::RecommendationDueSoon
                 | EventKind::RecommendationOverdue
                 | EventKind::ReviewDue => true,
+                EventKind::ExemplarRecognised => true,
             }),
         )
         .await?)

@@ -6,6 +6,8 @@ pub mod batching;
 pub mod connection;
 pub mod cost;
 pub mod enums;
+pub mod exemplar;
+pub mod exemplar_changes;
 pub mod hooks;
 pub mod id;
 pub mod indicator;
@@ -88,6 +90,7 @@ pub struct QueryRoot(
     oversight::OversightQuery,
     oversight::OversightRollupQuery,
     review::ReviewQuery,
+    exemplar::ExemplarQuery,
     indicator::IndicatorQuery,
     rollups::RollupQuery,
     audit::AuditQuery,
@@ -105,6 +108,7 @@ pub struct MutationRoot(
     reporting::ReportingMutation,
     overseeing::OverseeingMutation,
     review::ReviewMutation,
+    exemplar_changes::ExemplarMutation,
     admin::AdminMutation,
     reorg::ReorgMutation,
 );

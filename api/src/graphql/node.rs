@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, Interface, Object};
 
 use super::{
     ContextExt,
+    exemplar::{Exemplar, ExemplarCriterion},
     id::{self, NodeType},
     indicator::Indicator,
     legal::{LegalDocument, LegalReference},
@@ -17,7 +18,10 @@ use super::{
     user::User,
 };
 use crate::{
-    domain::{indicators, legal, oversights, plans, reorg, reports, reviews, tasks, units, users},
+    domain::{
+        exemplars, indicators, legal, oversights, plans, reorg, reports, reviews, tasks, units,
+        users,
+    },
     error::AppResult,
 };
 
@@ -39,6 +43,8 @@ pub enum Node {
     Oversight(Oversight),
     Recommendation(Recommendation),
     Review(Review),
+    Exemplar(Exemplar),
+    ExemplarCriterion(ExemplarCriterion),
 }
 
 #[derive(Default)]
@@ -90,7 +96,14 @@ impl NodeQuery {
             | NodeType::DocumentRelation
             | NodeType::OversightFinding
             | NodeType::RemedialAction
-            | NodeType::Lesson => None,
+            | NodeType::Lesson
+            | NodeType::ExemplarRecognition => None,
+            NodeType::Exemplar => exemplars::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Exemplar(Exemplar(m))),
+            NodeType::ExemplarCriterion => exemplars::criterion(db, uuid)
+                .await?
+                .map(|m| Node::ExemplarCriterion(ExemplarCriterion(m))),
             NodeType::Review => reviews::get(db, caller, uuid)
                 .await?
                 .map(|m| Node::Review(Review(m))),
