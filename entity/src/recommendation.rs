@@ -25,6 +25,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub reason: Option<String>,
     pub reopen_count: i32,
+    /// When the oversight's conclusion issued it to the addressee (null while a draft).
+    pub issued_at: Option<DateTimeUtc>,
     pub reported_done_at: Option<DateTimeUtc>,
     /// When it was verified or waived.
     pub settled_at: Option<DateTimeUtc>,

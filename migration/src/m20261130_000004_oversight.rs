@@ -9,6 +9,9 @@
 //!   in m² belong to violations alone and are never negative;
 //! - a cancelled oversight, a disputed or waived recommendation carry their reason;
 //! - remedial progress is a percentage, `0..=100`.
+//!
+//! A recommendation is recorded while its oversight is under way and issued (`issued_at`) when
+//! the oversight concludes: only then does its addressee see it.
 
 use sea_orm_migration::{prelude::*, schema::*, sea_orm::DatabaseBackend};
 
@@ -191,6 +194,7 @@ pub(crate) fn tables(backend: DatabaseBackend) -> Vec<TableDef> {
                 .col(text_null("response"))
                 .col(text_null("reason"))
                 .col(integer("reopen_count").default(0))
+                .col(timestamp_with_time_zone_null("issued_at"))
                 .col(timestamp_with_time_zone_null("reported_done_at"))
                 .col(timestamp_with_time_zone_null("settled_at"))
                 .col(date_null("due_soon_notified_on"))

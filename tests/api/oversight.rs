@@ -12,6 +12,9 @@ use entity::Role;
 
 on_both_databases!(
     an_inspection_is_followed_until_its_recommendation_is_remedied,
+    a_reopened_oversight_is_concluded_again_never_cancelled,
+    recommendations_and_findings_stay_consistent,
+    the_last_two_verifications_at_once_close_the_oversight,
     every_oversight_mutation_for_every_side,
     targets_lie_within_the_conducting_units_territory,
     a_communes_inspection_board_supervises_its_commune_for_its_term,
@@ -234,6 +237,19 @@ async fn an_inspection_is_followed_until_its_recommendation_is_remedied(app: &Te
     let by_d02 = seen(s.d02.clone()).await;
     assert_eq!(by_d02["oversight"]["findings"].as_array().unwrap().len(), 1);
     assert_eq!(by_d02["oversight"]["findings"][0]["kind"], "STRENGTH");
+    // A recommendation is a draft of the conducting side until the conclusion issues it.
+    assert!(
+        by_d01["oversight"]["recommendations"]["edges"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "the addressee saw a recommendation before the conclusion: {by_d01}"
+    );
+    assert!(
+        recommendation(app, &s.d01, &s.recommendation)
+            .await
+            .is_null()
+    );
     assert!(
         by_d02["oversight"]["recommendations"]["edges"]
             .as_array()
@@ -256,7 +272,8 @@ async fn an_inspection_is_followed_until_its_recommendation_is_remedied(app: &Te
         json!({ "id": s.recommendation, "version": 1 }),
     )
     .await;
-    assert_eq!(error_code(&early), Some("BAD_USER_INPUT"), "{early}");
+    // Before the conclusion the draft is not the addressee's to see.
+    assert_eq!(error_code(&early), Some("NOT_FOUND"), "{early}");
 
     let conclusion = register(
         app,
@@ -897,6 +914,15 @@ async fn targets_lie_within_the_conducting_units_territory(app: &TestApp) {
         outside["errors"][0]["extensions"]["field"], "input.targetUnitIds[1]",
         "{outside}"
     );
+    // Nor the unit it belongs to: its district's staff would verify their own remedies.
+    for (conducting, target) in [("ST.D01.BCD", "ST.D01"), ("ST.BCD", "ST")] {
+        let above = create(conducting, vec![target]).await;
+        assert_eq!(
+            error_code(&above),
+            Some("BAD_USER_INPUT"),
+            "{conducting} over {target}: {above}"
+        );
+    }
     let itself = create("ST.BCD", vec!["ST.BCD"]).await;
     assert_eq!(error_code(&itself), Some("BAD_USER_INPUT"), "{itself}");
     let twice = create("ST.BCD", vec!["ST.D01", "ST.D01"]).await;
@@ -1090,4 +1116,352 @@ async fn oversights_and_recommendations_come_through_the_change_feed(app: &TestA
         !d02_seen.contains(&s.recommendation),
         "another target never hears of a recommendation not addressed to it"
     );
+}
+
+/// Once concluded, the recommendations are issued: STEERING may reopen the oversight to amend
+/// it, and it is concluded again, never cancelled (found from outside: a UNIT_MANAGER cancelled
+/// a reopened oversight, freezing its issued recommendations).
+async fn a_reopened_oversight_is_concluded_again_never_cancelled(app: &TestApp) {
+    let s = under_way(app).await;
+    let manager = app.user_with("o-bcd2", Role::UnitManager, "ST.BCD").await;
+    let concluded = app
+        .data(
+            &manager,
+            &oversight_step("concludeOversight"),
+            json!({ "i": { "id": s.oversight, "version": s.version } }),
+        )
+        .await;
+    let v = concluded["concludeOversight"]["oversight"]["version"]
+        .as_i64()
+        .unwrap();
+    let reopened = app
+        .data(
+            &s.steering,
+            &oversight_step("reopenOversight"),
+            json!({ "i": { "id": s.oversight, "version": v, "reason": "Bổ sung kết luận" } }),
+        )
+        .await;
+    assert_eq!(
+        reopened["reopenOversight"]["oversight"]["status"],
+        "IN_PROGRESS"
+    );
+    for token in [&manager, &s.steering] {
+        let cancelled = app
+            .gql(
+                Some(token),
+                &oversight_step("cancelOversight"),
+                json!({ "i": { "id": s.oversight, "version": v + 1, "reason": "huỷ" } }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&cancelled),
+            Some("BAD_USER_INPUT"),
+            "{cancelled}"
+        );
+    }
+    // The addressee still sees what was issued, and waits for the new conclusion to act.
+    assert_eq!(
+        recommendation(app, &s.d01, &s.recommendation).await["status"],
+        "OPEN"
+    );
+    let early = step(
+        app,
+        &s.d01,
+        "acceptRecommendation",
+        json!({ "id": s.recommendation, "version": 2 }),
+    )
+    .await;
+    assert_eq!(error_code(&early), Some("BAD_USER_INPUT"), "{early}");
+    let again = app
+        .data(
+            &manager,
+            &oversight_step("concludeOversight"),
+            json!({ "i": { "id": s.oversight, "version": v + 1 } }),
+        )
+        .await;
+    assert_eq!(
+        again["concludeOversight"]["oversight"]["status"],
+        "CONCLUDED"
+    );
+}
+
+/// A recommendation answers a finding about its own addressee, falls due today or later, and
+/// a violation's land is a bounded number with one zero (found from outside).
+async fn recommendations_and_findings_stay_consistent(app: &TestApp) {
+    let s = under_way(app).await;
+    let findings = app
+        .data(
+            &s.steering,
+            "query($id: ID!) { oversight(id: $id) { findings { id kind target { code } } } }",
+            json!({ "id": s.oversight }),
+        )
+        .await;
+    let d01_limitation = findings["oversight"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "LIMITATION")
+        .map(|f| f["id"].clone())
+        .unwrap();
+    let d02 = app.unit_id("ST.D02").await;
+    for (what, input) in [
+        (
+            "another unit's finding",
+            json!({ "oversightId": s.oversight, "addresseeUnitId": d02, "statement": "x",
+                "dueOn": in_days(app, 5), "findingId": d01_limitation }),
+        ),
+        (
+            "due yesterday",
+            json!({ "oversightId": s.oversight, "addresseeUnitId": d02, "statement": "x", "dueOn": in_days(app, -1) }),
+        ),
+        (
+            "the province above",
+            json!({ "oversightId": s.oversight, "addresseeUnitId": app.unit_id("ST").await, "statement": "x",
+                "dueOn": in_days(app, 5) }),
+        ),
+    ] {
+        let body = app
+            .gql(Some(&s.steering), ISSUE, json!({ "i": input }))
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{what}: {body}");
+    }
+    let land = |value: Value| {
+        json!({ "i": { "oversightId": s.oversight, "targetUnitId": d02, "kind": "VIOLATION",
+            "statement": "Lấn chiếm đất công", "landM2": value } })
+    };
+    let huge = app.gql(Some(&s.steering), FINDING, land(json!(1e13))).await;
+    assert_eq!(error_code(&huge), Some("BAD_USER_INPUT"), "{huge}");
+    let zero = app
+        .data(
+            &s.steering,
+            "mutation($i: RecordFindingInput!) { recordFinding(input: $i) { finding { landM2 } } }",
+            land(json!(-0.0)),
+        )
+        .await;
+    assert_eq!(
+        zero["recordFinding"]["finding"]["landM2"].to_string(),
+        "0.0"
+    );
+}
+
+/// Two recommendations verified at the same moment by two people of the conducting side: the
+/// oversight closes (found from outside: on PostgreSQL each verification saw the other still
+/// open, and the oversight stayed concluded).
+async fn the_last_two_verifications_at_once_close_the_oversight(app: &TestApp) {
+    let steering = app.user_with("v-steering", Role::Steering, "ST").await;
+    let manager = app.user_with("v-bcd", Role::UnitManager, "ST.BCD").await;
+    let d01 = app.user_with("v-d01", Role::UnitManager, "ST.D01").await;
+    let d02 = app.user_with("v-d02", Role::UnitManager, "ST.D02").await;
+    let units = [app.unit_id("ST.D01").await, app.unit_id("ST.D02").await];
+    for round in 0..3 {
+        let created = app
+            .data(
+                &steering,
+                CREATE,
+                json!({ "i": { "conductingUnitId": app.unit_id("ST.BCD").await, "kind": "INSPECTION",
+                    "cadence": "AD_HOC", "title": format!("Kiểm tra đột xuất {round}"),
+                    "plannedStart": in_days(app, 0), "plannedEnd": in_days(app, 1), "targetUnitIds": units } }),
+            )
+            .await;
+        let o = created["createOversight"]["oversight"]["id"].clone();
+        app.data(
+            &steering,
+            &oversight_step("startOversight"),
+            json!({ "i": { "id": o, "version": 1 } }),
+        )
+        .await;
+        let mut recs = Vec::new();
+        for unit in &units {
+            let r = app
+                .data(
+                    &steering,
+                    ISSUE,
+                    json!({ "i": { "oversightId": o, "addresseeUnitId": unit, "statement": "Khắc phục", "dueOn": in_days(app, 9) } }),
+                )
+                .await;
+            recs.push(
+                r["issueRecommendation"]["recommendation"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        app.data(
+            &steering,
+            &oversight_step("concludeOversight"),
+            json!({ "i": { "id": o, "version": 2 } }),
+        )
+        .await;
+        for (r, token) in recs.iter().zip([&d01, &d02]) {
+            step(
+                app,
+                token,
+                "acceptRecommendation",
+                json!({ "id": r, "version": 1 }),
+            )
+            .await;
+            step(app, token, "beginRemedy", json!({ "id": r, "version": 2 })).await;
+            app.data(
+                token,
+                "mutation($i: AddRemedialActionInput!) { addRemedialAction(input: $i) { remedialAction { id } } }",
+                json!({ "i": { "recommendationId": r, "description": "Đã khắc phục", "owner": "Văn phòng", "evidence": "Biên bản" } }),
+            )
+            .await;
+            let done = step(
+                app,
+                token,
+                "reportRecommendationDone",
+                json!({ "id": r, "version": 3 }),
+            )
+            .await;
+            assert_eq!(error_code(&done), None, "{done}");
+        }
+        let (a, b) = tokio::join!(
+            step(
+                app,
+                &steering,
+                "verifyRecommendation",
+                json!({ "id": recs[0], "version": 4 })
+            ),
+            step(
+                app,
+                &manager,
+                "verifyRecommendation",
+                json!({ "id": recs[1], "version": 4 })
+            ),
+        );
+        assert_eq!((error_code(&a), error_code(&b)), (None, None), "{a} {b}");
+        let status = app
+            .data(
+                &steering,
+                "query($id: ID!) { oversight(id: $id) { status } }",
+                json!({ "id": o }),
+            )
+            .await;
+        assert_eq!(status["oversight"]["status"], "CLOSED", "round {round}");
+    }
+}
+
+/// The closing decision waits for a verification still in flight (PostgreSQL only: SQLite has
+/// one writer, so two steps never overlap). Another transaction verifies one recommendation and
+/// holds the oversight as the service does; the API verifies the other meanwhile. The API's
+/// step must wait, see the first one, and close the oversight (found from outside: each saw the
+/// other still open, and the oversight stayed concluded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_verification_waits_for_one_in_flight_and_closes_the_oversight() {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let Some(app) = TestApp::spawn_if_postgres().await else {
+        return;
+    };
+    let steering = app.user_with("w-steering", Role::Steering, "ST").await;
+    let d01 = app.user_with("w-d01", Role::UnitManager, "ST.D01").await;
+    let units = [app.unit_id("ST.D01").await];
+    let created = app
+        .data(
+            &steering,
+            CREATE,
+            json!({ "i": { "conductingUnitId": app.unit_id("ST.BCD").await, "kind": "INSPECTION",
+                "cadence": "AD_HOC", "title": "Kiểm tra", "plannedStart": in_days(&app, 0),
+                "plannedEnd": in_days(&app, 1), "targetUnitIds": units } }),
+        )
+        .await;
+    let o = created["createOversight"]["oversight"]["id"].clone();
+    app.data(
+        &steering,
+        &oversight_step("startOversight"),
+        json!({ "i": { "id": o, "version": 1 } }),
+    )
+    .await;
+    let mut recs = Vec::new();
+    for n in 0..2 {
+        let r = app
+            .data(
+                &steering,
+                ISSUE,
+                json!({ "i": { "oversightId": o, "addresseeUnitId": units[0], "statement": format!("Khắc phục {n}"),
+                    "dueOn": in_days(&app, 9) } }),
+            )
+            .await;
+        recs.push(
+            r["issueRecommendation"]["recommendation"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    app.data(
+        &steering,
+        &oversight_step("concludeOversight"),
+        json!({ "i": { "id": o, "version": 2 } }),
+    )
+    .await;
+    for r in &recs {
+        step(
+            &app,
+            &d01,
+            "acceptRecommendation",
+            json!({ "id": r, "version": 1 }),
+        )
+        .await;
+        step(&app, &d01, "beginRemedy", json!({ "id": r, "version": 2 })).await;
+        app.data(
+            &d01,
+            "mutation($i: AddRemedialActionInput!) { addRemedialAction(input: $i) { remedialAction { id } } }",
+            json!({ "i": { "recommendationId": r, "description": "Đã làm", "owner": "Văn phòng", "evidence": "Biên bản" } }),
+        )
+        .await;
+        step(
+            &app,
+            &d01,
+            "reportRecommendationDone",
+            json!({ "id": r, "version": 3 }),
+        )
+        .await;
+    }
+    let uuid = |gid: &str| {
+        let (_, id) =
+            qcdc::graphql::id::decode_any("id", &async_graphql::ID(gid.to_owned())).unwrap();
+        id
+    };
+    let (oversight, first) = (uuid(o.as_str().unwrap()), uuid(&recs[0]));
+    let in_flight = app.db.begin().await.unwrap();
+    let sql = |text: String| Statement::from_string(sea_orm::DbBackend::Postgres, text);
+    in_flight
+        .execute_raw(sql(format!(
+            "SELECT id FROM oversights WHERE id = '{oversight}' FOR UPDATE"
+        )))
+        .await
+        .unwrap();
+    in_flight
+        .execute_raw(sql(format!(
+            "UPDATE recommendations SET status = 'VERIFIED', version = version + 1 WHERE id = '{first}'"
+        )))
+        .await
+        .unwrap();
+    let second = tokio::spawn({
+        let (base, token, id) = (app.base.clone(), steering.clone(), recs[1].clone());
+        async move {
+            reqwest::Client::new()
+                .post(format!("{base}/graphql"))
+                .bearer_auth(token)
+                .json(
+                    &json!({ "query": recommendation_step("verifyRecommendation"),
+                    "variables": { "i": { "id": id, "version": 4 } } }),
+                )
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    in_flight.commit().await.unwrap();
+    let answer = second.await.unwrap();
+    assert_eq!(
+        answer["data"]["verifyRecommendation"]["oversight"]["status"], "CLOSED",
+        "{answer}"
+    );
+    app.finish().await;
 }

@@ -160,6 +160,47 @@ async fn a_review_is_held_only_with_its_consolidated_report(app: &TestApp) {
         attached["attachConsolidatedReport"]["review"]["consolidatedReport"]["id"],
         consolidated
     );
+    // The report is judged again when the review is held: returned since, it no longer fits
+    // (found from outside).
+    let reviewer = app.user_with("r-reviewer", Role::Steering, "ST").await;
+    let returned = app
+        .data(
+            &reviewer,
+            "mutation($i: ReportStepInput!) { returnReport(input: $i) { report { status } } }",
+            json!({ "i": { "id": consolidated, "version": 2, "comment": "Thiếu số liệu" } }),
+        )
+        .await;
+    assert_eq!(returned["returnReport"]["report"]["status"], "RETURNED");
+    let refused = app
+        .gql(
+            Some(&steering),
+            HOLD,
+            json!({ "i": { "id": id, "version": 2 } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&refused),
+        Some("BAD_USER_INPUT"),
+        "held on a returned report: {refused}"
+    );
+    app.data(
+        &steering,
+        "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { status } } }",
+        json!({ "i": { "id": consolidated, "version": 3 } }),
+    )
+    .await;
+    let before_period = app
+        .gql(
+            Some(&steering),
+            HOLD,
+            json!({ "i": { "id": id, "version": 2, "heldOn": "2023-12-31" } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&before_period),
+        Some("BAD_USER_INPUT"),
+        "{before_period}"
+    );
     let held = app
         .data(&steering, HOLD, json!({ "i": { "id": id, "version": 2 } }))
         .await;
@@ -232,8 +273,8 @@ async fn every_review_mutation_by_role_and_scope(app: &TestApp) {
     let schedule = json!({ "i": { "planId": plan, "unitId": bcd, "kind": "FINAL", "title": "Tổng kết",
         "periodStart": "2024-01-01", "periodEnd": "2024-12-31", "dueOn": "2030-12-20" } });
     for (who, token, expected) in [
-        ("viewer", &viewer, Some("BAD_USER_INPUT")),
-        ("reporter", &reporter, Some("BAD_USER_INPUT")),
+        ("viewer", &viewer, Some("FORBIDDEN")),
+        ("reporter", &reporter, Some("FORBIDDEN")),
         ("another district", &district, Some("BAD_USER_INPUT")),
         ("the committee's manager", &manager, None),
     ] {

@@ -38,6 +38,9 @@ use crate::{
     text,
 };
 
+/// Most land a violation states, in m² (a million km², beyond any province), so sums stay finite.
+pub const MAX_LAND_M2: f64 = 1e12;
+
 /// At most this many targets per oversight.
 pub const MAX_TARGETS: usize = 200;
 
@@ -68,6 +71,21 @@ async fn sides(
     })
 }
 
+/// Holds the oversight's row until the transaction ends (PostgreSQL; SQLite has one writer), so
+/// steps on one oversight and its recommendations run one after another: a conclusion reads
+/// every recommendation recorded before it, and the last of two verifications sees the other
+/// and closes the oversight.
+async fn lock(db: &impl ConnectionTrait, id: Uuid) -> AppResult<()> {
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        use sea_orm::QuerySelect;
+        oversight::Entity::find_by_id(id)
+            .lock_exclusive()
+            .one(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Refuses unless the caller is on the conducting side.
 fn require_conducting(sides: Sides) -> AppResult<()> {
     if sides.conducting {
@@ -95,10 +113,13 @@ async fn require_in_territory(
     conducting: Uuid,
     unit: Uuid,
 ) -> AppResult<()> {
-    if unit == conducting {
+    // The unit itself or one it belongs to (its district, its province) would verify its own
+    // remedies: the grants over it cover the conducting unit too.
+    if super::units::all_within_on(db, &[unit], &[conducting], caller.today()).await? {
         return Err(AppError::bad_input(
             field,
-            "a unit does not oversee itself: nobody would verify its remedies",
+            "a unit does not oversee itself or a unit it belongs to: nobody would verify its \
+             remedies",
         ));
     }
     // The conducting side may name any unit of its territory, though its own grants may not
@@ -296,11 +317,13 @@ pub async fn step(
     w.transaction(move |txn| {
         Box::pin(async move {
             let caller = &actor.caller;
+            lock(txn, id).await?;
             let before = load(txn, caller, id).await?;
             let sides = sides(txn, caller, before.conducting_unit_id, None).await?;
             let given = Given {
                 reason: reason.as_deref(),
                 due_on: None,
+                concluded_before: before.concluded_on.is_some(),
             };
             let mut status = next_oversight_status(before.status, step, sides, &given)?;
             check_version(before.version, version)?;
@@ -316,14 +339,32 @@ pub async fn step(
                         am.conclusion_document_id = Set(Some(doc));
                     }
                     am.concluded_on = Set(Some(today));
-                    issued = recommendation::Entity::find()
+                    let recorded = recommendation::Entity::find()
                         .filter(recommendation::Column::OversightId.eq(id))
                         .all(txn)
                         .await?;
-                    if workflow::settled(issued.iter().map(|r| r.status)) {
+                    if workflow::settled(recorded.iter().map(|r| r.status)) {
                         status = OversightStatus::Closed;
                     }
-                    issued.retain(|r| !workflow::is_final(r.status));
+                    // Issued now: the addressees see them from here on, and the change feed
+                    // sends them again (their rows change).
+                    issued = recorded
+                        .into_iter()
+                        .filter(|r| r.issued_at.is_none())
+                        .collect();
+                    recommendation::Entity::update_many()
+                        .col_expr(
+                            recommendation::Column::IssuedAt,
+                            sea_orm::sea_query::Expr::value(now),
+                        )
+                        .col_expr(
+                            recommendation::Column::UpdatedAt,
+                            sea_orm::sea_query::Expr::value(now),
+                        )
+                        .filter(recommendation::Column::OversightId.eq(id))
+                        .filter(recommendation::Column::IssuedAt.is_null())
+                        .exec(txn)
+                        .await?;
                 }
                 OversightStep::Reopen | OversightStep::Cancel => am.reason = Set(reason.clone()),
             }
@@ -409,16 +450,25 @@ pub async fn record_finding(
             "an amount in đồng is not negative",
         ));
     }
-    if new.land_m2.is_some_and(|a| !a.is_finite() || a < 0.0) {
+    if new
+        .land_m2
+        .is_some_and(|a| !a.is_finite() || !(0.0..=MAX_LAND_M2).contains(&a))
+    {
         return Err(AppError::bad_input(
             "input.landM2",
-            "land in m² is a finite number, not negative",
+            "land in m² is a number from 0 to 10^12",
         ));
     }
+    // One zero on both databases (PostgreSQL keeps -0, SQLite does not).
+    let new = NewFinding {
+        land_m2: new.land_m2.map(|a| a + 0.0),
+        ..new
+    };
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
             let caller = &actor.caller;
+            lock(txn, new.oversight).await?;
             let o = oversights::get(txn, caller, new.oversight)
                 .await?
                 .ok_or_else(|| AppError::bad_input("input.oversightId", "oversight not found"))?;
@@ -520,11 +570,18 @@ pub async fn issue_recommendation(
     w.transaction(move |txn| {
         Box::pin(async move {
             let caller = &actor.caller;
+            lock(txn, new.oversight).await?;
             let o = oversights::get(txn, caller, new.oversight)
                 .await?
                 .ok_or_else(|| AppError::bad_input("input.oversightId", "oversight not found"))?;
             require_conducting(sides(txn, caller, o.conducting_unit_id, None).await?)?;
             require_under_way(&o)?;
+            if new.due_on < caller.today() {
+                return Err(AppError::bad_input(
+                    "input.dueOn",
+                    "a recommendation is due today or later",
+                ));
+            }
             require_in_territory(
                 txn,
                 caller,
@@ -538,11 +595,20 @@ pub async fn issue_recommendation(
                     .filter(oversight_finding::Column::OversightId.eq(o.id))
                     .one(txn)
                     .await?;
-                if found.is_none() {
-                    return Err(AppError::bad_input(
-                        "input.findingId",
-                        "no such finding in this oversight",
-                    ));
+                match found {
+                    Some(f) if f.target_unit_id == new.addressee => {}
+                    Some(_) => {
+                        return Err(AppError::bad_input(
+                            "input.findingId",
+                            "the finding is about another unit than the addressee",
+                        ));
+                    }
+                    None => {
+                        return Err(AppError::bad_input(
+                            "input.findingId",
+                            "no such finding in this oversight",
+                        ));
+                    }
                 }
             }
             let now = caller.clock.now();
@@ -558,6 +624,7 @@ pub async fn issue_recommendation(
                 response: Set(None),
                 reason: Set(None),
                 reopen_count: Set(0),
+                issued_at: Set(None),
                 reported_done_at: Set(None),
                 settled_at: Set(None),
                 due_soon_notified_on: Set(None),
@@ -613,7 +680,13 @@ pub async fn step_recommendation(
     w.transaction(move |txn| {
         Box::pin(async move {
             let caller = &actor.caller;
-            let before = oversights::get_recommendation(txn, caller, id)
+            let found = oversights::get_recommendation(txn, caller, id)
+                .await?
+                .ok_or(AppError::NotFound("recommendation"))?;
+            lock(txn, found.oversight_id).await?;
+            // Read again under the lock: a step committed meanwhile shows here.
+            let before = recommendation::Entity::find_by_id(id)
+                .one(txn)
                 .await?
                 .ok_or(AppError::NotFound("recommendation"))?;
             let o = oversight::Entity::find_by_id(before.oversight_id)
@@ -630,6 +703,7 @@ pub async fn step_recommendation(
             let given = Given {
                 reason: reason.as_deref(),
                 due_on,
+                ..Default::default()
             };
             let today = caller.today();
             let status =

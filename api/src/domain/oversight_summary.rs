@@ -86,8 +86,11 @@ pub async fn summary(
     check_window(from, to)?;
     subject_unit(db, caller, root, Tree::default()).await?;
     let units = counted_units(db, root, Tree::default()).await?;
+    // Units once under the subject count, but only what the caller's grants reach: a unit that
+    // moved to another district after a reorganisation takes its later work there.
     let held = oversight::Entity::find()
         .filter(oversight::Column::ConductingUnitId.is_in(units))
+        .filter(super::oversights::conducted_in(&caller.read_scopes()))
         .filter(in_window(from, to))
         .all(db)
         .await?;
@@ -255,6 +258,7 @@ pub async fn check(
         .collect();
     let reports = report::Entity::find()
         .filter(report::Column::UnitId.is_in(units))
+        .filter(super::scope::reports_of_units(&caller.read_scopes()))
         .filter(report::Column::Status.is_in([ReportStatus::Submitted, ReportStatus::Approved]))
         .filter(report::Column::PeriodStart.gte(from))
         .filter(report::Column::PeriodEnd.lte(to))

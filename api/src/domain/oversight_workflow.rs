@@ -72,6 +72,9 @@ pub struct Given<'a> {
     pub reason: Option<&'a str>,
     /// The new due date (required to reopen a recommendation).
     pub due_on: Option<NaiveDate>,
+    /// The oversight was concluded before (it is under way again because STEERING reopened it):
+    /// its recommendations are issued, so it is no longer cancelled.
+    pub concluded_before: bool,
 }
 
 /// Who may take a step.
@@ -124,6 +127,13 @@ pub fn next_oversight_status(
         (Planned, OversightStep::Start) => (InProgress, Who::Conducting),
         (InProgress, OversightStep::Conclude) => (Concluded, Who::Conducting),
         (Concluded, OversightStep::Reopen) => (InProgress, Who::Steering),
+        (InProgress, OversightStep::Cancel) if given.concluded_before => {
+            return Err(AppError::bad_input(
+                "id",
+                "the oversight was concluded and its recommendations issued: it is amended and \
+                 concluded again, never cancelled",
+            ));
+        }
         (Planned | InProgress, OversightStep::Cancel) => (Cancelled, Who::Conducting),
         (Closed | Cancelled, _) => {
             return Err(AppError::bad_input("id", "the oversight is over"));
@@ -276,6 +286,7 @@ mod tests {
         Given {
             reason: Some(reason),
             due_on: None,
+            ..Default::default()
         }
     }
 
@@ -284,7 +295,7 @@ mod tests {
         for &(from, step, sides, reason, expected) in cases {
             let given = Given {
                 reason,
-                due_on: None,
+                ..Default::default()
             };
             let result = next_oversight_status(from, step, sides, &given);
             assert_eq!(
@@ -362,6 +373,7 @@ mod tests {
         let later = Given {
             reason: Some("chưa khắc phục triệt để"),
             due_on: Some(day("2024-10-31")),
+            ..Default::default()
         };
         let disputed = because("đã thực hiện");
         let path = [
@@ -396,6 +408,7 @@ mod tests {
         let later = Given {
             reason: Some("x"),
             due_on: Some(day("2024-12-31")),
+            ..Default::default()
         };
         for (step, from) in [
             (RS::Verify, R::ReportedDone),
@@ -426,6 +439,7 @@ mod tests {
             let given = Given {
                 reason: Some("x"),
                 due_on,
+                ..Default::default()
             };
             let result = next_recommendation_status(
                 O::Concluded,
@@ -445,6 +459,7 @@ mod tests {
         let given = Given {
             reason: Some("x"),
             due_on: Some(day("2025-01-01")),
+            ..Default::default()
         };
         let steps = [
             RS::Accept,
@@ -508,5 +523,19 @@ mod tests {
             !is_overdue(R::Open, None, day("2030-01-01")),
             "no due date, never late"
         );
+    }
+
+    #[test]
+    fn an_oversight_reopened_after_its_conclusion_is_not_cancelled() {
+        let reopened = Given {
+            reason: Some("huỷ"),
+            concluded_before: true,
+            ..Default::default()
+        };
+        let refused = next_oversight_status(O::InProgress, OS::Cancel, CONDUCTING, &reopened);
+        assert_eq!(code(refused), "BAD_USER_INPUT");
+        let conclude_again =
+            next_oversight_status(O::InProgress, OS::Conclude, CONDUCTING, &reopened);
+        assert_eq!(conclude_again.ok(), Some(O::Concluded));
     }
 }

@@ -248,7 +248,8 @@ pub async fn findings(
         .await?)
 }
 
-/// Recommendations the caller sees: of oversights it conducts, or addressed to its units.
+/// Recommendations the caller sees: of oversights it conducts, or addressed to its units and
+/// issued by the oversight's conclusion.
 pub fn visible_recommendations(roots: &[Uuid]) -> Condition {
     let conducted = Query::select()
         .expr(Expr::val(1))
@@ -259,16 +260,19 @@ pub fn visible_recommendations(roots: &[Uuid]) -> Condition {
         )
         .cond_where(conducted_in(roots))
         .to_owned();
-    Condition::any()
-        .add(Expr::exists(conducted))
-        .add(Expr::exists(under_when(
-            roots,
-            Expr::col((
-                recommendation::Entity,
-                recommendation::Column::AddresseeUnitId,
-            )),
-            Expr::col((recommendation::Entity, recommendation::Column::CreatedAt)),
-        )))
+    // The addressee sees a recommendation once the conclusion issued it.
+    Condition::any().add(Expr::exists(conducted)).add(
+        Condition::all()
+            .add(recommendation::Column::IssuedAt.is_not_null())
+            .add(Expr::exists(under_when(
+                roots,
+                Expr::col((
+                    recommendation::Entity,
+                    recommendation::Column::AddresseeUnitId,
+                )),
+                Expr::col((recommendation::Entity, recommendation::Column::CreatedAt)),
+            ))),
+    )
 }
 
 /// Statuses in which the addressee still owes a remedy (the due date binds).

@@ -188,7 +188,9 @@ pub async fn schedule(w: &Writer, actor: &Actor, new: NewReview) -> AppResult<re
     w.transaction(move |txn| {
         Box::pin(async move {
             let caller = &actor.caller;
-            authz::require_unit_for(txn, caller, authz::PLANNERS, "input.unitId", new.unit).await?;
+            authz::require_visible_unit(txn, caller, "input.unitId", new.unit).await?;
+            authz::require(txn, caller, authz::PLANNERS, new.unit).await?;
+            super::planning::load_open_unit(txn, "input.unitId", new.unit, caller.today()).await?;
             let plan = entity::plan::Entity::find_by_id(new.plan)
                 .filter(super::scope::plans_for_unit(new.unit))
                 .one(txn)
@@ -291,10 +293,32 @@ pub async fn step(
                     "review.attachReport"
                 }
                 ReviewStep::Hold(day) => {
-                    if before.consolidated_report_id.is_none() {
+                    let Some(report_id) = before.consolidated_report_id else {
                         return Err(AppError::bad_input(
                             "id",
                             "a review is held once its consolidated report is attached",
+                        ));
+                    };
+                    // Judged again now: the report may have been returned or corrected since.
+                    let r = report::Entity::find_by_id(report_id)
+                        .one(txn)
+                        .await?
+                        .ok_or(AppError::NotFound("report"))?;
+                    if let Some(why) = unfit(&before, &r) {
+                        return Err(AppError::bad_input(
+                            "id",
+                            format!("the consolidated report no longer fits: {why}"),
+                        ));
+                    }
+                    let corrected = report::Entity::find()
+                        .filter(report::Column::PreviousId.eq(report_id))
+                        .one(txn)
+                        .await?;
+                    if corrected.is_some() {
+                        return Err(AppError::bad_input(
+                            "id",
+                            "the consolidated report has a correction: attach the corrected \
+                             revision once it is sent",
                         ));
                     }
                     let today = caller.today();
@@ -303,6 +327,12 @@ pub async fn step(
                         return Err(AppError::bad_input(
                             "input.heldOn",
                             "a review is marked held on or after the day it was held",
+                        ));
+                    }
+                    if held < before.period_start {
+                        return Err(AppError::bad_input(
+                            "input.heldOn",
+                            "a review is held once its period has begun",
                         ));
                     }
                     am.held_on = Set(Some(held));
