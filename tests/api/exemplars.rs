@@ -332,6 +332,53 @@ async fn a_model_is_refused_recognised_after_reassessment_replicated_and_counted
         count("ST", &[ExemplarKind::Collective, ExemplarKind::Individual]).await,
         0
     );
+    // A district report that says no model was recognised is flagged; its zero exemplars agree.
+    let created = app
+        .data(
+            &steering,
+            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
+            json!({ "i": { "unitId": app.unit_id("ST.D01").await, "kind": "AD_HOC", "title": "Báo cáo Dân vận khéo",
+                "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }),
+        )
+        .await["createReport"]["report"]
+        .clone();
+    let updated = app
+        .data(
+            &steering,
+            "mutation($i: UpdateReportInput!) { updateReport(input: $i) { report { id version } } }",
+            json!({ "i": { "id": created["id"], "version": created["version"], "indicatorValues": [
+                { "code": "C5.DVK_MODELS", "value": 0 }, { "code": "C5.DVK_EXEMPLARS", "value": 0 }] } }),
+        )
+        .await["updateReport"]["report"]
+        .clone();
+    app.data(
+        &steering,
+        "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { id } } }",
+        json!({ "i": { "id": updated["id"], "version": updated["version"] } }),
+    )
+    .await;
+    let checked = app
+        .data(
+            &steering,
+            "query($u: ID!) { registryCheck(unitId: $u, periodFrom: \"2024-01-01\", periodTo: \"2024-12-31\") {
+               mismatches { report { id } indicator { code } reported registered } } }",
+            json!({ "u": app.unit_id("ST").await }),
+        )
+        .await;
+    let flagged: Vec<&Value> = checked["registryCheck"]["mismatches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["report"]["id"] == created["id"])
+        .collect();
+    assert_eq!(
+        flagged,
+        [
+            &json!({ "report": { "id": created["id"] }, "indicator": { "code": "C5.DVK_MODELS" },
+                  "reported": 0.0, "registered": 1.0 })
+        ],
+        "{checked}"
+    );
 
     // A rollup checks its subject like every other: a unit above the caller's scope is
     // refused, one it cannot see is unknown.

@@ -26,6 +26,7 @@ pub mod planning;
 pub mod plans;
 pub mod power;
 pub mod provenance;
+pub mod registry_check;
 pub mod reorg;
 pub mod reporting;
 pub mod reports;

@@ -591,7 +591,7 @@ impl OversightSummary {
 }
 
 /// A report whose indicator value differs from what the registry holds for its unit and period.
-pub struct RegistryMismatch(summary::Mismatch);
+pub struct RegistryMismatch(crate::domain::registry_check::Mismatch);
 
 /// A report whose indicator value differs from what the registry holds for its unit and period.
 #[Object]
@@ -615,7 +615,7 @@ impl RegistryMismatch {
 }
 
 /// The registry checked against reported indicator values.
-pub struct RegistryCheck(summary::RegistryCheck);
+pub struct RegistryCheck(crate::domain::registry_check::RegistryCheck);
 
 /// The registry checked against reported indicator values.
 #[Object]
@@ -669,7 +669,14 @@ impl OversightRollupQuery {
     ) -> AppResult<RegistryCheck> {
         let unit = id::decode("unitId", NodeType::Unit, &unit_id)?;
         Ok(RegistryCheck(
-            summary::check(ctx.db(), ctx.caller()?, unit, period_from, period_to).await?,
+            crate::domain::registry_check::check(
+                ctx.db(),
+                ctx.caller()?,
+                unit,
+                period_from,
+                period_to,
+            )
+            .await?,
         ))
     }
 }
