@@ -16,6 +16,7 @@ on_both_databases!(
     recommendations_and_findings_stay_consistent,
     the_last_two_verifications_at_once_close_the_oversight,
     every_oversight_mutation_for_every_side,
+    the_remaining_steps_by_role_and_scope,
     targets_lie_within_the_conducting_units_territory,
     a_communes_inspection_board_supervises_its_commune_for_its_term,
     oversights_and_recommendations_come_through_the_change_feed,
@@ -1464,4 +1465,157 @@ async fn a_verification_waits_for_one_in_flight_and_closes_the_oversight() {
         "{answer}"
     );
     app.finish().await;
+}
+
+/// The steps `every_oversight_mutation_for_every_side` leaves out, each by a viewer of the
+/// province, a manager of another district, the side that may not and the side that may.
+async fn the_remaining_steps_by_role_and_scope(app: &TestApp) {
+    let s = under_way(app).await;
+    let viewer = app.user_with("m-viewer", Role::Viewer, "ST").await;
+    let other = app.user_with("m-d03", Role::UnitManager, "ST.D03").await;
+    let bcd = app.user_with("m-bcd", Role::UnitManager, "ST.BCD").await;
+    let expect = |body: &Value, code: Option<&str>, what: &str| {
+        assert_eq!(error_code(body), code, "{what}: {body}");
+    };
+
+    // Start and cancel a planned oversight: the conducting side only.
+    let planned = app
+        .data(
+            &s.steering,
+            CREATE,
+            json!({ "i": { "conductingUnitId": app.unit_id("ST.BCD").await, "kind": "SUPERVISION",
+                "cadence": "AD_HOC", "title": "Giám sát đột xuất", "plannedStart": in_days(app, 1),
+                "plannedEnd": in_days(app, 2), "targetUnitIds": [app.unit_id("ST.D01").await] } }),
+        )
+        .await;
+    let p = planned["createOversight"]["oversight"]["id"].clone();
+    for name in ["startOversight", "cancelOversight"] {
+        for (who, token, code) in [
+            ("viewer", &viewer, "FORBIDDEN"),
+            ("target", &s.d01, "FORBIDDEN"),
+            ("other district", &other, "NOT_FOUND"),
+        ] {
+            let body = app
+                .gql(
+                    Some(token),
+                    &oversight_step(name),
+                    json!({ "i": { "id": p, "version": 1, "reason": "x" } }),
+                )
+                .await;
+            expect(&body, Some(code), &format!("{name} by {who}"));
+        }
+    }
+    let cancelled = app
+        .gql(
+            Some(&bcd),
+            &oversight_step("cancelOversight"),
+            json!({ "i": { "id": p, "version": 1, "reason": "Trùng lịch" } }),
+        )
+        .await;
+    expect(
+        &cancelled,
+        None,
+        "cancelOversight by the conducting unit's manager",
+    );
+
+    // The addressee's steps: not the conducting side, a viewer or another district.
+    app.data(
+        &s.steering,
+        &oversight_step("concludeOversight"),
+        json!({ "i": { "id": s.oversight, "version": s.version } }),
+    )
+    .await;
+    let r = &s.recommendation;
+    step(
+        app,
+        &s.d01,
+        "acceptRecommendation",
+        json!({ "id": r, "version": 1 }),
+    )
+    .await;
+    let refusals = [
+        ("viewer", &viewer, "FORBIDDEN"),
+        ("other district", &other, "NOT_FOUND"),
+        ("conducting side", &bcd, "FORBIDDEN"),
+    ];
+    for (who, token, code) in refusals {
+        let body = step(app, token, "beginRemedy", json!({ "id": r, "version": 2 })).await;
+        expect(&body, Some(code), &format!("beginRemedy by {who}"));
+    }
+    step(app, &s.d01, "beginRemedy", json!({ "id": r, "version": 2 })).await;
+    let action = app
+        .data(
+            &s.d01,
+            "mutation($i: AddRemedialActionInput!) { addRemedialAction(input: $i) { remedialAction { id } } }",
+            json!({ "i": { "recommendationId": r, "description": "Niêm yết", "owner": "Văn phòng" } }),
+        )
+        .await["addRemedialAction"]["remedialAction"]["id"]
+        .clone();
+    for (who, token, code) in refusals {
+        let body = app
+            .gql(
+                Some(token),
+                "mutation($i: UpdateRemedialActionInput!) { updateRemedialAction(input: $i) { remedialAction { id } } }",
+                json!({ "i": { "id": action, "version": 1, "evidence": "x" } }),
+            )
+            .await;
+        expect(&body, Some(code), &format!("updateRemedialAction by {who}"));
+    }
+    app.data(
+        &s.d01,
+        "mutation($i: UpdateRemedialActionInput!) { updateRemedialAction(input: $i) { remedialAction { id } } }",
+        json!({ "i": { "id": action, "version": 1, "evidence": "Biên bản niêm yết" } }),
+    )
+    .await;
+    for (who, token, code) in refusals {
+        let body = step(
+            app,
+            token,
+            "reportRecommendationDone",
+            json!({ "id": r, "version": 3 }),
+        )
+        .await;
+        expect(
+            &body,
+            Some(code),
+            &format!("reportRecommendationDone by {who}"),
+        );
+    }
+    step(
+        app,
+        &s.d01,
+        "reportRecommendationDone",
+        json!({ "id": r, "version": 3 }),
+    )
+    .await;
+
+    // The conducting side's steps: not the addressee, a viewer or another district.
+    for name in ["verifyRecommendation", "reopenRecommendation"] {
+        for (who, token, code) in [
+            ("viewer", &viewer, "FORBIDDEN"),
+            ("other district", &other, "NOT_FOUND"),
+            ("addressee", &s.d01, "FORBIDDEN"),
+        ] {
+            let body = step(
+                app,
+                token,
+                name,
+                json!({ "id": r, "version": 4, "reason": "x", "dueOn": in_days(app, 9) }),
+            )
+            .await;
+            expect(&body, Some(code), &format!("{name} by {who}"));
+        }
+    }
+    let verified = step(
+        app,
+        &bcd,
+        "verifyRecommendation",
+        json!({ "id": r, "version": 4 }),
+    )
+    .await;
+    expect(
+        &verified,
+        None,
+        "verifyRecommendation by the conducting unit's manager",
+    );
 }
