@@ -30,6 +30,12 @@ macro_rules! stored_enum {
             )+
         }
 
+        // Every stored value fits its `VARCHAR(32)` column: PostgreSQL refuses a longer one,
+        // SQLite would keep it, so only a check at compile time keeps both the same.
+        const _: () = {
+            $( assert!($value.len() <= 32, concat!($value, " is longer than 32 bytes")); )+
+        };
+
         impl $name {
             /// The string stored in the database (and used on the wire), e.g. `"DRAFT"`.
             pub fn as_str(&self) -> &'static str {
@@ -81,7 +87,7 @@ stored_enum! {
         PeoplesInspectionBoard = "PEOPLES_INSPECTION_BOARD",
         /// Community investment supervision board (Ban Giám sát đầu tư của cộng đồng) of one
         /// project, for the project's term (Law 10/2022/QH15; Decree 59/2023/NĐ-CP).
-        CommunityInvestmentSupervisionBoard = "COMMUNITY_INVESTMENT_SUPERVISION_BOARD",
+        InvestmentSupervisionBoard = "INVESTMENT_SUPERVISION_BOARD",
         /// Anything else.
         Other = "OTHER",
     }

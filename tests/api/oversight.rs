@@ -1016,6 +1016,31 @@ async fn a_communes_inspection_board_supervises_its_commune_for_its_term(app: &T
                 && u["validTo"] == term_end.as_str()),
         "{bodies}"
     );
+    // The other community board, whose kind is the longest stored value (PostgreSQL once
+    // refused it as too long for its column), and a kind that does not belong under a commune.
+    let investment = establish(
+        app,
+        &steering,
+        "ST.D01.X1",
+        "2024-01-01",
+        &[(
+            "ST.D01.X1.GSDT",
+            "Ban Giám sát đầu tư của cộng đồng xã Phú Mỹ",
+            "INVESTMENT_SUPERVISION_BOARD",
+            Some("2026-12-31"),
+        )],
+    )
+    .await;
+    assert_eq!(error_code(&investment), None, "{investment}");
+    let province = establish(
+        app,
+        &steering,
+        "ST.D01.X1",
+        "2024-01-01",
+        &[("ST.D01.X1.P", "Tỉnh giả", "PROVINCE", None)],
+    )
+    .await;
+    assert_eq!(error_code(&province), Some("BAD_USER_INPUT"), "{province}");
     let backwards = establish(
         app,
         &steering,
@@ -1024,7 +1049,7 @@ async fn a_communes_inspection_board_supervises_its_commune_for_its_term(app: &T
         &[(
             "ST.D01.X1.BAD",
             "Ban",
-            "COMMUNITY_INVESTMENT_SUPERVISION_BOARD",
+            "INVESTMENT_SUPERVISION_BOARD",
             Some("2023-12-31"),
         )],
     )
@@ -1169,7 +1194,7 @@ async fn a_reopened_oversight_is_concluded_again_never_cancelled(app: &TestApp) 
         app,
         &s.d01,
         "acceptRecommendation",
-        json!({ "id": s.recommendation, "version": 2 }),
+        json!({ "id": s.recommendation, "version": 1 }),
     )
     .await;
     assert_eq!(error_code(&early), Some("BAD_USER_INPUT"), "{early}");
@@ -1242,6 +1267,36 @@ async fn recommendations_and_findings_stay_consistent(app: &TestApp) {
     assert_eq!(
         zero["recordFinding"]["finding"]["landM2"].to_string(),
         "0.0"
+    );
+
+    // An addressee that is not a target sees the oversight behind its recommendation once it
+    // is issued (found from outside: it read `oversight: null`).
+    let d03 = app.user_with("c-d03", Role::Reporter, "ST.D03").await;
+    app.data(
+        &s.steering,
+        ISSUE,
+        json!({ "i": { "oversightId": s.oversight, "addresseeUnitId": app.unit_id("ST.D03").await,
+            "statement": "Phối hợp niêm yết", "dueOn": in_days(app, 5) } }),
+    )
+    .await;
+    app.data(
+        &s.steering,
+        &oversight_step("concludeOversight"),
+        json!({ "i": { "id": s.oversight, "version": s.version } }),
+    )
+    .await;
+    let seen = app
+        .data(&d03, "{ recommendations { edges { node { statement oversight { title findings { kind } } } } } }", json!({}))
+        .await;
+    let node = &crate::support::nodes(&seen, &["recommendations"])[0];
+    assert_eq!(
+        node["oversight"]["title"], "Kiểm tra việc thực hiện dân chủ ở cơ sở năm 2024",
+        "{seen}"
+    );
+    assert_eq!(
+        node["oversight"]["findings"],
+        json!([]),
+        "no finding is about it"
     );
 }
 
@@ -1505,6 +1560,31 @@ async fn the_remaining_steps_by_role_and_scope(app: &TestApp) {
             expect(&body, Some(code), &format!("{name} by {who}"));
         }
     }
+    // The same step twice from two tabs: the second learns the record moved on (found from
+    // outside: it was told the state forbade the step).
+    let twice = app
+        .data(
+            &s.steering,
+            CREATE,
+            json!({ "i": { "conductingUnitId": app.unit_id("ST.BCD").await, "kind": "INSPECTION",
+                "cadence": "AD_HOC", "title": "Kiểm tra", "plannedStart": in_days(app, 1),
+                "plannedEnd": in_days(app, 2), "targetUnitIds": [app.unit_id("ST.D02").await] } }),
+        )
+        .await["createOversight"]["oversight"]["id"]
+        .clone();
+    let start = json!({ "i": { "id": twice, "version": 1 } });
+    let first = app
+        .gql(Some(&bcd), &oversight_step("startOversight"), start.clone())
+        .await;
+    expect(&first, None, "startOversight");
+    let second = app
+        .gql(Some(&bcd), &oversight_step("startOversight"), start)
+        .await;
+    expect(
+        &second,
+        Some("CONFLICT"),
+        "startOversight again with the old version",
+    );
     let cancelled = app
         .gql(
             Some(&bcd),

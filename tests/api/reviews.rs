@@ -18,12 +18,19 @@ const HOLD: &str =
     "mutation($i: ReviewStepInput!) { holdReview(input: $i) { review { status heldOn version } } }";
 
 /// A report of `unit` of `kind` for the first half of 2024; submitted when `submit`.
-async fn report(app: &TestApp, token: &str, unit: &str, kind: &str, submit: bool) -> Value {
+/// A report of `unit` about `plan` (when given) of `kind` for the first half of 2024.
+async fn report(
+    app: &TestApp,
+    token: &str,
+    (unit, plan): (&str, Option<&Value>),
+    kind: &str,
+    submit: bool,
+) -> Value {
     let created = app
         .data(
             token,
             "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
-            json!({ "i": { "unitId": app.unit_id(unit).await, "kind": kind, "title": "Báo cáo sơ kết 6 tháng",
+            json!({ "i": { "unitId": app.unit_id(unit).await, "planId": plan, "kind": kind, "title": "Báo cáo sơ kết 6 tháng",
                 "periodStart": "2024-01-01", "periodEnd": "2024-06-30" } }),
         )
         .await["createReport"]["report"]
@@ -123,15 +130,29 @@ async fn a_review_is_held_only_with_its_consolidated_report(app: &TestApp) {
     for (what, report_id) in [
         (
             "another kind",
-            report(app, &steering, "ST.BCD", "AD_HOC", true).await,
+            report(app, &steering, ("ST.BCD", Some(&plan)), "AD_HOC", true).await,
         ),
         (
             "a draft",
-            report(app, &steering, "ST.BCD", "PRELIMINARY_REVIEW", false).await,
+            report(
+                app,
+                &steering,
+                ("ST.BCD", Some(&plan)),
+                "PRELIMINARY_REVIEW",
+                false,
+            )
+            .await,
         ),
         (
             "another unit's",
-            report(app, &steering, "ST.D01.BCD", "PRELIMINARY_REVIEW", true).await,
+            report(
+                app,
+                &steering,
+                ("ST.D01.BCD", Some(&plan)),
+                "PRELIMINARY_REVIEW",
+                true,
+            )
+            .await,
         ),
     ] {
         let refused = app
@@ -148,7 +169,27 @@ async fn a_review_is_held_only_with_its_consolidated_report(app: &TestApp) {
         );
     }
     // The draft above was for ST.BCD; a second obligation-free report of the kind is fine.
-    let consolidated = report(app, &steering, "ST.BCD", "PRELIMINARY_REVIEW", true).await;
+    let no_plan = report(app, &steering, ("ST.BCD", None), "PRELIMINARY_REVIEW", true).await;
+    let refused = app
+        .gql(
+            Some(&steering),
+            ATTACH,
+            json!({ "i": { "id": id, "version": 1, "reportId": no_plan } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&refused),
+        Some("BAD_USER_INPUT"),
+        "a report about no plan: {refused}"
+    );
+    let consolidated = report(
+        app,
+        &steering,
+        ("ST.BCD", Some(&plan)),
+        "PRELIMINARY_REVIEW",
+        true,
+    )
+    .await;
     let attached = app
         .data(
             &steering,
@@ -294,7 +335,7 @@ async fn every_review_mutation_by_role_and_scope(app: &TestApp) {
             .data(
                 &manager,
                 "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
-                json!({ "i": { "unitId": bcd, "kind": "ANNUAL_REVIEW", "title": "Báo cáo tổng kết",
+                json!({ "i": { "unitId": bcd, "planId": plan, "kind": "ANNUAL_REVIEW", "title": "Báo cáo tổng kết",
                     "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }),
             )
             .await["createReport"]["report"]

@@ -325,8 +325,9 @@ pub async fn step(
                 due_on: None,
                 concluded_before: before.concluded_on.is_some(),
             };
-            let mut status = next_oversight_status(before.status, step, sides, &given)?;
+            // A stale version first: two tabs taking the same step learn the record moved on.
             check_version(before.version, version)?;
+            let mut status = next_oversight_status(before.status, step, sides, &given)?;
             let today = caller.today();
             let now = caller.clock.now();
             let mut am = before.clone().into_active_model();
@@ -706,9 +707,9 @@ pub async fn step_recommendation(
                 ..Default::default()
             };
             let today = caller.today();
+            check_version(before.version, version)?;
             let status =
                 next_recommendation_status(o.status, before.status, step, sides, &given, today)?;
-            check_version(before.version, version)?;
             let now = caller.clock.now();
             let mut am = before.clone().into_active_model();
             am.status = Set(status);

@@ -76,11 +76,35 @@ fn targeting(roots: &[Uuid]) -> Condition {
     Condition::all().add(Expr::exists(targets))
 }
 
-/// Oversights the caller's grants see: conducted or targeted within them.
+/// Oversights with an issued recommendation addressed within `roots`' subtrees.
+fn addressing(roots: &[Uuid]) -> Condition {
+    let addressed = Query::select()
+        .expr(Expr::val(1))
+        .from(recommendation::Entity)
+        .and_where(
+            Expr::col((recommendation::Entity, recommendation::Column::OversightId))
+                .equals((oversight::Entity, oversight::Column::Id)),
+        )
+        .and_where(recommendation::Column::IssuedAt.is_not_null())
+        .and_where(Expr::exists(under_when(
+            roots,
+            Expr::col((
+                recommendation::Entity,
+                recommendation::Column::AddresseeUnitId,
+            )),
+            Expr::col((recommendation::Entity, recommendation::Column::CreatedAt)),
+        )))
+        .to_owned();
+    Condition::all().add(Expr::exists(addressed))
+}
+
+/// Oversights the caller's grants see: conducted or targeted within them, or with an issued
+/// recommendation addressed there (the addressee sees the oversight behind its remedy).
 pub fn visible(roots: &[Uuid]) -> Condition {
     Condition::any()
         .add(conducted_in(roots))
         .add(targeting(roots))
+        .add(addressing(roots))
 }
 
 /// Sort key placing the latest planned start first.

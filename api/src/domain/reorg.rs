@@ -208,6 +208,25 @@ fn check_shape(new: &NewReorg) -> AppResult<()> {
     }
 }
 
+/// Whether a unit of `kind` is established under a parent of kind `parent`: a district under a
+/// province, a commune under a district or a province (after 2025 communes sit under the
+/// province), a People's Inspection Board in a commune, an agency, a public-service unit or an
+/// enterprise (Law 10/2022/QH15, Chapter V), a community investment supervision board in a commune
+/// (Decree 59/2023/NĐ-CP). Provinces and central bodies are roots, not established under a unit.
+fn may_establish_under(kind: UnitKind, parent: UnitKind) -> bool {
+    use UnitKind::*;
+    match kind {
+        Province | CentralBody => false,
+        District => parent == Province,
+        Commune => matches!(parent, Province | District),
+        PeoplesInspectionBoard => {
+            matches!(parent, Commune | Agency | PublicServiceUnit | Enterprise)
+        }
+        InvestmentSupervisionBoard => parent == Commune,
+        _ => true,
+    }
+}
+
 /// A unit without a parent is a root, and a grant there holds the whole tree's power (grants
 /// follow a merge onto its new unit): only the steering of a root makes one.
 async fn require_root_steering(db: &impl ConnectionTrait, actor: &Actor) -> AppResult<()> {
@@ -348,6 +367,19 @@ pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applie
                 };
                 if parent.is_none() {
                     require_root_steering(txn, &actor).await?;
+                }
+                if new.kind == ReorgKind::Establish
+                    && let Some(p) = parent.and_then(|p| loaded.get(&p))
+                    && !may_establish_under(spec.kind, p.kind)
+                {
+                    return Err(bad(
+                        "newUnits.kind",
+                        format!(
+                            "a {} is not established under a {}",
+                            spec.kind.as_str(),
+                            p.kind.as_str()
+                        ),
+                    ));
                 }
                 let created = units::create(
                     txn,

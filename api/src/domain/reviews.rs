@@ -56,15 +56,24 @@ pub fn report_kind(kind: ReviewKind) -> ReportKind {
     }
 }
 
-/// Why `report` cannot consolidate `review`, if it cannot: another unit's, another kind, a
-/// period that does not cover the review's, or still a draft.
-pub fn unfit(review: &review::Model, report: &report::Model) -> Option<&'static str> {
+/// Why `report` cannot consolidate `review`, if it cannot: another unit's, about another plan
+/// (neither the review's nor one derived from it: `derived_from_review_plan`), another kind, a
+/// period that does not cover the review's, or not sent.
+pub fn unfit(
+    review: &review::Model,
+    report: &report::Model,
+    derived_from_review_plan: bool,
+) -> Option<&'static str> {
     if report.unit_id != review.unit_id {
         Some("the report is another unit's")
+    } else if report.plan_id != Some(review.plan_id) && !derived_from_review_plan {
+        Some("the report is about another plan")
     } else if report.kind != report_kind(review.kind) {
         Some("the report is not of the kind this review consolidates")
     } else if report.period_start > review.period_start || report.period_end < review.period_end {
         Some("the report does not cover the review's period")
+    } else if report.status == ReportStatus::Returned {
+        Some("the report was returned: submit it again first")
     } else if !matches!(
         report.status,
         ReportStatus::Submitted | ReportStatus::Approved
@@ -73,6 +82,22 @@ pub fn unfit(review: &review::Model, report: &report::Model) -> Option<&'static 
     } else {
         None
     }
+}
+
+/// Whether `report`'s plan was derived from the review's plan (a district's own plan, derived
+/// from the province's, consolidates into the province's review of its district).
+async fn derived_from(
+    db: &impl ConnectionTrait,
+    review: &review::Model,
+    report: &report::Model,
+) -> AppResult<bool> {
+    let Some(plan) = report.plan_id else {
+        return Ok(false);
+    };
+    Ok(entity::plan::Entity::find_by_id(plan)
+        .one(db)
+        .await?
+        .is_some_and(|p| p.parent_plan_id == Some(review.plan_id)))
 }
 
 /// Reviews held by units of `roots`' subtrees (as the tree stood when each was scheduled).
@@ -286,7 +311,8 @@ pub async fn step(
                     let r = super::reports::get(txn, caller, report_id)
                         .await?
                         .ok_or_else(|| AppError::bad_input("input.reportId", "report not found"))?;
-                    if let Some(why) = unfit(&before, &r) {
+                    let derived = derived_from(txn, &before, &r).await?;
+                    if let Some(why) = unfit(&before, &r, derived) {
                         return Err(AppError::bad_input("input.reportId", why));
                     }
                     am.consolidated_report_id = Set(Some(r.id));
@@ -304,7 +330,8 @@ pub async fn step(
                         .one(txn)
                         .await?
                         .ok_or(AppError::NotFound("report"))?;
-                    if let Some(why) = unfit(&before, &r) {
+                    let derived = derived_from(txn, &before, &r).await?;
+                    if let Some(why) = unfit(&before, &r, derived) {
                         return Err(AppError::bad_input(
                             "id",
                             format!("the consolidated report no longer fits: {why}"),
@@ -333,6 +360,14 @@ pub async fn step(
                         return Err(AppError::bad_input(
                             "input.heldOn",
                             "a review is held once its period has begun",
+                        ));
+                    }
+                    // It consolidates the report, so it is not held before the report was sent.
+                    let sent = r.first_submitted_at.map(super::clock::province_day);
+                    if sent.is_some_and(|sent| held < sent) {
+                        return Err(AppError::bad_input(
+                            "input.heldOn",
+                            "a review is held on or after the day its consolidated report was sent",
                         ));
                     }
                     am.held_on = Set(Some(held));
@@ -512,7 +547,7 @@ mod tests {
             id: uuid::Uuid::nil(),
             unit_id: uuid::Uuid::from_u128(1),
             recipient_unit_id: None,
-            plan_id: None,
+            plan_id: Some(uuid::Uuid::nil()),
             schedule_id: None,
             obligation_id: None,
             kind: ReportKind::PreliminaryReview,
@@ -539,8 +574,22 @@ mod tests {
             version: 1,
         };
         let v = review();
-        assert_eq!(unfit(&v, &r), None);
-        let cases: [(&str, entity::report::Model); 4] = [
+        assert_eq!(unfit(&v, &r, false), None);
+        let cases: [(&str, entity::report::Model); 6] = [
+            (
+                "another plan",
+                entity::report::Model {
+                    plan_id: Some(uuid::Uuid::from_u128(9)),
+                    ..r.clone()
+                },
+            ),
+            (
+                "returned",
+                entity::report::Model {
+                    status: ReportStatus::Returned,
+                    ..r.clone()
+                },
+            ),
             (
                 "another unit",
                 entity::report::Model {
@@ -571,7 +620,7 @@ mod tests {
             ),
         ];
         for (what, report) in cases {
-            assert!(unfit(&v, &report).is_some(), "{what} accepted");
+            assert!(unfit(&v, &report, false).is_some(), "{what} accepted");
         }
         assert_eq!(report_kind(ReviewKind::Final), ReportKind::AnnualReview);
     }

@@ -70,7 +70,7 @@ api_enum! {
         PeoplesInspectionBoard,
         /// Community investment supervision board (Ban Giám sát đầu tư của cộng đồng) of one
         /// project, for its term (`validTo`).
-        CommunityInvestmentSupervisionBoard,
+        InvestmentSupervisionBoard,
         /// Any other organisation.
         Other,
     }
