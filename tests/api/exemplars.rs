@@ -17,6 +17,7 @@ on_both_databases!(
     a_retired_entry_counts_in_the_periods_it_was_active,
     entries_are_found_without_diacritics,
     every_exemplar_mutation_by_role_and_scope,
+    dates_levels_and_codes_hold_together,
 );
 
 const CRITERION: &str = "mutation($i: CreateExemplarCriterionInput!) { createExemplarCriterion(input: $i) { criterion { id code version } } }";
@@ -357,6 +358,32 @@ async fn a_model_is_refused_recognised_after_reassessment_replicated_and_counted
         json!({ "i": { "id": updated["id"], "version": updated["version"] } }),
     )
     .await;
+    // The district's steering committee reports for the district: its one model agrees (found
+    // from outside: the committee's own subtree held none, and a true report was flagged).
+    let by_committee = app
+        .data(
+            &steering,
+            "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
+            json!({ "i": { "unitId": app.unit_id("ST.D01.BCD").await, "kind": "AD_HOC", "title": "Báo cáo của Ban Chỉ đạo huyện",
+                "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }),
+        )
+        .await["createReport"]["report"]
+        .clone();
+    let by_committee = app
+        .data(
+            &steering,
+            "mutation($i: UpdateReportInput!) { updateReport(input: $i) { report { id version } } }",
+            json!({ "i": { "id": by_committee["id"], "version": by_committee["version"], "indicatorValues": [
+                { "code": "C5.DVK_MODELS", "value": 1 }] } }),
+        )
+        .await["updateReport"]["report"]
+        .clone();
+    app.data(
+        &steering,
+        "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { id } } }",
+        json!({ "i": { "id": by_committee["id"], "version": by_committee["version"] } }),
+    )
+    .await;
     let checked = app
         .data(
             &steering,
@@ -377,6 +404,14 @@ async fn a_model_is_refused_recognised_after_reassessment_replicated_and_counted
             &json!({ "report": { "id": created["id"] }, "indicator": { "code": "C5.DVK_MODELS" },
                   "reported": 0.0, "registered": 1.0 })
         ],
+        "{checked}"
+    );
+    assert!(
+        !checked["registryCheck"]["mismatches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["report"]["id"] == by_committee["id"]),
         "{checked}"
     );
 
@@ -807,12 +842,21 @@ async fn every_exemplar_mutation_by_role_and_scope(app: &TestApp) {
         ("province steering", &steering, None),
         ("province admin", &admin, None),
     ] {
-        let level = match who {
-            "district manager" => "DISTRICT",
-            "province steering" => "PROVINCE",
-            _ => "CENTRAL",
+        // Each at the recognising unit's own level (a central award is recorded by the
+        // province), on the day it is registered or later.
+        let (level, by) = match who {
+            "district manager" => ("DISTRICT", "ST.D01"),
+            "province steering" => ("PROVINCE", "ST"),
+            "province admin" => ("CENTRAL", "ST"),
+            _ => ("DISTRICT", "ST.D01"),
         };
-        let body = recognise(app, token, &entry, json!({ "level": level })).await;
+        let body = recognise(
+            app,
+            token,
+            &entry,
+            json!({ "level": level, "recognisingUnitId": app.unit_id(by).await, "recognisedOn": null }),
+        )
+        .await;
         assert_eq!(
             error_code(&body),
             expected,
@@ -920,4 +964,75 @@ async fn every_exemplar_mutation_by_role_and_scope(app: &TestApp) {
         )
         .await;
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
+}
+
+/// Found from outside: a district recorded central and provincial awards; a recognition and an
+/// assessment were dated before the entry existed; codes differing in case made two criteria.
+async fn dates_levels_and_codes_hold_together(app: &TestApp) {
+    let steering = app.user_with("q-steering", Role::Steering, "ST").await;
+    let manager = app
+        .user_with("q-manager", Role::UnitManager, "ST.D01")
+        .await;
+    let c = catalogue(app, &steering).await;
+    let twin = app
+        .gql(
+            Some(&steering),
+            CRITERION,
+            json!({ "i": { "code": "dvk.result", "name": "Tiêu chí trùng", "mandatory": true } }),
+        )
+        .await;
+    assert_eq!(error_code(&twin), Some("CONFLICT"), "{twin}");
+    let entry = register(app, &manager, "ST.D01", "Mô hình dân vận khéo").await;
+    let early = app
+        .gql(
+            Some(&manager),
+            ASSESS,
+            json!({ "i": { "id": entry, "version": 1, "assessedOn": "2024-01-15",
+                "verdicts": [verdict(&c.all, true), verdict(&c.economy, true)] } }),
+        )
+        .await;
+    assert_eq!(
+        error_code(&early),
+        Some("BAD_USER_INPUT"),
+        "assessed before registered: {early}"
+    );
+    let assessed = assess(
+        app,
+        &manager,
+        &entry,
+        json!([verdict(&c.all, true), verdict(&c.economy, true)]),
+    )
+    .await;
+    assert_eq!(error_code(&assessed), None, "{assessed}");
+    for (what, extra) in [
+        (
+            "a central award by a district",
+            json!({ "level": "CENTRAL" }),
+        ),
+        (
+            "a provincial award by a district",
+            json!({ "level": "PROVINCE" }),
+        ),
+        (
+            "recognised before registered",
+            json!({ "recognisedOn": "2020-01-01" }),
+        ),
+    ] {
+        let body = recognise(app, &manager, &entry, extra).await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{what}: {body}");
+    }
+    let fitting = recognise(app, &manager, &entry, json!({})).await;
+    assert_eq!(error_code(&fitting), None, "{fitting}");
+    let central = recognise(
+        app,
+        &steering,
+        &entry,
+        json!({ "level": "CENTRAL", "form": "EMULATION_FLAG", "recognisingUnitId": app.unit_id("ST").await }),
+    )
+    .await;
+    assert_eq!(
+        error_code(&central),
+        None,
+        "a central award recorded by the province: {central}"
+    );
 }

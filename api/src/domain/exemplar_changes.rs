@@ -208,6 +208,12 @@ pub async fn assess(
             authz::require(txn, caller, authz::PLANNERS, before.unit_id).await?;
             let status = rules::after(before.status, Step::Assess)?;
             let assessed_on = past_day(caller, "input.assessedOn", assessed_on)?;
+            if assessed_on < before.registered_on {
+                return Err(AppError::bad_input(
+                    "input.assessedOn",
+                    "an entry is assessed on or after the day it was registered",
+                ));
+            }
             let now = caller.clock.now();
             for (i, (v, note)) in verdicts.iter().zip(notes).enumerate() {
                 let field = format!("input.verdicts[{i}].criterionId");
@@ -345,6 +351,20 @@ pub async fn recognise(
                 ));
             }
             let recognised_on = past_day(caller, "input.recognisedOn", new.recognised_on)?;
+            if recognised_on < before.registered_on {
+                return Err(AppError::bad_input(
+                    "input.recognisedOn",
+                    "an entry is recognised on or after the day it was registered",
+                ));
+            }
+            let by_level = level_of(txn, by, caller.today()).await?;
+            if !rules::level_fits(new.level, by_level) {
+                return Err(AppError::bad_input(
+                    "input.level",
+                    "the level is the recognising unit's own (a central award is recorded by the \
+                     province)",
+                ));
+            }
             let now = caller.clock.now();
             let recognition = exemplar_recognition::ActiveModel {
                 id: Set(Uuid::now_v7()),
@@ -434,6 +454,14 @@ pub async fn replicate(
                     "a replication lives in another unit than its source",
                 ));
             }
+            if let (Some(day), Some(recognised)) = (new.registered_on, src.recognised_on)
+                && day < recognised
+            {
+                return Err(AppError::bad_input(
+                    "input.registeredOn",
+                    "a replication is registered on or after its source was recognised",
+                ));
+            }
             let entry = NewExemplar {
                 unit: new.unit,
                 kind: src.kind,
@@ -521,7 +549,32 @@ async fn require_catalogue_keeper(db: &impl ConnectionTrait, caller: &Caller) ->
     }
 }
 
-/// A criterion code: 1–64 letters, digits, `.`, `_` or `-`.
+/// The level of a unit's recognitions: the level of the nearest commune, district or province
+/// at or above it today; central for a unit outside any province (the central steering
+/// committee).
+async fn level_of(
+    db: &impl ConnectionTrait,
+    unit: Uuid,
+    today: NaiveDate,
+) -> AppResult<entity::RecognitionLevel> {
+    use entity::{RecognitionLevel as L, UnitKind as K};
+    let u = super::planning::load_unit(db, "input.recognisingUnitId", unit).await?;
+    let mut line = super::units::ancestors(db, &u, None, today).await?;
+    line.push(u);
+    // Nearest first: a commune inside a district is the commune's level.
+    for kind in line.iter().rev().map(|u| u.kind) {
+        match kind {
+            K::Commune => return Ok(L::Commune),
+            K::District => return Ok(L::District),
+            K::Province => return Ok(L::Province),
+            _ => {}
+        }
+    }
+    Ok(L::Central)
+}
+
+/// A criterion code: 1–64 letters, digits, `.`, `_` or `-`, kept in capitals so that codes
+/// differing only in case are one code.
 fn parse_code(raw: &str) -> AppResult<String> {
     let code = raw.trim();
     let valid = !code.is_empty()
@@ -530,7 +583,7 @@ fn parse_code(raw: &str) -> AppResult<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if valid {
-        Ok(code.to_owned())
+        Ok(code.to_uppercase())
     } else {
         Err(AppError::bad_input(
             "input.code",

@@ -136,9 +136,26 @@ pub fn check_period(start: NaiveDate, end: NaiveDate) -> AppResult<()> {
     }
 }
 
+/// Whether a recognition at `level` fits a recognising unit of level `unit`: its own level, or
+/// a central award recorded by the province (the central bodies are outside its tree).
+pub fn level_fits(level: entity::RecognitionLevel, unit: entity::RecognitionLevel) -> bool {
+    use entity::RecognitionLevel::{Central, Province};
+    level == unit || (level == Central && unit == Province)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    #[test]
+    fn a_recognition_is_at_its_units_level() {
+        use entity::RecognitionLevel::*;
+        assert!(super::level_fits(District, District));
+        assert!(super::level_fits(Central, Province));
+        assert!(!super::level_fits(Central, District));
+        assert!(!super::level_fits(Province, District));
+        assert!(!super::level_fits(Commune, Province));
+    }
 
     use super::*;
 

@@ -60,6 +60,17 @@ pub struct RegistryCheck {
     pub mismatches: Vec<Mismatch>,
 }
 
+/// The units a report speaks for: a steering committee (ban chỉ đạo) reports for its area, the
+/// subtree of the unit it belongs to (a district's committee for the district); any other unit for
+/// its own subtree.
+async fn territory(db: &impl ConnectionTrait, unit: Uuid) -> AppResult<Uuid> {
+    let found = entity::unit::Entity::find_by_id(unit).one(db).await?;
+    Ok(match found {
+        Some(u) if u.kind == entity::UnitKind::SteeringCommittee => u.parent_id.unwrap_or(u.id),
+        _ => unit,
+    })
+}
+
 /// What the registry holds for `unit`'s subtree in the report period.
 async fn registered(
     db: &impl ConnectionTrait,
@@ -161,7 +172,8 @@ pub async fn check(
                 continue;
             };
             outcome.checked += 1;
-            let held = registered(db, r.unit_id, r.period_start, r.period_end, *counted).await?;
+            let area = territory(db, r.unit_id).await?;
+            let held = registered(db, area, r.period_start, r.period_end, *counted).await?;
             if v.value != held as f64 {
                 outcome.mismatches.push(Mismatch {
                     report: r.clone(),
