@@ -140,12 +140,25 @@ pub fn fold(s: &str) -> String {
     collapse_whitespace(&recomposed)
 }
 
+/// Characters trimmed from either end of a query term.
+const QUOTES_AND_BRACKETS: &[char] = &[
+    '"', '\'', '“', '”', '‘', '’', '„', '‟', '«', '»', '‹', '›', '(', ')', '[', ']', '{', '}',
+];
+
 /// Folded, de-duplicated query terms (at most 8, each at most 64 characters), to be ANDed.
 ///
 /// The terms are not escaped; pass each through [`like_pattern`].
 pub fn search_terms(query: &str) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     for word in fold(query).split_whitespace() {
+        // Quotes and brackets typed around words (straight on a keyboard, curly in the stored
+        // text) and sentence punctuation after them are not part of what is sought.
+        let word = word
+            .trim_start_matches(QUOTES_AND_BRACKETS)
+            .trim_end_matches(|c: char| QUOTES_AND_BRACKETS.contains(&c) || ",;:!?".contains(c));
+        if word.is_empty() {
+            continue;
+        }
         let term: String = word.chars().take(MAX_TERM_CHARS).collect();
         if !terms.contains(&term) {
             terms.push(term);
@@ -508,6 +521,16 @@ mod tests {
         let long = "x".repeat(100);
         assert_eq!(search_terms(&long), ["x".repeat(64)]);
         assert_eq!(search_terms("50%_x"), ["50%_x"]);
+        // Quotes typed on a keyboard find the curly ones stored (found from outside).
+        assert_eq!(
+            search_terms("\"Dân vận khéo\", (mô hình)"),
+            ["dan", "van", "kheo", "mo", "hinh"]
+        );
+        assert!(matches_search(
+            "\"Dân vận khéo\"",
+            "Mô hình “Dân vận khéo” nuôi tôm"
+        ));
+        assert!(search_terms(" \" “ ").is_empty());
     }
 
     #[test]

@@ -680,6 +680,11 @@ async fn entries_are_found_without_diacritics(app: &TestApp) {
     // The description is searched too.
     assert_eq!(found("ho ngheo").await.len(), 2);
     assert!(found("thủy sản").await.is_empty());
+    // Quotes typed on a keyboard find the curly ones of the name (found from outside).
+    assert_eq!(
+        found("\"Dân vận khéo\" nuôi tôm").await,
+        ["Mô hình “Dân vận khéo” nuôi tôm sạch"]
+    );
 }
 
 /// Every new mutation by role and scope: ADMIN and STEERING of the province, UNIT_MANAGER,
