@@ -21,6 +21,7 @@ mod m20261130_000005_reviews;
 mod m20261130_000006_sync_follow_up;
 mod m20261130_000010_field_provenance;
 mod m20261130_000020_exemplars;
+mod m20261130_000021_sync_exemplars;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_sync_follow_up::Migration),
             Box::new(m20261130_000010_field_provenance::Migration),
             Box::new(m20261130_000020_exemplars::Migration),
+            Box::new(m20261130_000021_sync_exemplars::Migration),
         ]
     }
 }

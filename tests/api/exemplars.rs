@@ -18,6 +18,7 @@ on_both_databases!(
     entries_are_found_without_diacritics,
     every_exemplar_mutation_by_role_and_scope,
     dates_levels_and_codes_hold_together,
+    entries_come_through_the_change_feed_to_their_units,
 );
 
 const CRITERION: &str = "mutation($i: CreateExemplarCriterionInput!) { createExemplarCriterion(input: $i) { criterion { id code version } } }";
@@ -1040,4 +1041,18 @@ async fn dates_levels_and_codes_hold_together(app: &TestApp) {
         None,
         "a central award recorded by the province: {central}"
     );
+}
+
+/// The register flows through the change feed to the entry's unit, not to another district.
+async fn entries_come_through_the_change_feed_to_their_units(app: &TestApp) {
+    use crate::sync::sync_all;
+    let d01 = app.user_with("f-d01", Role::Reporter, "ST.D01").await;
+    let d02 = app.user_with("f-d02", Role::Reporter, "ST.D02").await;
+    let (_, _, _, d01_token) = sync_all(app, &d01, None).await;
+    let (_, _, _, d02_token) = sync_all(app, &d02, None).await;
+    let entry = register(app, &d01, "ST.D01", "Mô hình tổ tự quản").await;
+    let (seen, _, _, _) = sync_all(app, &d01, Some(&d01_token)).await;
+    assert!(seen.contains(&entry), "{seen:?}");
+    let (elsewhere, _, _, _) = sync_all(app, &d02, Some(&d02_token)).await;
+    assert!(!elsewhere.contains(&entry), "{elsewhere:?}");
 }

@@ -263,9 +263,10 @@ enum Kind {
     Oversight = 7,
     Recommendation = 8,
     Review = 9,
+    Exemplar = 10,
 }
 
-const KINDS: [Kind; 10] = [
+const KINDS: [Kind; 11] = [
     Kind::Unit,
     Kind::LegalDocument,
     Kind::Indicator,
@@ -276,6 +277,7 @@ const KINDS: [Kind; 10] = [
     Kind::Oversight,
     Kind::Recommendation,
     Kind::Review,
+    Kind::Exemplar,
 ];
 
 /// A position in the change feed: after the record `(seq, kind, id)` in change order.
@@ -389,6 +391,7 @@ pub enum Record {
     Oversight(oversight::Model),
     Recommendation(recommendation::Model),
     Review(review::Model),
+    Exemplar(entity::exemplar::Model),
 }
 
 /// One page of the change feed.
@@ -575,6 +578,10 @@ async fn positions(
             super::oversights::visible_recommendations(scopes)
         ),
         Kind::Review => rows!(review, super::reviews::visible(scopes)),
+        Kind::Exemplar => {
+            use entity::exemplar;
+            rows!(exemplar, super::exemplars::of_units(scopes))
+        }
         Kind::Removal => rows!(
             tombstone,
             Condition::all()
@@ -663,6 +670,14 @@ async fn load(
             .into_iter()
             .map(|m| (m.id, Record::Review(m))),
     );
+    {
+        use entity::exemplar;
+        records.extend(
+            fetch!(exemplar, Kind::Exemplar)
+                .into_iter()
+                .map(|m| (m.id, Record::Exemplar(m))),
+        );
+    }
     let mut removed = fetch!(tombstone, Kind::Removal);
     let order = |id: &Uuid| found.iter().position(|p| p.id == *id);
     records.sort_by_key(|(id, _)| order(id));

@@ -119,6 +119,7 @@ impl SyncChanges {
                     Node::Recommendation(super::oversight::Recommendation(m))
                 }
                 Record::Review(m) => Node::Review(super::review::Review(m)),
+                Record::Exemplar(m) => Node::Exemplar(super::exemplar::Exemplar(m)),
             })
             .collect()
     }
