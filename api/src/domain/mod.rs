@@ -17,6 +17,7 @@ pub mod legal;
 pub mod legal_number;
 pub mod legal_registry;
 pub mod lineage;
+pub mod official_format;
 pub mod overseeing;
 pub mod oversight_summary;
 pub mod oversight_workflow;
