@@ -15,8 +15,9 @@ pub enum Profile {
 }
 
 /// "Sóc Trăng, ngày 05 tháng 02 năm 2024": days below 10 and the months 1 and 2 are written with
-/// a leading zero, other months without (Decree 30/2020/NĐ-CP, Appendix I, section II.5; Guide
-/// 36-HD/VPTW writes dates the same way).
+/// a leading zero, other months without (Decree 30/2020/NĐ-CP, Appendix I). Party documents are
+/// written the same way here; that Guide 36-HD/VPTW pads them alike is not confirmed from the
+/// primary text.
 pub fn place_and_date(place: &str, day: NaiveDate) -> String {
     let month = day.month();
     let month = if month <= 2 {
