@@ -29,7 +29,7 @@ use super::{
         next_recommendation_status,
     },
     oversights,
-    planning::{load_open_unit, optional_text, required_text},
+    planning::{load_open_unit, optional_text, required_block, required_text},
     write::{Writer, check_version, save_versioned},
 };
 use crate::{
@@ -409,6 +409,22 @@ fn require_under_way(o: &oversight::Model) -> AppResult<()> {
     }
 }
 
+/// The oversight named in `input.oversightId`, held (see [`lock`]), for the conducting side to
+/// record in while it is under way.
+async fn under_way_for_conductor(
+    txn: &impl ConnectionTrait,
+    caller: &Caller,
+    id: Uuid,
+) -> AppResult<oversight::Model> {
+    lock(txn, id).await?;
+    let o = oversights::get(txn, caller, id)
+        .await?
+        .ok_or_else(|| AppError::bad_input("input.oversightId", "oversight not found"))?;
+    require_conducting(sides(txn, caller, o.conducting_unit_id, None).await?)?;
+    require_under_way(&o)?;
+    Ok(o)
+}
+
 /// A finding to record.
 #[derive(Clone, Debug)]
 pub struct NewFinding {
@@ -431,8 +447,7 @@ pub async fn record_finding(
     actor: &Actor,
     new: NewFinding,
 ) -> AppResult<oversight_finding::Model> {
-    let statement = optional_text("input.statement", Some(&new.statement))?
-        .ok_or_else(|| AppError::bad_input("input.statement", "must not be empty"))?;
+    let statement = required_block("input.statement", &new.statement)?;
     if new.kind != FindingKind::Cause && new.explains.is_some() {
         return Err(AppError::bad_input(
             "input.explainsId",
@@ -469,12 +484,7 @@ pub async fn record_finding(
     w.transaction(move |txn| {
         Box::pin(async move {
             let caller = &actor.caller;
-            lock(txn, new.oversight).await?;
-            let o = oversights::get(txn, caller, new.oversight)
-                .await?
-                .ok_or_else(|| AppError::bad_input("input.oversightId", "oversight not found"))?;
-            require_conducting(sides(txn, caller, o.conducting_unit_id, None).await?)?;
-            require_under_way(&o)?;
+            let o = under_way_for_conductor(txn, caller, new.oversight).await?;
             let is_target = oversight_target::Entity::find()
                 .filter(oversight_target::Column::OversightId.eq(o.id))
                 .filter(oversight_target::Column::UnitId.eq(new.target))
@@ -565,18 +575,12 @@ pub async fn issue_recommendation(
     actor: &Actor,
     new: NewRecommendation,
 ) -> AppResult<recommendation::Model> {
-    let statement = optional_text("input.statement", Some(&new.statement))?
-        .ok_or_else(|| AppError::bad_input("input.statement", "must not be empty"))?;
+    let statement = required_block("input.statement", &new.statement)?;
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
             let caller = &actor.caller;
-            lock(txn, new.oversight).await?;
-            let o = oversights::get(txn, caller, new.oversight)
-                .await?
-                .ok_or_else(|| AppError::bad_input("input.oversightId", "oversight not found"))?;
-            require_conducting(sides(txn, caller, o.conducting_unit_id, None).await?)?;
-            require_under_way(&o)?;
+            let o = under_way_for_conductor(txn, caller, new.oversight).await?;
             if new.due_on < caller.today() {
                 return Err(AppError::bad_input(
                     "input.dueOn",
@@ -881,8 +885,7 @@ pub async fn add_remedial_action(
     actor: &Actor,
     new: NewRemedialAction,
 ) -> AppResult<remedial_action::Model> {
-    let description = optional_text("input.description", Some(&new.description))?
-        .ok_or_else(|| AppError::bad_input("input.description", "must not be empty"))?;
+    let description = required_block("input.description", &new.description)?;
     let owner = required_text("input.owner", &new.owner)?;
     let evidence = optional_text("input.evidence", new.evidence.as_deref())?;
     let progress = check_progress(new.progress.unwrap_or(0))?;
@@ -946,10 +949,7 @@ pub async fn update_remedial_action(
     patch: RemedialActionPatch,
 ) -> AppResult<remedial_action::Model> {
     let description = match &patch.description {
-        Some(d) => Some(
-            optional_text("input.description", Some(d))?
-                .ok_or_else(|| AppError::bad_input("input.description", "must not be empty"))?,
-        ),
+        Some(d) => Some(required_block("input.description", d)?),
         None => None,
     };
     let evidence = match &patch.evidence {

@@ -41,7 +41,8 @@ pub struct OversightSummary {
     pub remediation_rate: Option<f64>,
 }
 
-fn check_window(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
+/// Refuses a window that ends before it starts (`BAD_USER_INPUT` on `periodTo`).
+pub(crate) fn check_window(from: NaiveDate, to: NaiveDate) -> AppResult<()> {
     if to < from {
         Err(AppError::bad_input(
             "periodTo",

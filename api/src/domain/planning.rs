@@ -48,6 +48,12 @@ pub fn optional_text(field: &str, value: Option<&str>) -> AppResult<Option<Strin
     Ok((!cleaned.is_empty()).then_some(cleaned))
 }
 
+/// Required long text: [`optional_text`], refusing empty with `BAD_USER_INPUT` on `field`.
+pub fn required_block(field: &str, value: &str) -> AppResult<String> {
+    optional_text(field, Some(value))?
+        .ok_or_else(|| AppError::bad_input(field, "must not be empty"))
+}
+
 pub fn check_content_area(field: &str, area: Option<i32>) -> AppResult<Option<i16>> {
     match area {
         None => Ok(None),

@@ -14,10 +14,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::rollups::{Tree, counted_units, subject_unit};
-use crate::{
-    auth::Caller,
-    error::{AppError, AppResult},
-};
+use crate::{auth::Caller, error::AppResult};
 
 /// What the registry counts for one indicator, over the oversights one unit's subtree held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,26 +68,15 @@ async fn territory(db: &impl ConnectionTrait, unit: Uuid) -> AppResult<Uuid> {
     })
 }
 
-/// What the registry holds for `unit`'s subtree in the report period.
-async fn registered(
+/// Oversights conducted in `area`'s subtree that started in `[from, to]` (not cancelled).
+async fn held_in(
     db: &impl ConnectionTrait,
-    unit: Uuid,
+    area: Uuid,
     from: NaiveDate,
     to: NaiveDate,
-    what: Counted,
-) -> AppResult<i64> {
-    let recognised = |kinds: &'static [ExemplarKind]| {
-        super::exemplars::recognised_count(db, unit, kinds, from, to)
-    };
-    match what {
-        Counted::Models => return recognised(&[ExemplarKind::Model]).await,
-        Counted::Exemplars => {
-            return recognised(&[ExemplarKind::Collective, ExemplarKind::Individual]).await;
-        }
-        _ => {}
-    }
-    let units = counted_units(db, unit, Tree::default()).await?;
-    let held: Vec<Uuid> = oversight::Entity::find()
+) -> AppResult<Vec<Uuid>> {
+    let units = counted_units(db, area, Tree::default()).await?;
+    Ok(oversight::Entity::find()
         .filter(oversight::Column::ConductingUnitId.is_in(units))
         .filter(oversight::Column::StartedOn.gte(from))
         .filter(oversight::Column::StartedOn.lte(to))
@@ -99,11 +85,15 @@ async fn registered(
         .await?
         .into_iter()
         .map(|o| o.id)
-        .collect();
+        .collect())
+}
+
+/// What the registry counts for a C6 indicator over the oversights `held`.
+async fn counted_in(db: &impl ConnectionTrait, held: &[Uuid], what: Counted) -> AppResult<i64> {
     Ok(match what {
         Counted::Oversights => held.len() as i64,
         Counted::UnitsOverseen => oversight_target::Entity::find()
-            .filter(oversight_target::Column::OversightId.is_in(held))
+            .filter(oversight_target::Column::OversightId.is_in(held.iter().copied()))
             .all(db)
             .await?
             .into_iter()
@@ -111,13 +101,28 @@ async fn registered(
             .collect::<HashSet<_>>()
             .len() as i64,
         Counted::Violations => oversight_finding::Entity::find()
-            .filter(oversight_finding::Column::OversightId.is_in(held))
+            .filter(oversight_finding::Column::OversightId.is_in(held.iter().copied()))
             .filter(oversight_finding::Column::Kind.eq(FindingKind::Violation))
             .all(db)
             .await?
             .len() as i64,
         Counted::Models | Counted::Exemplars => 0,
     })
+}
+
+/// Dân vận khéo entries of `area`'s subtree recognised and active in `[from, to]`.
+async fn recognised(
+    db: &impl ConnectionTrait,
+    area: Uuid,
+    what: Counted,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> AppResult<i64> {
+    let kinds: &[ExemplarKind] = match what {
+        Counted::Models => &[ExemplarKind::Model],
+        _ => &[ExemplarKind::Collective, ExemplarKind::Individual],
+    };
+    super::exemplars::recognised_count(db, area, kinds, from, to).await
 }
 
 /// Compares the indicator values of the submitted and approved reports of `root`'s subtree
@@ -133,12 +138,7 @@ pub async fn check(
     from: NaiveDate,
     to: NaiveDate,
 ) -> AppResult<RegistryCheck> {
-    if to < from {
-        return Err(AppError::bad_input(
-            "periodTo",
-            "the period ends before it starts",
-        ));
-    }
+    super::oversight_summary::check_window(from, to)?;
     subject_unit(db, caller, root, Tree::default()).await?;
     let units = counted_units(db, root, Tree::default()).await?;
     let defs = indicator::Entity::find()
@@ -161,25 +161,46 @@ pub async fn check(
         .all(db)
         .await?;
     let mut outcome = RegistryCheck::default();
+    // Every value of every report in one query, not one per report.
+    let mut values: HashMap<Uuid, Vec<indicator_value::Model>> = HashMap::new();
+    for v in indicator_value::Entity::find()
+        .filter(indicator_value::Column::ReportId.is_in(reports.iter().map(|r| r.id)))
+        .filter(indicator_value::Column::IndicatorId.is_in(by_id.keys().copied()))
+        .all(db)
+        .await?
+    {
+        values.entry(v.report_id).or_default().push(v);
+    }
     for r in reports {
-        let values = indicator_value::Entity::find()
-            .filter(indicator_value::Column::ReportId.eq(r.id))
-            .filter(indicator_value::Column::IndicatorId.is_in(by_id.keys().copied()))
-            .all(db)
-            .await?;
-        for v in values {
+        let Some(stated) = values.remove(&r.id) else {
+            continue;
+        };
+        // What the report's area holds is read once, whatever number of its values it checks.
+        let area = territory(db, r.unit_id).await?;
+        let mut held: Option<Vec<Uuid>> = None;
+        for v in stated {
             let Some((def, counted)) = by_id.get(&v.indicator_id) else {
                 continue;
             };
             outcome.checked += 1;
-            let area = territory(db, r.unit_id).await?;
-            let held = registered(db, area, r.period_start, r.period_end, *counted).await?;
-            if v.value != held as f64 {
+            let count = match counted {
+                Counted::Models | Counted::Exemplars => {
+                    recognised(db, area, *counted, r.period_start, r.period_end).await?
+                }
+                _ => {
+                    if held.is_none() {
+                        held = Some(held_in(db, area, r.period_start, r.period_end).await?);
+                    }
+                    let ids = held.as_deref().unwrap_or_default();
+                    counted_in(db, ids, *counted).await?
+                }
+            };
+            if v.value != count as f64 {
                 outcome.mismatches.push(Mismatch {
                     report: r.clone(),
                     indicator: def.clone(),
                     reported: v.value,
-                    registered: held,
+                    registered: count,
                 });
             }
         }

@@ -18,7 +18,7 @@ use super::{
     audit::{self, Actor, Change},
     authz,
     page::{self, Keyed, Page, PageArgs},
-    planning::{optional_text, required_text},
+    planning::{required_block, required_text},
     scope::under_when,
     search_condition,
     write::{Writer, check_version, save_versioned},
@@ -408,8 +408,7 @@ pub async fn record_lesson(
     source: LessonSource,
     content: String,
 ) -> AppResult<lesson::Model> {
-    let content = optional_text("input.content", Some(&content))?
-        .ok_or_else(|| AppError::bad_input("input.content", "must not be empty"))?;
+    let content = required_block("input.content", &content)?;
     let actor = actor.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
