@@ -48,6 +48,8 @@ pub struct Config {
     /// The clock every date is derived from (`domain::clock`): the system clock, or in
     /// development and tests one started at `QCDC_CLOCK_START`.
     pub clock: crate::domain::clock::Clock,
+    /// Where stored files go and their limits (README, "Attachments").
+    pub files: crate::storage::FileSettings,
 }
 
 /// Time limits and caps on connections and on what callers may store (README, "Security and
@@ -107,6 +109,92 @@ impl Default for Limits {
 pub struct ConfigError {
     pub variable: &'static str,
     pub message: String,
+}
+
+/// A whole number of `variable` within `range`, or `default` when unset.
+fn number_in(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| ConfigError {
+                variable,
+                message: format!(
+                    "expected a whole number from {} to {}, got `{v}`",
+                    range.start(),
+                    range.end()
+                ),
+            }),
+    }
+}
+
+/// Stored files: `QCDC_DATA_DIR`, `QCDC_S3_*`, the limits, `QCDC_CLAMAV_ADDR`, `QCDC_PUBLIC_URL`.
+fn file_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::storage::FileSettings, ConfigError> {
+    let defaults = crate::storage::FileSettings::default();
+    let s3 = match get("QCDC_S3_BUCKET") {
+        None => None,
+        Some(bucket) => {
+            let required = |variable: &'static str| {
+                get(variable).ok_or_else(|| ConfigError {
+                    variable,
+                    message: "required with QCDC_S3_BUCKET".into(),
+                })
+            };
+            Some(crate::storage::S3Settings {
+                bucket,
+                endpoint: get("QCDC_S3_ENDPOINT"),
+                region: get("QCDC_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                access_key_id: required("QCDC_S3_ACCESS_KEY_ID")?,
+                secret_access_key: required("QCDC_S3_SECRET_ACCESS_KEY")?,
+            })
+        }
+    };
+    Ok(crate::storage::FileSettings {
+        data_dir: get("QCDC_DATA_DIR").map_or(defaults.data_dir, PathBuf::from),
+        s3,
+        max_upload_bytes: number_in(
+            get,
+            "QCDC_UPLOAD_MAX_BYTES",
+            1..=1024 * 1024 * 1024,
+            defaults.max_upload_bytes,
+        )?,
+        attachments_per_target: number_in(
+            get,
+            "QCDC_ATTACHMENTS_PER_TARGET",
+            1..=1000,
+            defaults.attachments_per_target,
+        )?,
+        upload_ttl: Duration::from_secs(number_in(
+            get,
+            "QCDC_UPLOAD_TTL_SECONDS",
+            60..=86_400,
+            defaults.upload_ttl.as_secs(),
+        )?),
+        link_ttl: Duration::from_secs(number_in(
+            get,
+            "QCDC_DOWNLOAD_TTL_SECONDS",
+            10..=86_400,
+            defaults.link_ttl.as_secs(),
+        )?),
+        clamav: get("QCDC_CLAMAV_ADDR"),
+        collect_every: Duration::from_secs(number_in(
+            get,
+            "QCDC_FILE_COLLECT_SECONDS",
+            1..=86_400,
+            defaults.collect_every.as_secs(),
+        )?),
+        public_url: get("QCDC_PUBLIC_URL"),
+    })
 }
 
 /// Development-only key, so a fresh clone starts without configuration. Production refuses it.
@@ -300,6 +388,16 @@ impl Config {
                 ..Limits::default()
             },
             clock,
+            files: file_settings(&get)?,
+        })
+    }
+
+    /// The key download links are signed with: derived from the signing key in use, so every
+    /// instance with the same key accepts every other's links.
+    pub fn link_key(&self) -> anyhow::Result<Vec<u8>> {
+        Ok(match &self.jwt_private_key_file {
+            Some(path) => std::fs::read(path)?,
+            None => self.jwt_secret.clone(),
         })
     }
 

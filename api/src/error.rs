@@ -114,6 +114,36 @@ const fn rule(index: &'static str, columns: &'static str, message: &'static str)
 /// `CONFLICT`, with [`DUPLICATE`].
 pub const UNIQUE_RULES: &[UniqueRule] = &[
     rule(
+        "uq_blobs_sha256",
+        "blobs.sha256",
+        "a file with these contents is stored already",
+    ),
+    rule(
+        "uq_uploads_token_hash",
+        "uploads.token_hash",
+        "this upload exists already; begin it again",
+    ),
+    rule(
+        "uq_attachments_report_id_blob_id",
+        "attachments.report_id, attachments.blob_id",
+        "the report already holds this file",
+    ),
+    rule(
+        "uq_attachments_finding_id_blob_id",
+        "attachments.finding_id, attachments.blob_id",
+        "the finding already holds this file",
+    ),
+    rule(
+        "uq_attachments_remedial_action_id_blob_id",
+        "attachments.remedial_action_id, attachments.blob_id",
+        "the remedial action already holds this file",
+    ),
+    rule(
+        "uq_attachments_exemplar_id_blob_id",
+        "attachments.exemplar_id, attachments.blob_id",
+        "the entry already holds this file",
+    ),
+    rule(
         "uq_reviews_plan_id_unit_id_kind_period_start_period_end",
         "reviews.plan_id, reviews.unit_id, reviews.kind, reviews.period_start, reviews.period_end",
         "the unit already has a review of this kind of the plan for this period",

@@ -484,6 +484,33 @@ pub async fn sweep_reviews_due(
 
 /// Runs [`sweep_overdue_derivations`], and brings forward the status of documents whose dated
 /// relations have come into effect, every `every` until the process ends.
+/// Collects expired uploads and unreferenced files every `QCDC_FILE_COLLECT_SECONDS`
+/// (`domain::files::collect`).
+pub fn spawn_file_collector(
+    writer: crate::domain::write::Writer,
+    files: crate::storage::Files,
+    clock: crate::domain::clock::Clock,
+) {
+    let every = files.settings.collect_every;
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            match crate::domain::files::collect::collect(&writer, &files, clock.now()).await {
+                Ok(done) if done.uploads + done.blobs > 0 => {
+                    tracing::info!(
+                        uploads = done.uploads,
+                        blobs = done.blobs,
+                        "files collected"
+                    );
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = ?err, "file collection failed"),
+            }
+        }
+    });
+}
+
 pub fn spawn_overdue_sweeper(
     db: DatabaseConnection,
     writer: crate::domain::write::Writer,

@@ -16,5 +16,6 @@ pub mod language;
 pub mod metrics;
 pub mod seed;
 pub mod startup;
+pub mod storage;
 pub mod telemetry;
 pub mod text;

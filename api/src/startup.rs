@@ -42,6 +42,8 @@ pub struct AppState {
     pub limits: crate::config::Limits,
     /// The one clock every date derives from (`domain::clock`).
     pub clock: crate::domain::clock::Clock,
+    /// Stored files: the blob store, download links, limits.
+    pub files: crate::storage::Files,
 }
 
 /// Who may read `GET /metrics`: operational figures are not for the public internet.
@@ -203,6 +205,8 @@ impl Application {
             config.overdue_sweep,
             config.clock,
         );
+        let files = crate::storage::Files::open(config.files.clone(), &config.link_key()?)?;
+        crate::events::spawn_file_collector(writer.clone(), files.clone(), config.clock);
         let metrics = crate::metrics::Metrics::new();
         let throttle = std::sync::Arc::new(crate::auth::throttle::Throttle::over(
             config.limits.sign_in_window,
@@ -215,6 +219,7 @@ impl Application {
             metrics.clone(),
             throttle.clone(),
             config.clock,
+            files.clone(),
             config.is_production(),
         );
         let state = AppState {
@@ -240,6 +245,7 @@ impl Application {
             sockets: Default::default(),
             limits: config.limits.clone(),
             clock: config.clock,
+            files,
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {

@@ -562,3 +562,34 @@ stored_enum! {
         Central = "CENTRAL",
     }
 }
+
+stored_enum! {
+    /// What an uploaded file is for; each purpose allows its own file types.
+    UploadPurpose {
+        /// Evidence attached to a record (the signed scan of a report, minutes, photographs):
+        /// PDF, JPEG, PNG, DOCX or XLSX.
+        Evidence = "EVIDENCE",
+        /// A table to import (`createImport`): XLSX or CSV.
+        Import = "IMPORT",
+    }
+}
+
+stored_enum! {
+    /// Where an upload stands.
+    UploadStatus {
+        /// Begun: the bytes are expected at its URL until it expires.
+        Pending = "PENDING",
+        /// Checked (size, hash, type, scan) and linked to its stored blob.
+        Complete = "COMPLETE",
+    }
+}
+
+stored_enum! {
+    /// How an attached file came to be.
+    AttachmentOrigin {
+        /// Uploaded by a person or a partner system.
+        Uploaded = "UPLOADED",
+        /// Made by qcdc (`renderReport`).
+        Rendered = "RENDERED",
+    }
+}

@@ -9,7 +9,9 @@ pub mod prelude;
 pub mod api_client;
 pub mod assignment;
 pub mod assignment_update;
+pub mod attachment;
 pub mod audit_event;
+pub mod blob;
 pub mod document_relation;
 pub mod exemplar;
 pub mod exemplar_assessment;
@@ -44,6 +46,7 @@ pub mod tombstone;
 pub mod unit;
 pub mod unit_closure;
 pub mod unit_version;
+pub mod upload;
 pub mod user;
 
 pub use enums::*;

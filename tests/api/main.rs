@@ -7,6 +7,7 @@
 mod support;
 
 mod actors;
+mod attachments;
 mod attack18;
 mod auth;
 mod authorization;

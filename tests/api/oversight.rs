@@ -20,6 +20,7 @@ on_both_databases!(
     targets_lie_within_the_conducting_units_territory,
     a_communes_inspection_board_supervises_its_commune_for_its_term,
     oversights_and_recommendations_come_through_the_change_feed,
+    files_go_on_findings_and_remedial_actions_by_side,
 );
 
 const CREATE: &str = "mutation($i: CreateOversightInput!) { createOversight(input: $i) { oversight { id status version } } }";
@@ -1698,4 +1699,142 @@ async fn the_remaining_steps_by_role_and_scope(app: &TestApp) {
         None,
         "verifyRecommendation by the conducting unit's manager",
     );
+}
+
+/// Files on a finding are the conducting side's while the oversight is under way; files on a
+/// remedial action are the addressee's while it acts on the recommendation.
+async fn files_go_on_findings_and_remedial_actions_by_side(app: &TestApp) {
+    use crate::attachments::{ATTACH, pdf};
+    let s = under_way(app).await;
+    let found = app
+        .data(
+            &s.steering,
+            "query($id: ID!) { node(id: $id) { ... on Oversight { findings { id kind } } } }",
+            json!({ "id": s.oversight }),
+        )
+        .await;
+    let finding = found["node"]["findings"][0]["id"].clone();
+    let scan = app
+        .upload(
+            &s.steering,
+            "EVIDENCE",
+            "Biên bản kiểm tra.pdf",
+            "application/pdf",
+            &pdf("bien ban kiem tra"),
+        )
+        .await;
+    let attached = app
+        .data(
+            &s.steering,
+            ATTACH,
+            json!({ "i": { "uploadId": scan, "targetId": finding } }),
+        )
+        .await;
+    assert_eq!(attached["attachFile"]["attachment"]["targetId"], finding);
+    let theirs = app
+        .upload(
+            &s.d01,
+            "EVIDENCE",
+            "giai-trinh.pdf",
+            "application/pdf",
+            &pdf("giai trinh"),
+        )
+        .await;
+    let body = app
+        .gql(
+            Some(&s.d01),
+            ATTACH,
+            json!({ "i": { "uploadId": theirs, "targetId": finding } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    let listed = app
+        .data(
+            &s.d01,
+            "query($id: ID!) { node(id: $id) { ... on Oversight { findings { id attachments { filename } } } } }",
+            json!({ "id": s.oversight }),
+        )
+        .await;
+    let files: Vec<_> = listed["node"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["attachments"].as_array().unwrap().clone())
+        .collect();
+    assert_eq!(files, vec![json!({ "filename": "Biên bản kiểm tra.pdf" })]);
+
+    // Concluded: the findings' files are fixed.
+    let conclusion = register(
+        app,
+        &s.steering,
+        "52-TB/BCĐ",
+        "NOTICE",
+        "Thông báo kết luận",
+    )
+    .await;
+    app.data(
+        &s.steering,
+        &oversight_step("concludeOversight"),
+        json!({ "i": { "id": s.oversight, "version": s.version, "conclusionDocumentId": conclusion } }),
+    )
+    .await;
+    let late = app
+        .upload(
+            &s.steering,
+            "EVIDENCE",
+            "late.pdf",
+            "application/pdf",
+            &pdf("late finding"),
+        )
+        .await;
+    let body = app
+        .gql(
+            Some(&s.steering),
+            ATTACH,
+            json!({ "i": { "uploadId": late, "targetId": finding } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+
+    // The addressee acts, with evidence on its remedial action.
+    step(
+        app,
+        &s.d01,
+        "acceptRecommendation",
+        json!({ "id": s.recommendation, "version": 1 }),
+    )
+    .await;
+    let action = app
+        .data(
+            &s.d01,
+            "mutation($i: AddRemedialActionInput!) { addRemedialAction(input: $i) { remedialAction { id } } }",
+            json!({ "i": { "recommendationId": s.recommendation, "description": "Niêm yết tại trụ sở UBND xã",
+                "owner": "Văn phòng UBND huyện", "progress": 50 } }),
+        )
+        .await["addRemedialAction"]["remedialAction"]["id"]
+        .clone();
+    let attached = app
+        .data(
+            &s.d01,
+            ATTACH,
+            json!({ "i": { "uploadId": theirs, "targetId": action } }),
+        )
+        .await;
+    assert_eq!(attached["attachFile"]["attachment"]["targetId"], action);
+    let body = app
+        .gql(
+            Some(&s.steering),
+            ATTACH,
+            json!({ "i": { "uploadId": late, "targetId": action } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("FORBIDDEN"), "{body}");
+    let body = app
+        .gql(
+            Some(&s.d02),
+            ATTACH,
+            json!({ "i": { "uploadId": late, "targetId": action } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
 }

@@ -93,6 +93,9 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     postgres_db: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
+    /// The stored-file settings the server runs with (its own data folder per test).
+    pub files: qcdc::storage::FileSettings,
+    _files: Option<tempfile::TempDir>,
 }
 
 /// The PostgreSQL admin URL, or `None` when PostgreSQL tests are off. In CI a missing URL is a
@@ -160,6 +163,7 @@ pub fn test_config(database_url: String) -> Config {
             ..Default::default()
         },
         clock: qcdc::domain::clock::Clock::system(),
+        files: qcdc::storage::FileSettings::default(),
     }
 }
 
@@ -193,7 +197,10 @@ impl TestApp {
                 (url, None, Some((admin, name)))
             }
         };
-        let config = adjust(test_config(url.clone()));
+        let files_dir = tempfile::tempdir().unwrap();
+        let mut config = test_config(url.clone());
+        config.files.data_dir = files_dir.path().to_owned();
+        let config = adjust(config);
         let (app, _prepared) = Application::build(&config).await.expect("build app");
         let addr = app.local_addr().unwrap();
         let db = app.state.db.clone();
@@ -216,13 +223,17 @@ impl TestApp {
             server: Some(server),
             postgres_db,
             _dir: dir,
+            files: config.files.clone(),
+            _files: Some(files_dir),
         }
     }
 
     /// A second server on this one's database, with the config `adjust` returns (a later
     /// clock, say). Its `finish` stops it and leaves the database to this one.
     pub async fn another_instance(&self, adjust: impl FnOnce(Config) -> Config) -> Self {
-        let config = adjust(test_config(self.database_url.clone()));
+        let mut config = test_config(self.database_url.clone());
+        config.files = self.files.clone();
+        let config = adjust(config);
         let (app, _prepared) = Application::build(&config).await.expect("build app");
         let addr = app.local_addr().unwrap();
         let (db, statements) = (app.state.db.clone(), app.state.statements.clone());
@@ -243,6 +254,8 @@ impl TestApp {
             server: Some(server),
             postgres_db: None,
             _dir: None,
+            files: config.files.clone(),
+            _files: None,
         }
     }
 
@@ -302,6 +315,88 @@ impl TestApp {
             .as_str()
             .unwrap_or_else(|| panic!("login {username} failed: {body:#}"))
             .to_owned()
+    }
+
+    /// Uploads `bytes` as `token`'s principal: `beginUpload`, the PUT (unless already stored),
+    /// `completeUpload`. Returns the upload's global id; panics on any refusal.
+    pub async fn upload(
+        &self,
+        token: &str,
+        purpose: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> String {
+        let begun = self
+            .begin_upload(token, purpose, filename, content_type, bytes)
+            .await;
+        let id = begun["upload"]["id"]
+            .as_str()
+            .expect("upload id")
+            .to_owned();
+        if let Some(url) = begun["uploadUrl"].as_str() {
+            let status = self.put_bytes(token, url, bytes.to_vec()).await;
+            assert!(status.is_success(), "PUT {url}: {status}");
+        }
+        let done = self
+            .data(
+                token,
+                "mutation($i: UploadIdInput!) { completeUpload(input: $i) { upload { id status } } }",
+                json!({ "i": { "id": id } }),
+            )
+            .await;
+        assert_eq!(done["completeUpload"]["upload"]["status"], "COMPLETE");
+        id
+    }
+
+    /// `beginUpload` for `bytes` (their real size and SHA-256); returns its payload.
+    pub async fn begin_upload(
+        &self,
+        token: &str,
+        purpose: &str,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Value {
+        self.data(
+            token,
+            "mutation($i: BeginUploadInput!) { beginUpload(input: $i) { upload { id status } uploadUrl alreadyStored authorizationRequired } }",
+            json!({ "i": { "filename": filename, "contentType": content_type,
+                "byteSize": bytes.len(), "sha256": qcdc::domain::files::sha256_hex(bytes),
+                "purpose": purpose } }),
+        )
+        .await["beginUpload"]
+            .clone()
+    }
+
+    /// PUTs `body` to an upload URL (a path on this server, or a presigned store URL, which
+    /// takes no token).
+    pub async fn put_bytes(&self, token: &str, url: &str, body: Vec<u8>) -> reqwest::StatusCode {
+        let own = url.starts_with('/');
+        let target = if own { self.url(url) } else { url.to_owned() };
+        let mut req = self.client.put(target).body(body);
+        if own {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("PUT").status()
+    }
+
+    /// GETs a download URL; returns status, content type and body.
+    pub async fn download(&self, url: &str) -> (reqwest::StatusCode, String, Vec<u8>) {
+        let target = if url.starts_with('/') {
+            self.url(url)
+        } else {
+            url.to_owned()
+        };
+        let res = self.client.get(target).send().await.expect("GET");
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, kind, res.bytes().await.expect("body").to_vec())
     }
 
     /// The global id of the unit with `code`, as the API encodes it.

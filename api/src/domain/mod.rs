@@ -12,6 +12,7 @@ pub mod derivation;
 pub mod exemplar_changes;
 pub mod exemplar_rules;
 pub mod exemplars;
+pub mod files;
 pub mod indicators;
 pub mod legal;
 pub mod legal_number;

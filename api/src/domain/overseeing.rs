@@ -411,7 +411,7 @@ fn require_under_way(o: &oversight::Model) -> AppResult<()> {
 
 /// The oversight named in `input.oversightId`, held (see [`lock`]), for the conducting side to
 /// record in while it is under way.
-async fn under_way_for_conductor(
+pub(crate) async fn under_way_for_conductor(
     txn: &impl ConnectionTrait,
     caller: &Caller,
     id: Uuid,
@@ -821,7 +821,7 @@ async fn close_if_settled(
 }
 
 /// Loads a recommendation the addressee acts on, with its oversight, refusing anyone else.
-async fn addressee_recommendation(
+pub(crate) async fn addressee_recommendation(
     db: &impl ConnectionTrait,
     caller: &Caller,
     field: &str,

@@ -550,3 +550,34 @@ api_enum! {
         Central,
     }
 }
+
+api_enum! {
+    /// What an uploaded file is for; each purpose allows its own file types.
+    UploadPurpose => UploadPurpose {
+        /// Evidence attached to a record (signed scan, minutes, photographs): PDF, JPEG, PNG,
+        /// DOCX or XLSX.
+        Evidence,
+        /// A table to import: XLSX or CSV.
+        Import,
+    }
+}
+
+api_enum! {
+    /// Where an upload stands.
+    UploadStatus => UploadStatus {
+        /// Begun: the bytes are expected at its URL until it expires.
+        Pending,
+        /// Checked and stored: it can be attached or imported until it expires.
+        Complete,
+    }
+}
+
+api_enum! {
+    /// How an attached file came to be.
+    AttachmentOrigin => AttachmentOrigin {
+        /// Uploaded by a person or a partner system.
+        Uploaded,
+        /// Made by qcdc (`renderReport`).
+        Rendered,
+    }
+}

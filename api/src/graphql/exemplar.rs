@@ -35,6 +35,14 @@ connection!(
 /// history kept.
 #[Object]
 impl Exemplar {
+    /// Files on it (signed scans, minutes, photographs, rendered documents), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<super::files::Attachment>> {
+        super::files::of_target(
+            ctx,
+            crate::domain::files::AttachmentTarget::Exemplar(self.0.id),
+        )
+        .await
+    }
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         id::encode(NodeType::Exemplar, self.0.id)

@@ -36,10 +36,14 @@ pub enum NodeType {
     Exemplar,
     ExemplarCriterion,
     ExemplarRecognition,
+    /// A file on a record.
+    Attachment,
+    /// An upload begun by the caller.
+    Upload,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 25] = [
+    const ALL: [NodeType; 27] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -65,6 +69,8 @@ impl NodeType {
         Self::Exemplar,
         Self::ExemplarCriterion,
         Self::ExemplarRecognition,
+        Self::Attachment,
+        Self::Upload,
     ];
 
     fn name(self) -> &'static str {
@@ -94,6 +100,8 @@ impl NodeType {
             Self::Exemplar => "Exemplar",
             Self::ExemplarCriterion => "ExemplarCriterion",
             Self::ExemplarRecognition => "ExemplarRecognition",
+            Self::Attachment => "Attachment",
+            Self::Upload => "Upload",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod cost;
 pub mod enums;
 pub mod exemplar;
 pub mod exemplar_changes;
+pub mod files;
 pub mod hooks;
 pub mod id;
 pub mod indicator;
@@ -109,6 +110,7 @@ pub struct MutationRoot(
     overseeing::OverseeingMutation,
     review::ReviewMutation,
     exemplar_changes::ExemplarMutation,
+    files::FileMutation,
     admin::AdminMutation,
     reorg::ReorgMutation,
 );
@@ -129,6 +131,7 @@ pub fn build_schema(
     metrics: crate::metrics::Metrics,
     throttle: std::sync::Arc<crate::auth::throttle::Throttle>,
     clock: crate::domain::clock::Clock,
+    files: crate::storage::Files,
     production: bool,
 ) -> AppSchema {
     validation::prepare();
@@ -142,6 +145,7 @@ pub fn build_schema(
     // The same throttle as the token endpoint's: one count of sign-in attempts per instance.
     .data(throttle)
     .data(clock)
+    .data(files)
     // Automatic persisted queries are resolved before the engine, in `http::pipeline`.
     // Metrics, the specification's validation, the input guard and batching, in one extension
     // (see `hooks` for their order and why one).
@@ -177,6 +181,8 @@ pub trait ContextExt {
     fn caller(&self) -> AppResult<&Caller>;
     fn loaders(&self) -> &loaders::Loaders;
     fn writer(&self) -> &Writer;
+    /// Stored files: the blob store, download links, limits.
+    fn files(&self) -> &crate::storage::Files;
     /// The caller as the author of a change, with the request it came in.
     fn actor(&self) -> AppResult<Actor>;
     /// Today on the province's calendar, by the server's one clock (`domain::clock`).
@@ -203,6 +209,10 @@ impl ContextExt for Context<'_> {
 
     fn writer(&self) -> &Writer {
         self.data_unchecked::<Writer>()
+    }
+
+    fn files(&self) -> &crate::storage::Files {
+        self.data_unchecked::<crate::storage::Files>()
     }
 
     fn actor(&self) -> AppResult<Actor> {

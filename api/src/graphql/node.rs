@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use super::{
     ContextExt,
     exemplar::{Exemplar, ExemplarCriterion},
+    files::Attachment,
     id::{self, NodeType},
     indicator::Indicator,
     legal::{LegalDocument, LegalReference},
@@ -45,6 +46,7 @@ pub enum Node {
     Review(Review),
     Exemplar(Exemplar),
     ExemplarCriterion(ExemplarCriterion),
+    Attachment(Attachment),
 }
 
 #[derive(Default)]
@@ -97,7 +99,11 @@ impl NodeQuery {
             | NodeType::OversightFinding
             | NodeType::RemedialAction
             | NodeType::Lesson
-            | NodeType::ExemplarRecognition => None,
+            | NodeType::ExemplarRecognition
+            | NodeType::Upload => None,
+            NodeType::Attachment => crate::domain::files::attachments::get(db, caller, uuid)
+                .await?
+                .map(|m| Node::Attachment(Attachment(m))),
             NodeType::Exemplar => exemplars::get(db, caller, uuid)
                 .await?
                 .map(|m| Node::Exemplar(Exemplar(m))),

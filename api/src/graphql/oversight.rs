@@ -179,6 +179,14 @@ pub struct OversightFinding(pub oversight_finding::Model);
 /// What an oversight found at one of its targets.
 #[Object]
 impl OversightFinding {
+    /// Files on it (signed scans, minutes, photographs, rendered documents), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<super::files::Attachment>> {
+        super::files::of_target(
+            ctx,
+            crate::domain::files::AttachmentTarget::Finding(self.0.id),
+        )
+        .await
+    }
     /// Opaque global id.
     async fn id(&self) -> ID {
         id::encode(NodeType::OversightFinding, self.0.id)
@@ -319,6 +327,14 @@ pub struct RemedialAction(pub remedial_action::Model);
 /// What the addressee does about a recommendation (biện pháp khắc phục).
 #[Object]
 impl RemedialAction {
+    /// Files on it (signed scans, minutes, photographs, rendered documents), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<super::files::Attachment>> {
+        super::files::of_target(
+            ctx,
+            crate::domain::files::AttachmentTarget::RemedialAction(self.0.id),
+        )
+        .await
+    }
     /// Opaque global id.
     async fn id(&self) -> ID {
         id::encode(NodeType::RemedialAction, self.0.id)

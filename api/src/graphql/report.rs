@@ -35,6 +35,14 @@ connection!(
 /// or ad hoc. Approved reports never change; a correction is a new revision.
 #[Object]
 impl Report {
+    /// Files on it (signed scans, minutes, photographs, rendered documents), oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> AppResult<Vec<super::files::Attachment>> {
+        super::files::of_target(
+            ctx,
+            crate::domain::files::AttachmentTarget::Report(self.0.id),
+        )
+        .await
+    }
     /// Opaque global id.
     pub async fn id(&self) -> ID {
         id::encode(NodeType::Report, self.0.id)

@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql`, health checks, and the middleware around them.
 
 pub mod answer;
+pub mod files;
 pub mod graphiql;
 pub mod graphql;
 pub mod guard;
@@ -10,6 +11,7 @@ pub mod persisted;
 pub mod pipeline;
 pub mod socket;
 pub mod unread_body;
+pub mod uploads;
 
 use std::time::Duration;
 
@@ -33,11 +35,15 @@ use crate::startup::AppState;
 /// Largest request body accepted (answered 413 above it).
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest an upload's `PUT` may take, body included.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The whole router, state applied.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    // Every route but the uploads' takes at most `BODY_LIMIT_BYTES`; an upload's body is
+    // limited to its declared size by its handler, which reads it as a stream.
+    let limited = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::execute))
         .route("/graphiql/assets/{tag}/{file}", get(graphiql::asset))
         .route("/oauth/token", axum::routing::post(oauth::token))
@@ -45,6 +51,23 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/files/{token}", get(files::get))
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
+    // A file from a phone on a slow link takes longer than an operation.
+    let uploads = Router::new()
+        .route("/uploads/{token}", axum::routing::put(uploads::put))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            UPLOAD_TIMEOUT,
+        ));
+    Router::new()
+        .merge(uploads)
+        .merge(limited)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_responses,
@@ -54,13 +77,8 @@ pub fn router(state: AppState) -> Router {
             close_while_draining,
         ))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         // A bug that panics answers 500 instead of dropping the connection.
         .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
         // Outside the limit, the timeout and the panic catcher: each of them can answer before
         // the body is read.
         .layer(axum::middleware::from_fn(unread_body::finish))
@@ -73,10 +91,25 @@ pub fn router(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                tracing::info_span!("request", method = %req.method(), path = %logged_path(req.uri().path()), request_id = %id)
             },
         ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// The path as logged: the secret in an upload or download URL is left out, so logs cannot be
+/// used to fetch a file.
+fn logged_path(path: &str) -> &str {
+    for prefix in ["/files/", "/uploads/"] {
+        if path.starts_with(prefix) {
+            return prefix;
+        }
+    }
+    path
+}
+
+async fn not_found() -> StatusCode {
+    StatusCode::NOT_FOUND
 }
 
 /// Counts every response by route and status, refusals before execution included. The route
