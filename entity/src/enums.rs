@@ -562,3 +562,25 @@ stored_enum! {
         Central = "CENTRAL",
     }
 }
+
+stored_enum! {
+    /// What a table import brings in.
+    ImportKind {
+        /// Units, keyed by unit code; new units are established under their parent.
+        Units = "UNITS",
+        /// Indicator values of draft reports, keyed by unit, period and indicator code.
+        IndicatorValues = "INDICATOR_VALUES",
+    }
+}
+
+stored_enum! {
+    /// Where an import stands.
+    ImportStatus {
+        /// Read and validated (the dry run); nothing written yet.
+        Validated = "VALIDATED",
+        /// The file itself cannot be imported (unreadable, legacy encoding, missing columns).
+        Refused = "REFUSED",
+        /// Its valid rows were written.
+        Applied = "APPLIED",
+    }
+}

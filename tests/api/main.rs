@@ -14,6 +14,7 @@ mod batching;
 mod calendar;
 mod cycle;
 mod engine;
+mod exchange;
 mod exemplars;
 mod fidelity;
 mod graphiql;

@@ -36,10 +36,14 @@ pub enum NodeType {
     Exemplar,
     ExemplarCriterion,
     ExemplarRecognition,
+    /// A table file validated (and perhaps applied) for import.
+    Import,
+    /// TODO(merge): the lead's upload node.
+    Upload,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 25] = [
+    const ALL: [NodeType; 27] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -65,6 +69,8 @@ impl NodeType {
         Self::Exemplar,
         Self::ExemplarCriterion,
         Self::ExemplarRecognition,
+        Self::Import,
+        Self::Upload,
     ];
 
     fn name(self) -> &'static str {
@@ -94,6 +100,8 @@ impl NodeType {
             Self::Exemplar => "Exemplar",
             Self::ExemplarCriterion => "ExemplarCriterion",
             Self::ExemplarRecognition => "ExemplarRecognition",
+            Self::Import => "Import",
+            Self::Upload => "Upload",
         }
     }
 }

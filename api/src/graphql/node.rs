@@ -97,7 +97,9 @@ impl NodeQuery {
             | NodeType::OversightFinding
             | NodeType::RemedialAction
             | NodeType::Lesson
-            | NodeType::ExemplarRecognition => None,
+            | NodeType::ExemplarRecognition
+            | NodeType::Import
+            | NodeType::Upload => None,
             NodeType::Exemplar => exemplars::get(db, caller, uuid)
                 .await?
                 .map(|m| Node::Exemplar(Exemplar(m))),
