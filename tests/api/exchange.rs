@@ -2,7 +2,7 @@
 //! row once, legacy Vietnamese encodings refused, and exports that match their queries.
 
 use base64::Engine;
-use calamine::{Data, Reader};
+use calamine::{Data, DataType, Reader};
 use entity::Role;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
@@ -153,9 +153,10 @@ async fn a_dry_run_writes_nothing_and_applying_twice_changes_nothing(app: &TestA
         .find(|o| o["unit"]["code"] == "ST.D01.P11")
         .unwrap()["id"]
         .clone();
+    let writer = app.user_with("x-writer", Role::Reporter, "ST.D01").await;
     let report = app
         .data(
-            &steering,
+            &writer,
             "mutation($i: CreateReportInput!) { createReport(input: $i) { report { id version } } }",
             json!({ "i": { "obligationId": ob11 } }),
         )
@@ -163,7 +164,7 @@ async fn a_dry_run_writes_nothing_and_applying_twice_changes_nothing(app: &TestA
         .clone();
     let submitted = app
         .data(
-            &steering,
+            &writer,
             "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { id version } } }",
             json!({ "i": { "id": report["id"], "version": report["version"] } }),
         )
