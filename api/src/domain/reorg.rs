@@ -300,7 +300,7 @@ pub(crate) async fn apply_in(
     // A unit without a parent is a root, and whoever holds a grant there holds the whole
     // tree's power: only the steering of a root creates or moves one to the top.
     if matches!(new.revision.parent, Some(None)) {
-        require_root_steering(txn, &actor).await?;
+        require_root_steering(txn, actor).await?;
     }
     // Events touching the same units run one after another: on PostgreSQL the rows are
     // locked until this transaction ends, so a concurrent event on them waits and then
@@ -375,7 +375,7 @@ pub(crate) async fn apply_in(
             None => preds.first().and_then(|p| p.parent_id),
         };
         if parent.is_none() {
-            require_root_steering(txn, &actor).await?;
+            require_root_steering(txn, actor).await?;
         }
         if new.kind == ReorgKind::Establish
             && let Some(p) = parent.and_then(|p| loaded.get(&p))
@@ -541,7 +541,7 @@ pub(crate) async fn apply_in(
     };
     audit::record(
         txn,
-        &actor,
+        actor,
         Change::of(
             "unit.reorganise",
             "ReorgEvent",

@@ -215,7 +215,7 @@ pub(crate) async fn create_in(
     .await?;
     audit::record(
         txn,
-        &actor,
+        actor,
         Change::of("report.create", "Report", created.id, Some(unit_id)).after(&created),
     )
     .await?;
