@@ -328,7 +328,7 @@ impl ExchangeMutation {
     async fn create_import(
         &self,
         ctx: &Context<'_>,
-        input: CreateImportInput,
+        #[graphql(desc = "The file to validate.")] input: CreateImportInput,
     ) -> AppResult<ImportPayload> {
         let upload_id = id::decode("input.uploadId", NodeType::Upload, &input.upload_id)?;
         let plan = id::decode_opt("input.planId", NodeType::Plan, input.plan_id.as_ref())?;
@@ -358,7 +358,7 @@ impl ExchangeMutation {
     async fn apply_import(
         &self,
         ctx: &Context<'_>,
-        input: ApplyImportInput,
+        #[graphql(desc = "The import to apply.")] input: ApplyImportInput,
     ) -> AppResult<ImportPayload> {
         let id = id::decode("input.id", NodeType::Import, &input.id)?;
         let actor = ctx.actor()?;
@@ -393,6 +393,7 @@ impl ExchangeMutation {
     async fn export_table(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The table, its format and its query's arguments.")]
         input: ExportTableInput,
     ) -> AppResult<DownloadPayload> {
         let format = match input.format {
