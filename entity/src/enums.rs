@@ -575,6 +575,16 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// What a table import brings in.
+    ImportKind {
+        /// Units, keyed by unit code; new units are established under their parent.
+        Units = "UNITS",
+        /// Indicator values of draft reports, keyed by unit, period and indicator code.
+        IndicatorValues = "INDICATOR_VALUES",
+    }
+}
+
+stored_enum! {
     /// Where an upload stands.
     UploadStatus {
         /// Begun: the bytes are expected at its URL until it expires.
@@ -591,5 +601,17 @@ stored_enum! {
         Uploaded = "UPLOADED",
         /// Made by qcdc (`renderReport`).
         Rendered = "RENDERED",
+    }
+}
+
+stored_enum! {
+    /// Where an import stands.
+    ImportStatus {
+        /// Read and validated (the dry run); nothing written yet.
+        Validated = "VALIDATED",
+        /// The file itself cannot be imported (unreadable, legacy encoding, missing columns).
+        Refused = "REFUSED",
+        /// Its valid rows were written.
+        Applied = "APPLIED",
     }
 }

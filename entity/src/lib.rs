@@ -18,6 +18,8 @@ pub mod exemplar_assessment;
 pub mod exemplar_criterion;
 pub mod exemplar_recognition;
 pub mod idempotency_key;
+pub mod import;
+pub mod import_error;
 pub mod indicator;
 pub mod indicator_value;
 pub mod legal_document;

@@ -255,7 +255,7 @@ async fn assert_sort_keys_collate_c(db: &DatabaseConnection) {
         ))
         .await
         .unwrap();
-    assert_eq!(rows.len(), 15, "tables with a sort_key");
+    assert_eq!(rows.len(), 16, "tables with a sort_key");
     for row in rows {
         let table: String = row.try_get("", "t").unwrap();
         let collation: String = row.try_get("", "c").unwrap();

@@ -15,6 +15,7 @@ mod batching;
 mod calendar;
 mod cycle;
 mod engine;
+mod exchange;
 mod exemplars;
 mod fidelity;
 mod graphiql;

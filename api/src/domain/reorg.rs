@@ -213,7 +213,7 @@ fn check_shape(new: &NewReorg) -> AppResult<()> {
 /// province), a People's Inspection Board in a commune, an agency, a public-service unit or an
 /// enterprise (Law 10/2022/QH15, Chapter V), a community investment supervision board in a commune
 /// (Decree 59/2023/NĐ-CP). Provinces and central bodies are roots, not established under a unit.
-fn may_establish_under(kind: UnitKind, parent: UnitKind) -> bool {
+pub(crate) fn may_establish_under(kind: UnitKind, parent: UnitKind) -> bool {
     use UnitKind::*;
     match kind {
         Province | CentralBody => false,
@@ -241,317 +241,317 @@ async fn require_root_steering(db: &impl ConnectionTrait, actor: &Actor) -> AppR
 
 /// Applies `new` in one transaction.
 pub async fn apply(w: &Writer, actor: &Actor, new: NewReorg) -> AppResult<Applied> {
+    let actor = actor.clone();
+    w.transaction(move |txn| Box::pin(async move { apply_in(txn, &actor, new).await }))
+        .await
+}
+
+/// Applies `new` inside the caller's transaction (an import establishes its new units with
+/// the rest of its rows, all or none).
+pub(crate) async fn apply_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    new: NewReorg,
+) -> AppResult<Applied> {
     check_shape(&new)?;
     let new = parse_text(new)?;
     let title = required_text("title", &new.title)?;
     let note = optional_text("note", new.note.as_deref())?;
-    let actor = actor.clone();
-    w.transaction(move |txn| {
-        Box::pin(async move {
-            let day = new.effective_on;
-            if let Some(code) = &new.code
-                && reorg_event::Entity::find()
-                    .filter(reorg_event::Column::Code.eq(code.as_str()))
-                    .one(txn)
-                    .await?
-                    .is_some()
-            {
-                return Err(AppError::Conflict(format!(
-                    "a reorganisation with code {code} exists already"
-                )));
-            }
-            if let Some(doc) = new.legal_basis
-                && entity::legal_document::Entity::find_by_id(doc)
-                    .one(txn)
-                    .await?
-                    .is_none()
-            {
-                return Err(bad("legalBasisId", "no such legal document"));
-            }
+    let day = new.effective_on;
+    if let Some(code) = &new.code
+        && reorg_event::Entity::find()
+            .filter(reorg_event::Column::Code.eq(code.as_str()))
+            .one(txn)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::Conflict(format!(
+            "a reorganisation with code {code} exists already"
+        )));
+    }
+    if let Some(doc) = new.legal_basis
+        && entity::legal_document::Entity::find_by_id(doc)
+            .one(txn)
+            .await?
+            .is_none()
+    {
+        return Err(bad("legalBasisId", "no such legal document"));
+    }
 
-            // Every existing unit the event touches must lie in the caller's steering scope.
-            let mut touched: Vec<(&str, Uuid)> = new
-                .predecessors
-                .iter()
-                .map(|u| ("predecessors", *u))
-                .collect();
-            touched.extend(new.successor.map(|u| ("successorId", u)));
-            touched.extend(new.transferred.iter().map(|u| ("transferredIds", *u)));
-            touched.extend(new.children_to.map(|u| ("childrenTo", u)));
-            touched.extend(new.routing.iter().map(|(_, to)| ("routing", *to)));
-            touched.extend(
-                new.new_units
-                    .iter()
-                    .filter_map(|u| u.parent.map(|p| ("newUnits.parentId", p))),
-            );
-            if let Some(Some(p)) = new.revision.parent {
-                touched.push(("parentId", p));
-            }
-            actor.caller.require_any(authz::STEERING)?;
-            // A unit without a parent is a root, and whoever holds a grant there holds the whole
-            // tree's power: only the steering of a root creates or moves one to the top.
-            if matches!(new.revision.parent, Some(None)) {
-                require_root_steering(txn, &actor).await?;
-            }
-            // Events touching the same units run one after another: on PostgreSQL the rows are
-            // locked until this transaction ends, so a concurrent event on them waits and then
-            // sees what this one did (a closed predecessor, today's version), as SQLite's single
-            // writer already ensures.
-            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-                let mut ids: Vec<Uuid> = touched.iter().map(|(_, id)| *id).collect();
-                ids.sort();
-                ids.dedup();
-                unit::Entity::find()
-                    .filter(unit::Column::Id.is_in(ids))
-                    .order_by_asc(unit::Column::Id)
-                    .lock_exclusive()
-                    .all(txn)
-                    .await?;
-            }
-            let mut loaded: HashMap<Uuid, unit::Model> = HashMap::new();
-            for (field, id) in &touched {
-                authz::require_visible_unit(txn, &actor.caller, field, *id).await?;
-                let u = load_unit(txn, field, *id).await?;
-                lineage::require_open_on(txn, field, &u, day).await?;
-                authz::require(txn, &actor.caller, authz::STEERING, u.id).await?;
-                loaded.insert(u.id, u);
-            }
-            let mut preds = Vec::new();
-            for id in &new.predecessors {
-                let u = loaded[id].clone();
-                if preds.iter().any(|p: &unit::Model| p.id == u.id) {
-                    return Err(bad("predecessors", "a unit is named twice"));
-                }
-                preds.push(u);
-            }
-            if let Some(s) = new.successor {
-                if new.predecessors.contains(&s) {
-                    return Err(bad("successorId", "a unit cannot succeed itself"));
-                }
-                lineage::require_open_on(txn, "successorId", &loaded[&s], day).await?;
-            }
-            for (from, _) in &new.routing {
-                if !new.predecessors.contains(from) {
-                    return Err(bad("routing", "routing maps predecessors only"));
-                }
-            }
-
-            let now = Utc::now();
-            let event = reorg_event::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                code: Set(new.code.clone()),
-                kind: Set(new.kind),
-                effective_on: Set(day),
-                legal_basis_id: Set(new.legal_basis),
-                title: Set(title),
-                note: Set(note),
-                provenance: Set(new.provenance),
-                sort_key: Set(format!("{day} {}", Uuid::now_v7())),
-                created_at: Set(now),
-            }
-            .insert(txn)
+    // Every existing unit the event touches must lie in the caller's steering scope.
+    let mut touched: Vec<(&str, Uuid)> = new
+        .predecessors
+        .iter()
+        .map(|u| ("predecessors", *u))
+        .collect();
+    touched.extend(new.successor.map(|u| ("successorId", u)));
+    touched.extend(new.transferred.iter().map(|u| ("transferredIds", *u)));
+    touched.extend(new.children_to.map(|u| ("childrenTo", u)));
+    touched.extend(new.routing.iter().map(|(_, to)| ("routing", *to)));
+    touched.extend(
+        new.new_units
+            .iter()
+            .filter_map(|u| u.parent.map(|p| ("newUnits.parentId", p))),
+    );
+    if let Some(Some(p)) = new.revision.parent {
+        touched.push(("parentId", p));
+    }
+    actor.caller.require_any(authz::STEERING)?;
+    // A unit without a parent is a root, and whoever holds a grant there holds the whole
+    // tree's power: only the steering of a root creates or moves one to the top.
+    if matches!(new.revision.parent, Some(None)) {
+        require_root_steering(txn, actor).await?;
+    }
+    // Events touching the same units run one after another: on PostgreSQL the rows are
+    // locked until this transaction ends, so a concurrent event on them waits and then
+    // sees what this one did (a closed predecessor, today's version), as SQLite's single
+    // writer already ensures.
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let mut ids: Vec<Uuid> = touched.iter().map(|(_, id)| *id).collect();
+        ids.sort();
+        ids.dedup();
+        unit::Entity::find()
+            .filter(unit::Column::Id.is_in(ids))
+            .order_by_asc(unit::Column::Id)
+            .lock_exclusive()
+            .all(txn)
             .await?;
+    }
+    let mut loaded: HashMap<Uuid, unit::Model> = HashMap::new();
+    for (field, id) in &touched {
+        authz::require_visible_unit(txn, &actor.caller, field, *id).await?;
+        let u = load_unit(txn, field, *id).await?;
+        lineage::require_open_on(txn, field, &u, day).await?;
+        authz::require(txn, &actor.caller, authz::STEERING, u.id).await?;
+        loaded.insert(u.id, u);
+    }
+    let mut preds = Vec::new();
+    for id in &new.predecessors {
+        let u = loaded[id].clone();
+        if preds.iter().any(|p: &unit::Model| p.id == u.id) {
+            return Err(bad("predecessors", "a unit is named twice"));
+        }
+        preds.push(u);
+    }
+    if let Some(s) = new.successor {
+        if new.predecessors.contains(&s) {
+            return Err(bad("successorId", "a unit cannot succeed itself"));
+        }
+        lineage::require_open_on(txn, "successorId", &loaded[&s], day).await?;
+    }
+    for (from, _) in &new.routing {
+        if !new.predecessors.contains(from) {
+            return Err(bad("routing", "routing maps predecessors only"));
+        }
+    }
 
-            // Successors: created, or the existing unit that continues.
-            let mut successors: Vec<(Uuid, bool)> = Vec::new();
-            for spec in &new.new_units {
-                if units::by_code(txn, spec.code.trim()).await?.is_some() {
-                    return Err(AppError::Conflict(format!(
-                        "a unit with code {} exists already",
-                        spec.code
-                    )));
-                }
-                let parent = match spec.parent {
-                    Some(p) => Some(p),
-                    None => preds.first().and_then(|p| p.parent_id),
-                };
-                if parent.is_none() {
-                    require_root_steering(txn, &actor).await?;
-                }
-                if new.kind == ReorgKind::Establish
-                    && let Some(p) = parent.and_then(|p| loaded.get(&p))
-                    && !may_establish_under(spec.kind, p.kind)
-                {
+    let now = Utc::now();
+    let event = reorg_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        code: Set(new.code.clone()),
+        kind: Set(new.kind),
+        effective_on: Set(day),
+        legal_basis_id: Set(new.legal_basis),
+        title: Set(title),
+        note: Set(note),
+        provenance: Set(new.provenance),
+        sort_key: Set(format!("{day} {}", Uuid::now_v7())),
+        created_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+
+    // Successors: created, or the existing unit that continues.
+    let mut successors: Vec<(Uuid, bool)> = Vec::new();
+    for spec in &new.new_units {
+        if units::by_code(txn, spec.code.trim()).await?.is_some() {
+            return Err(AppError::Conflict(format!(
+                "a unit with code {} exists already",
+                spec.code
+            )));
+        }
+        let parent = match spec.parent {
+            Some(p) => Some(p),
+            None => preds.first().and_then(|p| p.parent_id),
+        };
+        if parent.is_none() {
+            require_root_steering(txn, actor).await?;
+        }
+        if new.kind == ReorgKind::Establish
+            && let Some(p) = parent.and_then(|p| loaded.get(&p))
+            && !may_establish_under(spec.kind, p.kind)
+        {
+            return Err(bad(
+                "newUnits.kind",
+                format!(
+                    "a {} is not established under a {}",
+                    spec.kind.as_str(),
+                    p.kind.as_str()
+                ),
+            ));
+        }
+        let created = units::create(
+            txn,
+            NewUnit {
+                code: spec.code.clone(),
+                name: spec.name.clone(),
+                short_name: spec.short_name.clone(),
+                kind: spec.kind,
+                grassroots_type: spec.grassroots_type,
+                parent_id: parent,
+                valid_from: Some(day),
+                valid_to: spec.valid_to,
+                provenance: new.provenance,
+                note: None,
+                field_provenance: None,
+                event_id: Some(event.id),
+            },
+        )
+        .await?;
+        successors.push((
+            created.id,
+            spec.routing_default || new.kind == ReorgKind::MergeNew,
+        ));
+    }
+    if let Some(s) = new.successor {
+        successors.push((s, true));
+    }
+    let default_successor = successors.iter().find(|(_, d)| *d).map(|(id, _)| *id);
+    link(
+        txn,
+        event.id,
+        &new.predecessors,
+        ReorgRole::Predecessor,
+        None,
+    )
+    .await?;
+    for (id, routing) in &successors {
+        link(txn, event.id, &[*id], ReorgRole::Successor, Some(*routing)).await?;
+    }
+
+    let mut rerouted = Rerouted::default();
+    let mut grants_issued = 0;
+    match new.kind {
+        ReorgKind::Rename | ReorgKind::Reclassify | ReorgKind::Reparent => {
+            for p in &preds {
+                lineage::revise(txn, p, day, &new.revision, Some(event.id)).await?;
+            }
+        }
+        ReorgKind::PartialTransfer => {
+            let source = &preds[0];
+            let target = new.successor.unwrap_or_default();
+            let children = lineage::open_children(txn, source.id, day).await?;
+            for id in &new.transferred {
+                if !children.contains(id) {
                     return Err(bad(
-                        "newUnits.kind",
-                        format!(
-                            "a {} is not established under a {}",
-                            spec.kind.as_str(),
-                            p.kind.as_str()
-                        ),
+                        "transferredIds",
+                        format!("{} is not a sub-unit of {}", loaded[id].name, source.name),
                     ));
                 }
-                let created = units::create(
+                let moving = &loaded[id];
+                lineage::revise(
                     txn,
-                    NewUnit {
-                        code: spec.code.clone(),
-                        name: spec.name.clone(),
-                        short_name: spec.short_name.clone(),
-                        kind: spec.kind,
-                        grassroots_type: spec.grassroots_type,
-                        parent_id: parent,
-                        valid_from: Some(day),
-                        valid_to: spec.valid_to,
-                        provenance: new.provenance,
-                        note: None,
-                        field_provenance: None,
-                        event_id: Some(event.id),
+                    moving,
+                    day,
+                    &Revision {
+                        parent: Some(Some(target)),
+                        ..Revision::default()
                     },
+                    Some(event.id),
                 )
                 .await?;
-                successors.push((
-                    created.id,
-                    spec.routing_default || new.kind == ReorgKind::MergeNew,
-                ));
             }
-            if let Some(s) = new.successor {
-                successors.push((s, true));
+        }
+        _ => {
+            // Deepest first, so a dissolved unit's dissolved sub-units close before it.
+            let mut ordered = preds.clone();
+            let depths = depths(txn, &new.predecessors).await?;
+            ordered.sort_by_key(|p| std::cmp::Reverse(depths.get(&p.id).copied().unwrap_or(0)));
+            let closing: Vec<Uuid> = new.predecessors.clone();
+            for p in &ordered {
+                let children: Vec<Uuid> = lineage::open_children(txn, p.id, day)
+                    .await?
+                    .into_iter()
+                    .filter(|c| !closing.contains(c))
+                    .collect();
+                let home = match new.kind {
+                    ReorgKind::Absorb => new.successor,
+                    ReorgKind::MergeNew => default_successor,
+                    _ => new.children_to,
+                };
+                if !children.is_empty() && home.is_none() {
+                    return Err(bad(
+                        "childrenTo",
+                        format!("{} still has open sub-units: say where they go", p.name),
+                    ));
+                }
+                for child in &children {
+                    let record = load_unit(txn, "childrenTo", *child).await?;
+                    lineage::revise(
+                        txn,
+                        &record,
+                        day,
+                        &Revision {
+                            parent: Some(home),
+                            ..Revision::default()
+                        },
+                        Some(event.id),
+                    )
+                    .await?;
+                    if new.kind == ReorgKind::Absorb {
+                        grants_issued += follow_grants(txn, p.id, &[*child], event.id).await?;
+                    }
+                }
+                let target = new
+                    .routing
+                    .iter()
+                    .find(|(from, _)| *from == p.id)
+                    .map(|(_, to)| *to)
+                    .or(default_successor);
+                match target {
+                    Some(to) => {
+                        let moved = reroute::reroute(txn, p.id, to, day).await?;
+                        rerouted.assignments += moved.assignments;
+                        rerouted.obligations += moved.obligations;
+                        rerouted.recipients += moved.recipients;
+                    }
+                    None if !reroute::open_work(txn, p.id).await?.is_empty() => {
+                        return Err(bad(
+                            "successorId",
+                            format!("{} has open work: name the unit that takes it over", p.name),
+                        ));
+                    }
+                    None => {}
+                }
+                let current = load_unit(txn, "predecessors", p.id).await?;
+                lineage::close(txn, &current, day, target).await?;
+                if matches!(new.kind, ReorgKind::MergeNew | ReorgKind::Split) {
+                    let fresh: Vec<Uuid> = successors.iter().map(|(id, _)| *id).collect();
+                    grants_issued += follow_grants(txn, p.id, &fresh, event.id).await?;
+                }
             }
-            let default_successor = successors.iter().find(|(_, d)| *d).map(|(id, _)| *id);
-            link(
-                txn,
-                event.id,
-                &new.predecessors,
-                ReorgRole::Predecessor,
-                None,
-            )
-            .await?;
-            for (id, routing) in &successors {
-                link(txn, event.id, &[*id], ReorgRole::Successor, Some(*routing)).await?;
-            }
+        }
+    }
 
-            let mut rerouted = Rerouted::default();
-            let mut grants_issued = 0;
-            match new.kind {
-                ReorgKind::Rename | ReorgKind::Reclassify | ReorgKind::Reparent => {
-                    for p in &preds {
-                        lineage::revise(txn, p, day, &new.revision, Some(event.id)).await?;
-                    }
-                }
-                ReorgKind::PartialTransfer => {
-                    let source = &preds[0];
-                    let target = new.successor.unwrap_or_default();
-                    let children = lineage::open_children(txn, source.id, day).await?;
-                    for id in &new.transferred {
-                        if !children.contains(id) {
-                            return Err(bad(
-                                "transferredIds",
-                                format!("{} is not a sub-unit of {}", loaded[id].name, source.name),
-                            ));
-                        }
-                        let moving = &loaded[id];
-                        lineage::revise(
-                            txn,
-                            moving,
-                            day,
-                            &Revision {
-                                parent: Some(Some(target)),
-                                ..Revision::default()
-                            },
-                            Some(event.id),
-                        )
-                        .await?;
-                    }
-                }
-                _ => {
-                    // Deepest first, so a dissolved unit's dissolved sub-units close before it.
-                    let mut ordered = preds.clone();
-                    let depths = depths(txn, &new.predecessors).await?;
-                    ordered.sort_by_key(|p| {
-                        std::cmp::Reverse(depths.get(&p.id).copied().unwrap_or(0))
-                    });
-                    let closing: Vec<Uuid> = new.predecessors.clone();
-                    for p in &ordered {
-                        let children: Vec<Uuid> = lineage::open_children(txn, p.id, day)
-                            .await?
-                            .into_iter()
-                            .filter(|c| !closing.contains(c))
-                            .collect();
-                        let home = match new.kind {
-                            ReorgKind::Absorb => new.successor,
-                            ReorgKind::MergeNew => default_successor,
-                            _ => new.children_to,
-                        };
-                        if !children.is_empty() && home.is_none() {
-                            return Err(bad(
-                                "childrenTo",
-                                format!("{} still has open sub-units: say where they go", p.name),
-                            ));
-                        }
-                        for child in &children {
-                            let record = load_unit(txn, "childrenTo", *child).await?;
-                            lineage::revise(
-                                txn,
-                                &record,
-                                day,
-                                &Revision {
-                                    parent: Some(home),
-                                    ..Revision::default()
-                                },
-                                Some(event.id),
-                            )
-                            .await?;
-                            if new.kind == ReorgKind::Absorb {
-                                grants_issued +=
-                                    follow_grants(txn, p.id, &[*child], event.id).await?;
-                            }
-                        }
-                        let target = new
-                            .routing
-                            .iter()
-                            .find(|(from, _)| *from == p.id)
-                            .map(|(_, to)| *to)
-                            .or(default_successor);
-                        match target {
-                            Some(to) => {
-                                let moved = reroute::reroute(txn, p.id, to, day).await?;
-                                rerouted.assignments += moved.assignments;
-                                rerouted.obligations += moved.obligations;
-                                rerouted.recipients += moved.recipients;
-                            }
-                            None if !reroute::open_work(txn, p.id).await?.is_empty() => {
-                                return Err(bad(
-                                    "successorId",
-                                    format!(
-                                        "{} has open work: name the unit that takes it over",
-                                        p.name
-                                    ),
-                                ));
-                            }
-                            None => {}
-                        }
-                        let current = load_unit(txn, "predecessors", p.id).await?;
-                        lineage::close(txn, &current, day, target).await?;
-                        if matches!(new.kind, ReorgKind::MergeNew | ReorgKind::Split) {
-                            let fresh: Vec<Uuid> = successors.iter().map(|(id, _)| *id).collect();
-                            grants_issued += follow_grants(txn, p.id, &fresh, event.id).await?;
-                        }
-                    }
-                }
-            }
-
-            let applied = Applied {
-                event,
-                successors: successors.iter().map(|(id, _)| *id).collect(),
-                rerouted,
-                grants_issued,
-            };
-            audit::record(
-                txn,
-                &actor,
-                Change::of(
-                    "unit.reorganise",
-                    "ReorgEvent",
-                    applied.event.id,
-                    new.predecessors.first().copied(),
-                )
-                .after(&applied),
-            )
-            .await?;
-            Ok(applied)
-        })
-    })
-    .await
+    let applied = Applied {
+        event,
+        successors: successors.iter().map(|(id, _)| *id).collect(),
+        rerouted,
+        grants_issued,
+    };
+    audit::record(
+        txn,
+        actor,
+        Change::of(
+            "unit.reorganise",
+            "ReorgEvent",
+            applied.event.id,
+            new.predecessors.first().copied(),
+        )
+        .after(&applied),
+    )
+    .await?;
+    Ok(applied)
 }
 
 async fn link(

@@ -81,149 +81,145 @@ pub struct NewReport {
 
 pub async fn create(w: &Writer, actor: &Actor, new: NewReport) -> AppResult<report::Model> {
     let actor = actor.clone();
-    w.transaction(move |txn| {
-        Box::pin(async move {
-            // The one clock: a submission instant is judged by its day (`isLate`, compliance).
-            let now = actor.caller.clock.now();
-            let (unit_id, schedule) = match new.obligation {
-                Some(obligation_id) => {
-                    let obligation = report_obligation::Entity::find_by_id(obligation_id)
-                        .one(txn)
-                        .await?
-                        .ok_or_else(|| {
-                            AppError::bad_input("input.obligationId", "obligation not found")
-                        })?;
-                    // Another unit's obligation answers as an unknown one.
-                    if !super::units::all_within(
-                        txn,
-                        &actor.caller.read_scopes(),
-                        &[obligation.unit_id],
-                    )
-                    .await?
-                    {
-                        return Err(AppError::bad_input(
-                            "input.obligationId",
-                            "obligation not found",
-                        ));
-                    }
-                    if new.unit.is_some_and(|u| u != obligation.unit_id) {
-                        return Err(AppError::bad_input(
-                            "input.obligationId",
-                            "the obligation belongs to another unit",
-                        ));
-                    }
-                    authz::require(txn, &actor.caller, authz::WRITERS, obligation.unit_id).await?;
-                    let current = report::Entity::find()
-                        .filter(report::Column::ObligationId.eq(obligation_id))
-                        .one(txn)
-                        .await?;
-                    if current.is_some() {
-                        return Err(AppError::Conflict(
-                            "a report for this obligation exists; edit it or correct it".into(),
-                        ));
-                    }
-                    let schedule = report_schedule::Entity::find_by_id(obligation.schedule_id)
-                        .one(txn)
-                        .await?
-                        .ok_or(AppError::NotFound("report schedule"))?;
-                    (obligation.unit_id, Some((obligation_id, schedule)))
-                }
-                None => {
-                    let unit = new.unit.ok_or_else(|| {
-                        AppError::bad_input("input.unitId", "name the obligation or the unit")
-                    })?;
-                    authz::require_visible_unit(txn, &actor.caller, "input.unitId", unit).await?;
-                    load_open_unit(txn, "input.unitId", unit, actor.caller.today()).await?;
-                    authz::require(txn, &actor.caller, authz::WRITERS, unit).await?;
-                    (unit, None)
-                }
-            };
-            let (kind, title, start, end, plan, recipient, obligation, schedule_id) =
-                match &schedule {
-                    Some((obligation, s)) => (
-                        s.kind,
-                        new.title.clone().unwrap_or_else(|| s.title.clone()),
-                        s.period_start,
-                        s.period_end,
-                        Some(s.plan_id),
-                        s.recipient_unit_id,
-                        Some(*obligation),
-                        Some(s.id),
-                    ),
-                    None => {
-                        let start = new.period_start.ok_or_else(|| {
-                            AppError::bad_input(
-                                "input.periodStart",
-                                "required without an obligation",
-                            )
-                        })?;
-                        let end = new.period_end.ok_or_else(|| {
-                            AppError::bad_input("input.periodEnd", "required without an obligation")
-                        })?;
-                        if end < start {
-                            return Err(AppError::bad_input(
-                                "input.periodEnd",
-                                "the period ends before it starts",
-                            ));
-                        }
-                        if let Some(plan) = new.plan {
-                            require_plan_of_unit(txn, unit_id, plan).await?;
-                        }
-                        (
-                            new.kind.unwrap_or(ReportKind::AdHoc),
-                            new.title.clone().unwrap_or_default(),
-                            start,
-                            end,
-                            new.plan,
-                            None,
-                            None,
-                            None,
-                        )
-                    }
-                };
-            let title = required_text("input.title", &title)?;
-            let created = report::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                unit_id: Set(unit_id),
-                recipient_unit_id: Set(recipient),
-                plan_id: Set(plan),
-                schedule_id: Set(schedule_id),
-                obligation_id: Set(obligation),
-                kind: Set(kind),
-                search_text: Set(text::fold(&title)),
-                title: Set(title),
-                period_start: Set(start),
-                period_end: Set(end),
-                status: Set(ReportStatus::Draft),
-                revision: Set(1),
-                previous_id: Set(None),
-                results: Set(None),
-                limitations: Set(None),
-                causes: Set(None),
-                lessons: Set(None),
-                next_steps: Set(None),
-                review_comment: Set(None),
-                author_id: Set(actor.caller.person()),
-                submitted_at: Set(None),
-                first_submitted_at: Set(None),
-                approved_at: Set(None),
-                sort_key: Set(reports::sort_key(end, now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
+    w.transaction(move |txn| Box::pin(async move { create_in(txn, &actor, new).await }))
+        .await
+}
+
+/// Drafts a report inside the caller's transaction (an import drafts the reports its values
+/// go into).
+pub(crate) async fn create_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    new: NewReport,
+) -> AppResult<report::Model> {
+    // The one clock: a submission instant is judged by its day (`isLate`, compliance).
+    let now = actor.caller.clock.now();
+    let (unit_id, schedule) = match new.obligation {
+        Some(obligation_id) => {
+            let obligation = report_obligation::Entity::find_by_id(obligation_id)
+                .one(txn)
+                .await?
+                .ok_or_else(|| AppError::bad_input("input.obligationId", "obligation not found"))?;
+            // Another unit's obligation answers as an unknown one.
+            if !super::units::all_within(txn, &actor.caller.read_scopes(), &[obligation.unit_id])
+                .await?
+            {
+                return Err(AppError::bad_input(
+                    "input.obligationId",
+                    "obligation not found",
+                ));
             }
-            .insert(txn)
-            .await?;
-            audit::record(
-                txn,
-                &actor,
-                Change::of("report.create", "Report", created.id, Some(unit_id)).after(&created),
+            if new.unit.is_some_and(|u| u != obligation.unit_id) {
+                return Err(AppError::bad_input(
+                    "input.obligationId",
+                    "the obligation belongs to another unit",
+                ));
+            }
+            authz::require(txn, &actor.caller, authz::WRITERS, obligation.unit_id).await?;
+            let current = report::Entity::find()
+                .filter(report::Column::ObligationId.eq(obligation_id))
+                .one(txn)
+                .await?;
+            if current.is_some() {
+                return Err(AppError::Conflict(
+                    "a report for this obligation exists; edit it or correct it".into(),
+                ));
+            }
+            let schedule = report_schedule::Entity::find_by_id(obligation.schedule_id)
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("report schedule"))?;
+            (obligation.unit_id, Some((obligation_id, schedule)))
+        }
+        None => {
+            let unit = new.unit.ok_or_else(|| {
+                AppError::bad_input("input.unitId", "name the obligation or the unit")
+            })?;
+            authz::require_visible_unit(txn, &actor.caller, "input.unitId", unit).await?;
+            load_open_unit(txn, "input.unitId", unit, actor.caller.today()).await?;
+            authz::require(txn, &actor.caller, authz::WRITERS, unit).await?;
+            (unit, None)
+        }
+    };
+    let (kind, title, start, end, plan, recipient, obligation, schedule_id) = match &schedule {
+        Some((obligation, s)) => (
+            s.kind,
+            new.title.clone().unwrap_or_else(|| s.title.clone()),
+            s.period_start,
+            s.period_end,
+            Some(s.plan_id),
+            s.recipient_unit_id,
+            Some(*obligation),
+            Some(s.id),
+        ),
+        None => {
+            let start = new.period_start.ok_or_else(|| {
+                AppError::bad_input("input.periodStart", "required without an obligation")
+            })?;
+            let end = new.period_end.ok_or_else(|| {
+                AppError::bad_input("input.periodEnd", "required without an obligation")
+            })?;
+            if end < start {
+                return Err(AppError::bad_input(
+                    "input.periodEnd",
+                    "the period ends before it starts",
+                ));
+            }
+            if let Some(plan) = new.plan {
+                require_plan_of_unit(txn, unit_id, plan).await?;
+            }
+            (
+                new.kind.unwrap_or(ReportKind::AdHoc),
+                new.title.clone().unwrap_or_default(),
+                start,
+                end,
+                new.plan,
+                None,
+                None,
+                None,
             )
-            .await?;
-            Ok(created)
-        })
-    })
-    .await
+        }
+    };
+    let title = required_text("input.title", &title)?;
+    let created = report::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        unit_id: Set(unit_id),
+        recipient_unit_id: Set(recipient),
+        plan_id: Set(plan),
+        schedule_id: Set(schedule_id),
+        obligation_id: Set(obligation),
+        kind: Set(kind),
+        search_text: Set(text::fold(&title)),
+        title: Set(title),
+        period_start: Set(start),
+        period_end: Set(end),
+        status: Set(ReportStatus::Draft),
+        revision: Set(1),
+        previous_id: Set(None),
+        results: Set(None),
+        limitations: Set(None),
+        causes: Set(None),
+        lessons: Set(None),
+        next_steps: Set(None),
+        review_comment: Set(None),
+        author_id: Set(actor.caller.person()),
+        submitted_at: Set(None),
+        first_submitted_at: Set(None),
+        approved_at: Set(None),
+        sort_key: Set(reports::sort_key(end, now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(txn)
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        Change::of("report.create", "Report", created.id, Some(unit_id)).after(&created),
+    )
+    .await?;
+    Ok(created)
 }
 
 /// Refuses, as an unknown id, a plan the unit's report may not be about (another unit's plan,
@@ -424,6 +420,25 @@ async fn reportable_task(
     Ok(false)
 }
 
+/// Whether a report may state `value` for `def`, or which part (`code`, `value`) is wrong and
+/// why: a rate is computed from its parts (a value stated for it would be dropped), and a value
+/// fits its indicator's measure.
+pub(crate) fn check_stated_value(
+    def: &indicator::Model,
+    value: f64,
+) -> Result<(), (&'static str, String)> {
+    if def.aggregation == entity::Aggregation::Ratio {
+        return Err((
+            "code",
+            format!(
+                "`{}` is a rate computed from its numerator and denominator: report those",
+                def.code
+            ),
+        ));
+    }
+    super::indicators::check_value(def.measure, value).map_err(|m| ("value", m))
+}
+
 async fn replace_values(
     db: &impl ConnectionTrait,
     report: &report::Model,
@@ -444,18 +459,8 @@ async fn replace_values(
                     format!("unknown indicator `{}`", v.code),
                 )
             })?;
-        if def.aggregation == entity::Aggregation::Ratio {
-            // A rate is computed from its parts; a value stated for it would be dropped.
-            return Err(AppError::bad_input(
-                format!("{field}.code"),
-                format!(
-                    "`{}` is a rate computed from its numerator and denominator: report those",
-                    def.code
-                ),
-            ));
-        }
-        super::indicators::check_value(def.measure, v.value)
-            .map_err(|m| AppError::bad_input(format!("{field}.value"), m))?;
+        check_stated_value(&def, v.value)
+            .map_err(|(part, m)| AppError::bad_input(format!("{field}.{part}"), m))?;
         if seen.contains(&def.id) {
             return Err(AppError::bad_input(
                 format!("{field}.code"),

@@ -38,12 +38,14 @@ pub enum NodeType {
     ExemplarRecognition,
     /// A file on a record.
     Attachment,
+    /// A table file validated (and perhaps applied) for import.
+    Import,
     /// An upload begun by the caller.
     Upload,
 }
 
 impl NodeType {
-    const ALL: [NodeType; 27] = [
+    const ALL: [NodeType; 28] = [
         Self::Unit,
         Self::LegalDocument,
         Self::Plan,
@@ -70,6 +72,7 @@ impl NodeType {
         Self::ExemplarCriterion,
         Self::ExemplarRecognition,
         Self::Attachment,
+        Self::Import,
         Self::Upload,
     ];
 
@@ -101,6 +104,7 @@ impl NodeType {
             Self::ExemplarCriterion => "ExemplarCriterion",
             Self::ExemplarRecognition => "ExemplarRecognition",
             Self::Attachment => "Attachment",
+            Self::Import => "Import",
             Self::Upload => "Upload",
         }
     }

@@ -6,6 +6,7 @@ pub mod batching;
 pub mod connection;
 pub mod cost;
 pub mod enums;
+pub mod exchange;
 pub mod exemplar;
 pub mod exemplar_changes;
 pub mod files;
@@ -113,6 +114,7 @@ pub struct MutationRoot(
     files::FileMutation,
     admin::AdminMutation,
     reorg::ReorgMutation,
+    exchange::ExchangeMutation,
 );
 
 /// Limits that stop hostile documents after parsing (DESIGN §7): the parser itself is guarded

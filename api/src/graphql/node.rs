@@ -100,6 +100,7 @@ impl NodeQuery {
             | NodeType::RemedialAction
             | NodeType::Lesson
             | NodeType::ExemplarRecognition
+            | NodeType::Import
             | NodeType::Upload => None,
             NodeType::Attachment => crate::domain::files::attachments::get(db, caller, uuid)
                 .await?
