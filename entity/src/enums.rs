@@ -562,3 +562,27 @@ stored_enum! {
         Central = "CENTRAL",
     }
 }
+
+stored_enum! {
+    /// Whose rules an official document follows.
+    DocumentProfile {
+        /// State bodies: Decree 30/2020/NĐ-CP, Appendix I.
+        State = "STATE",
+        /// Party bodies: Guide 36-HD/VPTW (2018).
+        Party = "PARTY",
+    }
+}
+
+stored_enum! {
+    /// On whose behalf an official document is signed.
+    SigningAuthority {
+        /// Thay mặt a collective body (TM., T/M).
+        OnBehalf = "ON_BEHALF",
+        /// Ký thay the head, by a deputy (KT., K/T).
+        ForTheHead = "FOR_THE_HEAD",
+        /// Thừa lệnh the head (TL., T/L).
+        ByOrder = "BY_ORDER",
+        /// Thừa ủy quyền (TUQ., T/U).
+        Authorised = "AUTHORISED",
+    }
+}

@@ -22,6 +22,7 @@ mod m20261130_000006_sync_follow_up;
 mod m20261130_000010_field_provenance;
 mod m20261130_000020_exemplars;
 mod m20261130_000021_sync_exemplars;
+mod m20261201_000010_outgoing_numbers;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_field_provenance::Migration),
             Box::new(m20261130_000020_exemplars::Migration),
             Box::new(m20261130_000021_sync_exemplars::Migration),
+            Box::new(m20261201_000010_outgoing_numbers::Migration),
         ]
     }
 }

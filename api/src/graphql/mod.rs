@@ -23,6 +23,7 @@ pub mod oversight;
 pub mod plan;
 pub mod planning;
 pub mod provenance;
+pub mod rendering;
 pub mod reorg;
 pub mod report;
 pub mod reporting;
@@ -106,6 +107,7 @@ pub struct MutationRoot(
     legal_registry::LegalRegistryMutation,
     work::WorkMutation,
     reporting::ReportingMutation,
+    rendering::RenderingMutation,
     overseeing::OverseeingMutation,
     review::ReviewMutation,
     exemplar_changes::ExemplarMutation,
