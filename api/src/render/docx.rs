@@ -4,8 +4,8 @@
 
 use docx_rs::{
     AlignmentType, BreakType, Docx, Footer, Header, LineSpacing, PageMargin, PageNum, Paragraph,
-    ParagraphBorder, ParagraphBorderPosition, Run, RunFonts, SpecialIndentType, Table, TableCell,
-    TableRow, WidthType,
+    ParagraphBorder, ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, SpecialIndentType,
+    Table, TableCell, TableRow, WidthType,
 };
 
 use super::document::{OfficialDocument, capitals, recipient_lines};
@@ -69,10 +69,13 @@ fn rule_below(inset: i32) -> Paragraph {
         .align(AlignmentType::Center)
         .indent(Some(inset), None, Some(inset), None)
         .line_spacing(LineSpacing::new().before(0).after(120).line(120));
-    p.property = p.property.set_border(
-        ParagraphBorder::new(ParagraphBorderPosition::Bottom)
-            .size(6)
-            .space(1),
+    // Only the bottom edge: docx-rs's default border set draws all four.
+    p.property = p.property.set_borders(
+        ParagraphBorders::with_empty().set(
+            ParagraphBorder::new(ParagraphBorderPosition::Bottom)
+                .size(6)
+                .space(1),
+        ),
     );
     p
 }
@@ -109,13 +112,19 @@ pub fn write(doc: &OfficialDocument) -> AppResult<Vec<u8>> {
         issuer.push(rule_below((left_width / 3) as i32));
     }
     let [first, second] = motto(doc.profile);
-    let mut motto = vec![line(data, styles.motto.value, first, centre)];
-    if second.is_empty() {
-        motto.push(rule_below((right_width / 8) as i32));
+    // The line below the motto is as long as its last line: drawn as that line's underline.
+    let underlined = |style: TextStyle| TextStyle {
+        underline: true,
+        ..style
+    };
+    let motto = if second.is_empty() {
+        vec![line(data, underlined(styles.motto.value), first, centre)]
     } else {
-        motto.push(line(data, styles.motto_line.value, second, centre));
-        motto.push(rule_below((right_width / 5) as i32));
-    }
+        vec![
+            line(data, styles.motto.value, first, centre),
+            line(data, underlined(styles.motto_line.value), second, centre),
+        ]
+    };
     let header = Table::without_borders(vec![
         TableRow::new(vec![cell(left_width, issuer), cell(right_width, motto)]),
         TableRow::new(vec![
