@@ -280,6 +280,16 @@ pub const UNIQUE_RULES: &[UniqueRule] = &[
         "the unit is already part of this reorganisation in this role",
     ),
     rule(
+        "uq_outgoing_numbers_report_id",
+        "outgoing_numbers.report_id",
+        "this report already has its outgoing number",
+    ),
+    rule(
+        "uq_outgoing_numbers_document_id",
+        "outgoing_numbers.document_id",
+        "this number is already the number of another report",
+    ),
+    rule(
         "uq_exemplar_criteria_code",
         "exemplar_criteria.code",
         "a criterion with this code exists already",

@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod http;
 pub mod language;
 pub mod metrics;
+pub mod render;
 pub mod seed;
 pub mod startup;
 pub mod storage;

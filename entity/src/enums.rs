@@ -575,6 +575,16 @@ stored_enum! {
 }
 
 stored_enum! {
+    /// Whose rules an official document follows.
+    DocumentProfile {
+        /// State bodies: Decree 30/2020/NĐ-CP, Appendix I.
+        State = "STATE",
+        /// Party bodies: Guide 36-HD/VPTW (2018).
+        Party = "PARTY",
+    }
+}
+
+stored_enum! {
     /// What a table import brings in.
     ImportKind {
         /// Units, keyed by unit code; new units are established under their parent.
@@ -613,5 +623,19 @@ stored_enum! {
         Refused = "REFUSED",
         /// Its valid rows were written.
         Applied = "APPLIED",
+    }
+}
+
+stored_enum! {
+    /// On whose behalf an official document is signed.
+    SigningAuthority {
+        /// Thay mặt a collective body (TM., T/M).
+        OnBehalf = "ON_BEHALF",
+        /// Ký thay the head, by a deputy (KT., K/T).
+        ForTheHead = "FOR_THE_HEAD",
+        /// Thừa lệnh the head (TL., T/L).
+        ByOrder = "BY_ORDER",
+        /// Thừa ủy quyền (TUQ., T/U).
+        Authorised = "AUTHORISED",
     }
 }

@@ -24,6 +24,7 @@ pub mod indicator;
 pub mod indicator_value;
 pub mod legal_document;
 pub mod lesson;
+pub mod outgoing_number;
 pub mod oversight;
 pub mod oversight_finding;
 pub mod oversight_target;

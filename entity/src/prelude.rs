@@ -13,6 +13,7 @@ pub use super::idempotency_key::Entity as IdempotencyKey;
 pub use super::indicator::Entity as Indicator;
 pub use super::indicator_value::Entity as IndicatorValue;
 pub use super::legal_document::Entity as LegalDocument;
+pub use super::outgoing_number::Entity as OutgoingNumber;
 pub use super::oversight::Entity as Oversight;
 pub use super::oversight_finding::Entity as OversightFinding;
 pub use super::oversight_target::Entity as OversightTarget;

@@ -23,6 +23,7 @@ mod m20261130_000010_field_provenance;
 mod m20261130_000020_exemplars;
 mod m20261130_000021_sync_exemplars;
 mod m20261201_000001_files;
+mod m20261201_000010_outgoing_numbers;
 mod m20261201_000020_imports;
 
 /// Every migration of qcdc, in order.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_exemplars::Migration),
             Box::new(m20261130_000021_sync_exemplars::Migration),
             Box::new(m20261201_000001_files::Migration),
+            Box::new(m20261201_000010_outgoing_numbers::Migration),
             Box::new(m20261201_000020_imports::Migration),
         ]
     }

@@ -32,6 +32,7 @@ mod numbers;
 mod observability;
 mod oversight;
 mod reading;
+mod rendering;
 mod reorganisation;
 mod retries;
 mod reviews;

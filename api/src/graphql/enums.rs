@@ -563,6 +563,16 @@ api_enum! {
 }
 
 api_enum! {
+    /// Whose rules an official document follows.
+    DocumentProfile => DocumentProfile {
+        /// State bodies: Decree 30/2020/NĐ-CP, Appendix I ("Số: 05/BC-UBND", TM./KT./TL.).
+        State,
+        /// Party bodies: Guide 36-HD/VPTW of 2018 ("Số 123-BC/BDVTU", T/M, K/T, T/L).
+        Party,
+    }
+}
+
+api_enum! {
     /// Where an upload stands.
     UploadStatus => UploadStatus {
         /// Begun: the bytes are expected at its URL until it expires.
@@ -579,5 +589,19 @@ api_enum! {
         Uploaded,
         /// Made by qcdc (`renderReport`).
         Rendered,
+    }
+}
+
+api_enum! {
+    /// On whose behalf an official document is signed.
+    SigningAuthority => SigningAuthority {
+        /// On behalf of a collective body (thay mặt: TM., T/M).
+        OnBehalf,
+        /// For the head, by a deputy (ký thay: KT., K/T).
+        ForTheHead,
+        /// By order of the head (thừa lệnh: TL., T/L).
+        ByOrder,
+        /// Under authorisation (thừa ủy quyền: TUQ., T/U).
+        Authorised,
     }
 }

@@ -25,6 +25,7 @@ pub mod oversight;
 pub mod plan;
 pub mod planning;
 pub mod provenance;
+pub mod rendering;
 pub mod reorg;
 pub mod report;
 pub mod reporting;
@@ -108,6 +109,7 @@ pub struct MutationRoot(
     legal_registry::LegalRegistryMutation,
     work::WorkMutation,
     reporting::ReportingMutation,
+    rendering::RenderingMutation,
     overseeing::OverseeingMutation,
     review::ReviewMutation,
     exemplar_changes::ExemplarMutation,
