@@ -265,7 +265,7 @@ fn reqwest_method_put() -> axum::http::Method {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LinkClaims {
     aud: String,
-    /// SHA-256 of the blob.
+    /// Id of the blob (not its hash, which would say what the file is).
     pub sub: String,
     /// File name to save as.
     pub name: String,
@@ -298,17 +298,18 @@ impl Links {
         }
     }
 
-    /// A link token for blob `sha256`, saved as `name` of type `content_type`, until `expires`.
+    /// A link token for the blob with id `blob`, saved as `name` of type `content_type`, until
+    /// `expires`.
     pub fn sign(
         &self,
-        sha256: &str,
+        blob: Uuid,
         name: &str,
         content_type: &str,
         expires: DateTime<Utc>,
     ) -> AppResult<String> {
         let claims = LinkClaims {
             aud: LINK_AUDIENCE.into(),
-            sub: sha256.into(),
+            sub: blob.to_string(),
             name: name.into(),
             typ: content_type.into(),
             exp: expires.timestamp(),
@@ -343,7 +344,7 @@ mod tests {
         let now = Utc::now();
         let token = links
             .sign(
-                "ab".repeat(32).as_str(),
+                Uuid::nil(),
                 "báo cáo.pdf",
                 "application/pdf",
                 now + chrono::Duration::minutes(5),

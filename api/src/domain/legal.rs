@@ -300,7 +300,13 @@ pub async fn register(
     use crate::text;
     use sea_orm::{ActiveModelTrait, Set};
 
-    let cols = number_columns(&new.number, new.issued_on, new.party_term.as_deref());
+    let mut cols = number_columns(&new.number, new.issued_on, new.party_term.as_deref());
+    // Each issuing body numbers its own documents (Decree 30/2020/NĐ-CP, Art. 15; Guide
+    // 36-HD/VPTW): every commune's People's Committee has its "05/BC-UBND". A report qcdc knows
+    // the issuing unit of is told apart by it; documents of outside bodies keep the shared key.
+    if let (DocumentType::Report, Some(unit)) = (new.document_type, new.issuer_unit_id) {
+        cols.dedupe_key = format!("{}|UNIT:{}", cols.dedupe_key, unit.simple()).to_uppercase();
+    }
     if let Some(existing) = legal_document::Entity::find()
         .filter(legal_document::Column::DedupeKey.eq(&cols.dedupe_key))
         .one(db)

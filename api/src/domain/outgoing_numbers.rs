@@ -60,15 +60,25 @@ fn optional_line(field: &str, value: Option<&str>) -> AppResult<Option<String>> 
     Ok(cleaned)
 }
 
-/// Records the outgoing number of a report (ADMIN, STEERING or UNIT_MANAGER over the report's
-/// unit). The number is a registry document of type Report issued by the unit on `issued_on`;
-/// one already registered, or a report already numbered, is a `CONFLICT`. Returns the link and
-/// the profile the number's punctuation belongs to.
+/// Records the outgoing number of a sent report (ADMIN, STEERING or UNIT_MANAGER over the
+/// report's unit) and renders it again with the number, in one transaction: the number is kept
+/// only with its document. The number is a registry document of type Report issued by the unit
+/// on `issued_on`, unique for that unit (Decree 30/2020/NĐ-CP, Art. 15: each issuing body
+/// numbers its own documents); one already used by the unit, or a report already numbered, is
+/// a `CONFLICT`; a draft or returned report is `BAD_USER_INPUT` (what is numbered is what was
+/// sent). Returns the link, the registry document, the profile the number's punctuation
+/// belongs to, and the rendered document on the report.
 pub async fn register(
     w: &Writer,
+    files: &crate::storage::Files,
     actor: &Actor,
     new: NewNumber,
-) -> AppResult<(outgoing_number::Model, legal_document::Model, Profile)> {
+) -> AppResult<(
+    outgoing_number::Model,
+    legal_document::Model,
+    Profile,
+    entity::attachment::Model,
+)> {
     actor.caller.require_any(authz::PLANNERS)?;
     let number = text::parse_line("input.number", &new.number)?;
     let (profile, _, _) = rendering::parse_report_number("input.number", &number)?;
@@ -89,12 +99,22 @@ pub async fn register(
         name: optional_line("input.signer.name", new.signer.name.as_deref())?,
     };
     let actor = actor.clone();
+    let files = files.clone();
     w.transaction(move |txn| {
         Box::pin(async move {
             let report = reports::get(txn, &actor.caller, new.report_id)
                 .await?
                 .ok_or(AppError::NotFound("report"))?;
             authz::require(txn, &actor.caller, authz::PLANNERS, report.unit_id).await?;
+            if !matches!(
+                report.status,
+                entity::ReportStatus::Submitted | entity::ReportStatus::Approved
+            ) {
+                return Err(AppError::bad_input(
+                    "input.reportId",
+                    "a report is numbered when it is sent: submit it first",
+                ));
+            }
             if new.issued_on < report.period_start {
                 return Err(AppError::bad_input(
                     "input.issuedOn",
@@ -172,7 +192,28 @@ pub async fn register(
                 Change::of("report.number", "Report", report.id, Some(report.unit_id)).after(&link),
             )
             .await?;
-            Ok((link, document, profile))
+            let rendered = rendering::render_report(
+                txn,
+                &actor.caller,
+                report.id,
+                profile,
+                rendering::Format::Docx,
+                &rendering::RenderOptions::default(),
+            )
+            .await?;
+            let stored = super::files::attach_generated_in(
+                txn,
+                &files,
+                &actor,
+                super::files::AttachmentTarget::Report(report.id),
+                super::files::GeneratedFile {
+                    filename: rendered.filename,
+                    content_type: rendered.content_type,
+                    bytes: rendered.bytes,
+                },
+            )
+            .await?;
+            Ok((link, document, profile, stored))
         })
     })
     .await

@@ -154,7 +154,19 @@ fn column_letter(mut index: usize) -> String {
     String::from_utf8_lossy(&name).into_owned()
 }
 
-/// `sheet` as CSV in UTF-8 with a BOM, numbers as plain values.
+/// Text a spreadsheet will not run: a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return is a formula to Excel and LibreOffice when a CSV is opened (OWASP "CSV injection"), so
+/// such text, which anyone may have typed into a name, gets a leading apostrophe. XLSX cells are
+/// typed as strings and need nothing.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// `sheet` as CSV in UTF-8 with a BOM, numbers as plain values, text made inert ([`inert`]).
 pub fn csv(sheet: &Sheet) -> AppResult<Vec<u8>> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
@@ -163,7 +175,7 @@ pub fn csv(sheet: &Sheet) -> AppResult<Vec<u8>> {
         for row in &sheet.rows {
             w.write_record(row.iter().map(|v| match v {
                 Value::Empty => String::new(),
-                Value::Text(t) => t.clone(),
+                Value::Text(t) => inert(t),
                 Value::Int(i) | Value::Vnd(i) => i.to_string(),
                 Value::Number(n) | Value::Percent(n) => n.to_string(),
                 Value::Date(d) => d.to_string(),
@@ -180,6 +192,26 @@ pub fn csv(sheet: &Sheet) -> AppResult<Vec<u8>> {
 mod tests {
     use super::*;
     use calamine::{Data, Reader};
+
+    #[test]
+    fn typed_formulas_do_not_run_when_a_csv_is_opened() {
+        let sheet = Sheet {
+            name: "x".into(),
+            headers: vec!["Tên".into(), "Số".into()],
+            rows: vec![
+                vec![
+                    Value::Text("=HYPERLINK(\"http://x\")".into()),
+                    Value::Int(-5),
+                ],
+                vec![Value::Text("Xã An Hiệp".into()), Value::Int(3)],
+            ],
+            lists: vec![],
+        };
+        let text = String::from_utf8(csv(&sheet).unwrap()).unwrap();
+        assert!(text.contains("'=HYPERLINK"), "{text}");
+        assert!(text.contains(",-5"), "numbers stay numbers: {text}");
+        assert!(text.contains("Xã An Hiệp,3"), "{text}");
+    }
 
     fn sample() -> Sheet {
         Sheet {

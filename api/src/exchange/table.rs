@@ -4,7 +4,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader};
+use calamine::{DataRef, Reader};
 use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
@@ -97,38 +97,83 @@ pub fn read(bytes: &[u8]) -> Result<Table, ReadError> {
     into_table(grid)
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, ReadError> {
-    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|_| ReadError::Unreadable("the file is not a readable XLSX workbook".into()))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(ReadError::Empty)?
-        .map_err(|_| ReadError::Unreadable("the first sheet cannot be read".into()))?;
-    let (first_row, first_col) = range.start().unwrap_or((0, 0));
-    let mut grid = Vec::new();
-    // Rows and columns before the used range's start are empty: keep positions as Excel shows.
-    for _ in 0..first_row {
-        grid.push(Vec::new());
+/// Most bytes the parts of a workbook may unpack to: a few MiB of XML hold 10,000 rows, and a
+/// small file that unpacks to gigabytes (a "zip bomb") is refused before any part is read.
+const MAX_UNPACKED_BYTES: u64 = 64 * 1024 * 1024;
+/// Most columns read; an import has about ten.
+const MAX_COLUMNS: u32 = 64;
+
+/// Refuses a workbook whose parts would unpack to more than [`MAX_UNPACKED_BYTES`].
+fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
+    let unreadable = || ReadError::Unreadable("the file is not a readable XLSX workbook".into());
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|_| unreadable())?;
+        total = total.saturating_add(part.size());
+        if total > MAX_UNPACKED_BYTES {
+            return Err(ReadError::Unreadable(format!(
+                "the workbook unpacks to more than {} MiB: save only the sheet to import",
+                MAX_UNPACKED_BYTES / (1024 * 1024)
+            )));
+        }
     }
-    for row in range.rows() {
-        if grid.len() > MAX_ROWS + 1 {
+    Ok(())
+}
+
+/// The first sheet, cell by cell: a sheet is never laid out as a grid from A1 to its last
+/// cell (one cell in XFD1048576 would make that 17 billion cells); rows past [`MAX_ROWS`] and
+/// columns past [`MAX_COLUMNS`] are refused as they are met.
+fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<Cell>>, ReadError> {
+    check_container(bytes)?;
+    let unreadable = |what: &str| ReadError::Unreadable(what.into());
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes))
+        .map_err(|_| unreadable("the file is not a readable XLSX workbook"))?;
+    let first = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(ReadError::Empty)?;
+    let mut reader = book
+        .worksheet_cells_reader(&first)
+        .map_err(|_| unreadable("the first sheet cannot be read"))?;
+    let mut grid: Vec<Vec<Cell>> = Vec::new();
+    while let Some(found) = reader
+        .next_cell()
+        .map_err(|_| unreadable("the first sheet cannot be read"))?
+    {
+        let (row, col) = found.get_position();
+        if row as usize > MAX_ROWS {
             return Err(ReadError::TooManyRows);
         }
-        let mut cells: Vec<Cell> = (0..first_col).map(|_| Cell::Empty).collect();
-        cells.extend(row.iter().map(|d| {
-            match d {
-                Data::Empty | Data::Error(_) => Cell::Empty,
-                Data::String(s) => text_cell(s),
-                Data::Int(i) => Cell::Number(*i as f64),
-                Data::Float(f) => Cell::Number(*f),
-                Data::Bool(b) => Cell::Bool(*b),
-                Data::DateTime(dt) => dt
-                    .as_datetime()
-                    .map_or(Cell::Empty, |t| Cell::Date(t.date())),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => text_cell(s),
-            }
-        }));
-        grid.push(cells);
+        if col >= MAX_COLUMNS {
+            return Err(ReadError::Unreadable(format!(
+                "the sheet uses more than {MAX_COLUMNS} columns: keep only the template's"
+            )));
+        }
+        let value = match found.get_value() {
+            DataRef::Empty | DataRef::Error(_) => continue,
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => text_cell(s),
+            DataRef::SharedString(s) => text_cell(s),
+            DataRef::Int(i) => Cell::Number(*i as f64),
+            DataRef::Float(f) => Cell::Number(*f),
+            DataRef::Bool(b) => Cell::Bool(*b),
+            DataRef::DateTime(dt) => dt
+                .as_datetime()
+                .map_or(Cell::Empty, |t| Cell::Date(t.date())),
+        };
+        let (row, col) = (row as usize, col as usize);
+        if grid.len() <= row {
+            grid.resize_with(row + 1, Vec::new);
+        }
+        let cells = &mut grid[row];
+        if cells.len() <= col {
+            cells.resize_with(col + 1, || Cell::Empty);
+        }
+        cells[col] = value;
+    }
+    if grid.is_empty() {
+        return Err(ReadError::Empty);
     }
     Ok(grid)
 }
@@ -236,6 +281,26 @@ fn into_table(grid: Vec<Vec<Cell>>) -> Result<Table, ReadError> {
 mod tests {
     use super::*;
     use crate::exchange::legacy::Legacy;
+
+    fn sparse_workbook(row: u32, col: u16) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "code").unwrap();
+        sheet.write_string(row, col, "x").unwrap();
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_far_cell_is_refused_without_laying_out_the_grid() {
+        // One cell in the last row and column: laid out as a grid it is 17 billion cells.
+        let far = sparse_workbook(1_048_575, 16_383);
+        assert_eq!(read(&far), Err(ReadError::TooManyRows));
+        let wide = sparse_workbook(3, 500);
+        assert!(matches!(read(&wide), Err(ReadError::Unreadable(_))));
+        let fine = sparse_workbook(3, 2);
+        let table = read(&fine).unwrap();
+        assert_eq!(table.rows.len(), 3, "empty rows between keep their place");
+    }
 
     #[test]
     fn utf8_with_and_without_bom_reads_the_same() {

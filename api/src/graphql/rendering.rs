@@ -32,7 +32,7 @@ pub enum DocumentFormat {
 /// A report to render in the official form.
 #[derive(InputObject)]
 pub struct RenderReportInput {
-    /// The report; whoever may read it may render it.
+    /// The report; a writer of its unit (or above it) renders it, the result is stored on it.
     pub report_id: ID,
     /// The layout rules to follow. A numbered report renders in its number's profile only.
     pub profile: DocumentProfile,
@@ -163,8 +163,9 @@ impl RenderingMutation {
         let report_id = id::decode("input.reportId", NodeType::Report, &input.report_id)?;
         let signer = input.signer.unwrap_or_default();
         let actor = ctx.actor()?;
-        let (_, document, profile) = outgoing_numbers::register(
+        let (_, document, profile, stored) = outgoing_numbers::register(
             ctx.writer(),
+            ctx.files(),
             &actor,
             NewNumber {
                 report_id,
@@ -180,19 +181,10 @@ impl RenderingMutation {
             },
         )
         .await?;
-        let file = rendering::render_report(
-            ctx.db(),
-            &actor.caller,
-            report_id,
-            profile,
-            Format::Docx,
-            &RenderOptions::default(),
-        )
-        .await?;
         Ok(RegisterOutgoingNumberPayload {
             legal_document: LegalDocument(document),
             profile: rendering::stored_profile(profile).into(),
-            attachment: store(ctx, &actor, report_id, file).await?,
+            attachment: Attachment(stored),
         })
     }
 }

@@ -26,7 +26,16 @@ pub async fn get(
             "the link is not valid or has expired: ask for a new one",
         );
     };
-    let bytes = match state.files.blobs.get_blob(&claims.sub).await {
+    let sha = match uuid::Uuid::try_parse(&claims.sub) {
+        Ok(id) => crate::domain::files::blob_sha256(&state.db, id).await,
+        Err(_) => Ok(None),
+    };
+    let stored = match sha {
+        Ok(Some(sha)) => state.files.blobs.get_blob(&sha).await,
+        Ok(None) => Err(crate::error::AppError::NotFound("file")),
+        Err(err) => Err(err),
+    };
+    let bytes = match stored {
         Ok(bytes) => bytes,
         Err(_) => {
             return audience.refuse(

@@ -170,9 +170,10 @@ async fn insert(
     let limit = files.settings.attachments_per_target;
     let held = attachment::Entity::find()
         .filter(target.condition())
+        .filter(attachment::Column::Origin.eq(AttachmentOrigin::Uploaded))
         .count(txn)
         .await?;
-    if held >= limit {
+    if origin == AttachmentOrigin::Uploaded && held >= limit {
         return Err(AppError::bad_input(
             TARGET_FIELD,
             format!("a record holds at most {limit} files: detach one first"),
@@ -257,10 +258,11 @@ pub async fn attach(
     .await
 }
 
-/// Stores `file` (made by qcdc) and attaches it to `target`; the same bytes already attached
-/// there are returned as they are.
+/// Stores `file` (made by qcdc) and attaches it to `target` in place of what qcdc rendered
+/// there before, in one transaction.
 ///
-/// Errors: as [`attach`], except that a rendered file may be added to a report in any state.
+/// Errors: as [`attach`], except that a rendered file may be added to a report in any state;
+/// rendered files do not count towards the per-record limit (there is one at a time).
 pub async fn store_generated(
     w: &Writer,
     files: &Files,
@@ -268,55 +270,81 @@ pub async fn store_generated(
     target: AttachmentTarget,
     file: GeneratedFile,
 ) -> AppResult<attachment::Model> {
-    let now = actor.caller.clock.now();
-    let sha = sha256_hex(&file.bytes);
-    let size = file.bytes.len() as i64;
-    let content_type = file.content_type;
-    let retain = now + uploads::COMPLETED_TTL;
-    let sha_c = sha.clone();
-    let blob = w
-        .transaction(move |txn| {
-            Box::pin(async move { claim_blob(txn, &sha_c, size, content_type, retain, now).await })
-        })
-        .await?;
-    files.blobs.put_blob(&sha, file.bytes).await?;
     let actor = actor.clone();
     let files = files.clone();
-    let filename = file.filename;
     w.transaction(move |txn| {
-        Box::pin(async move {
-            let caller = &actor.caller;
-            let unit = writable(txn, caller, target, AttachmentOrigin::Rendered).await?;
-            if let Some(same) = attachment::Entity::find()
-                .filter(target.condition())
-                .filter(attachment::Column::BlobId.eq(blob.id))
-                .one(txn)
-                .await?
-            {
-                return Ok(same);
-            }
-            let created = insert(
-                txn,
-                &files,
-                caller,
-                target,
-                unit,
-                &blob,
-                filename,
-                AttachmentOrigin::Rendered,
-            )
-            .await?;
-            audit::record(
-                txn,
-                &actor,
-                Change::of("attachment.render", "Attachment", created.id, Some(unit))
-                    .after(&created),
-            )
-            .await?;
-            Ok(created)
-        })
+        Box::pin(async move { attach_generated_in(txn, &files, &actor, target, file).await })
     })
     .await
+}
+
+/// [`store_generated`] inside the caller's transaction `txn`, so a step that renders (numbering
+/// a report) commits with its file or not at all. The contents are claimed in `txn` before
+/// they are written: the collector locks a row it removes, so it either waits for this
+/// transaction and then sees the row held, or finishes first and the write restores the bytes.
+pub async fn attach_generated_in(
+    txn: &impl ConnectionTrait,
+    files: &Files,
+    actor: &Actor,
+    target: AttachmentTarget,
+    file: GeneratedFile,
+) -> AppResult<attachment::Model> {
+    let caller = &actor.caller;
+    let unit = writable(txn, caller, target, AttachmentOrigin::Rendered).await?;
+    let now = caller.clock.now();
+    let sha = sha256_hex(&file.bytes);
+    let size = file.bytes.len() as i64;
+    let blob = claim_blob(
+        txn,
+        &sha,
+        size,
+        file.content_type,
+        now + uploads::COMPLETED_TTL,
+        now,
+    )
+    .await?;
+    files.blobs.put_blob(&sha, file.bytes).await?;
+    let earlier = attachment::Entity::find()
+        .filter(target.condition())
+        .filter(attachment::Column::Origin.eq(AttachmentOrigin::Rendered))
+        .all(txn)
+        .await?;
+    for old in earlier {
+        old.clone().delete(txn).await?;
+        audit::record(
+            txn,
+            actor,
+            Change::of("attachment.replace", "Attachment", old.id, Some(unit)).before(&old),
+        )
+        .await?;
+    }
+    if let Some(same) = attachment::Entity::find()
+        .filter(target.condition())
+        .filter(attachment::Column::BlobId.eq(blob.id))
+        .one(txn)
+        .await?
+    {
+        // The same bytes uploaded by someone: they stay as they are.
+        return Ok(same);
+    }
+    let created = insert(
+        txn,
+        files,
+        caller,
+        target,
+        unit,
+        &blob,
+        file.filename,
+        AttachmentOrigin::Rendered,
+    )
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        Change::of("attachment.render", "Attachment", created.id, Some(unit)).after(&created),
+    )
+    .await?;
+    Ok(created)
 }
 
 /// Removes attachment `id` from its record; the file is collected once nothing else holds it.
@@ -402,7 +430,7 @@ pub async fn download_link(
     .await?;
     let token = files
         .links
-        .sign(&blob.sha256, &a.filename, &a.content_type, expires_at)?;
+        .sign(blob.id, &a.filename, &a.content_type, expires_at)?;
     Ok(Download {
         filename: a.filename.clone(),
         content_type: a.content_type.clone(),

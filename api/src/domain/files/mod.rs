@@ -18,7 +18,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-pub use attachments::{AttachmentTarget, store_generated};
+pub use attachments::{AttachmentTarget, attach_generated_in, store_generated};
 pub use uploads::read_upload;
 
 use super::{audit::Actor, write::Writer};
@@ -41,6 +41,14 @@ pub struct Download {
     pub byte_size: i64,
     pub url: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// The SHA-256 of the blob with id `id`, if it is still stored.
+pub async fn blob_sha256(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<String>> {
+    Ok(blob::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|b| b.sha256))
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
@@ -120,7 +128,7 @@ pub async fn publish(
     .await?;
     let token = files
         .links
-        .sign(&sha, &file.filename, file.content_type, expires_at)?;
+        .sign(claimed.id, &file.filename, file.content_type, expires_at)?;
     Ok(Download {
         filename: file.filename,
         content_type: file.content_type.to_owned(),

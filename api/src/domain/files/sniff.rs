@@ -101,6 +101,52 @@ pub fn is_encrypted_pdf(bytes: &[u8]) -> bool {
     bytes.windows(b"/Encrypt".len()).any(|w| w == b"/Encrypt")
 }
 
+impl FileType {
+    /// File name endings of the type, first the usual one.
+    fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Self::Pdf => &["pdf"],
+            Self::Jpeg => &["jpg", "jpeg", "jpe", "jfif"],
+            Self::Png => &["png"],
+            Self::Docx => &["docx"],
+            Self::Xlsx => &["xlsx"],
+            Self::Csv => &["csv", "txt"],
+        }
+    }
+}
+
+/// Refuses a name whose ending is not the type found: a browser saves a download under its
+/// name, so a PDF named `.html` would open as a page with its script.
+pub fn check_name(found: FileType, filename: &str) -> Result<(), String> {
+    let ending = filename
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if found.extensions().contains(&ending.as_str()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the file's contents are {} but its name ends in \".{ending}\": name it .{}",
+            found.mime(),
+            found.extensions()[0]
+        ))
+    }
+}
+
+/// Whether an Office file carries macros (a `vbaProject.bin` part, as `.xlsm` and `.docm`
+/// files do under their `x` names) or other embedded programs (`activeX`).
+pub fn has_macros(bytes: &[u8]) -> bool {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return false;
+    };
+    (0..zip.len()).any(|i| {
+        zip.by_index_raw(i).is_ok_and(|part| {
+            let name = part.name().to_ascii_lowercase();
+            name.ends_with("vbaproject.bin") || name.contains("/activex/")
+        })
+    })
+}
+
 /// Why `bytes` cannot be stored for `purpose` as `declared_type`, or the type they are.
 pub fn check(
     purpose: UploadPurpose,
@@ -173,6 +219,33 @@ mod tests {
             Ok(FileType::Csv)
         );
         assert!(check(UploadPurpose::Evidence, "text/csv", csv).is_err());
+    }
+
+    #[test]
+    fn the_name_must_end_as_the_contents_are() {
+        assert!(check_name(FileType::Pdf, "Biên bản.PDF").is_ok());
+        assert!(check_name(FileType::Pdf, "Biên bản.html").is_err());
+        assert!(check_name(FileType::Jpeg, "anh.jpeg").is_ok());
+        assert!(check_name(FileType::Xlsx, "so-lieu.xlsm").is_err());
+        assert!(check_name(FileType::Pdf, "no-ending").is_err());
+    }
+
+    #[test]
+    fn office_files_with_macros_are_refused() {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default();
+        for (name, body) in [
+            ("[Content_Types].xml", "<Types/>"),
+            ("xl/workbook.xml", "<workbook/>"),
+            ("xl/vbaProject.bin", "macro"),
+        ] {
+            zip.start_file(name, options).unwrap();
+            zip.write_all(body.as_bytes()).unwrap();
+        }
+        let bytes = zip.finish().unwrap().into_inner();
+        assert!(has_macros(&bytes));
+        assert!(!has_macros(PDF));
     }
 
     #[test]

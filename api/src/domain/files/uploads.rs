@@ -152,11 +152,17 @@ pub async fn begin(w: &Writer, files: &Files, actor: &Actor, new: NewUpload) -> 
                 if pending >= MAX_PENDING_PER_PRINCIPAL {
                     return Err(AppError::RateLimited);
                 }
-                let stored = blob::Entity::find()
+                let found = blob::Entity::find()
                     .filter(blob::Column::Sha256.eq(&sha256))
                     .one(txn)
                     .await?
-                    .filter(|b| b.content_type == kind.mime());
+                    .filter(|b| b.content_type == kind.mime() && b.byte_size == new.byte_size);
+                // Skipping the bytes is for files the caller has sent before: knowing a hash
+                // must never be a way to a file someone else stored.
+                let stored = match found {
+                    Some(b) if holds(txn, caller, b.id).await? => Some(b),
+                    _ => None,
+                };
                 let created = upload::ActiveModel {
                     id: Set(id),
                     token_hash: Set(token_hash),
@@ -241,6 +247,29 @@ pub async fn mark_received(w: &Writer, upload: Uuid, at: DateTime<Utc>) -> AppRe
     .await
 }
 
+/// Whether the caller has sent the contents `blob` before: a completed upload of theirs or a
+/// file they attached names it.
+async fn holds(db: &impl ConnectionTrait, caller: &Caller, blob: Uuid) -> AppResult<bool> {
+    let uploaded = upload::Entity::find()
+        .filter(owner_filter(caller))
+        .filter(upload::Column::BlobId.eq(blob))
+        .count(db)
+        .await?;
+    if uploaded > 0 {
+        return Ok(true);
+    }
+    let by = match caller.client() {
+        Some(client) => entity::attachment::Column::AttachedByClientId.eq(client),
+        None => entity::attachment::Column::AttachedByUserId.eq(caller.user_id),
+    };
+    Ok(entity::attachment::Entity::find()
+        .filter(by)
+        .filter(entity::attachment::Column::BlobId.eq(blob))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// The caller's upload `id`, or `NOT_FOUND`.
 async fn own(db: &impl ConnectionTrait, caller: &Caller, id: Uuid) -> AppResult<upload::Model> {
     upload::Entity::find_by_id(id)
@@ -311,10 +340,15 @@ pub async fn complete(
                 .filter(blob::Column::Sha256.eq(&sha))
                 .one(&w.db)
                 .await?;
-            let fits = existing.as_ref().is_some_and(|b| {
-                sniff::declared(up.purpose, &up.content_type).map(|t| t.mime())
-                    == Some(b.content_type.as_str())
-            });
+            let fits = match &existing {
+                Some(b) => {
+                    sniff::declared(up.purpose, &up.content_type).map(|t| t.mime())
+                        == Some(b.content_type.as_str())
+                        && b.byte_size == up.byte_size
+                        && holds(&w.db, caller, b.id).await?
+                }
+                None => false,
+            };
             if !fits || !files.blobs.has_blob(&sha).await? {
                 return Err(refuse(
                     "no bytes were received for this upload: PUT them to its URL first".into(),
@@ -379,6 +413,7 @@ async fn check_bytes(
         ));
     }
     let kind = sniff::check(up.purpose, &up.content_type, bytes).map_err(refuse)?;
+    sniff::check_name(kind, &up.filename).map_err(refuse)?;
     if let Some(addr) = &files.settings.clamav {
         scan(addr, bytes).await?;
     }
