@@ -67,7 +67,7 @@ async fn catalogue(app: &TestApp, steering: &str) -> Catalogue {
 }
 
 /// Registers an economic model of `unit` on 2024-02-01 and returns its id.
-async fn register(app: &TestApp, token: &str, unit: &str, name: &str) -> String {
+pub(crate) async fn register(app: &TestApp, token: &str, unit: &str, name: &str) -> String {
     let registered = app
         .data(
             token,
@@ -84,7 +84,7 @@ async fn register(app: &TestApp, token: &str, unit: &str, name: &str) -> String 
 
 /// The entry's version as `token` reads it; 1 when `token` may not see it (its step is then
 /// refused before the version matters).
-async fn version(app: &TestApp, token: &str, id: &str) -> i64 {
+pub(crate) async fn version(app: &TestApp, token: &str, id: &str) -> i64 {
     app.data(
         token,
         "query($id: ID!) { exemplar(id: $id) { version } }",

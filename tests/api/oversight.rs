@@ -28,7 +28,7 @@ const FINDING: &str =
     "mutation($i: RecordFindingInput!) { recordFinding(input: $i) { finding { id kind } } }";
 const ISSUE: &str = "mutation($i: IssueRecommendationInput!) { issueRecommendation(input: $i) { recommendation { id status version } } }";
 
-fn oversight_step(name: &str) -> String {
+pub(crate) fn oversight_step(name: &str) -> String {
     format!(
         "mutation($i: OversightStepInput!) {{ {name}(input: $i) {{ oversight {{ id status version reason }} }} }}"
     )
@@ -45,17 +45,23 @@ fn in_days(app: &TestApp, days: i64) -> String {
     (app.clock.today() + chrono::Duration::days(days)).to_string()
 }
 
-struct Scene {
-    steering: String,
-    d01: String,
-    d02: String,
-    oversight: String,
-    version: i64,
-    recommendation: String,
+pub(crate) struct Scene {
+    pub(crate) steering: String,
+    pub(crate) d01: String,
+    pub(crate) d02: String,
+    pub(crate) oversight: String,
+    pub(crate) version: i64,
+    pub(crate) recommendation: String,
 }
 
 /// Registers a document of the steering committee in the legal registry; returns its id.
-async fn register(app: &TestApp, token: &str, number: &str, kind: &str, title: &str) -> Value {
+pub(crate) async fn register(
+    app: &TestApp,
+    token: &str,
+    number: &str,
+    kind: &str,
+    title: &str,
+) -> Value {
     let body = app
         .data(
             token,
@@ -69,7 +75,7 @@ async fn register(app: &TestApp, token: &str, number: &str, kind: &str, title: &
 
 /// An inspection by the provincial committee of D01 and D02, under way, with findings for both
 /// and one recommendation to D01.
-async fn under_way(app: &TestApp) -> Scene {
+pub(crate) async fn under_way(app: &TestApp) -> Scene {
     let steering = app.user_with("o-steering", Role::Steering, "ST").await;
     let d01 = app.user_with("o-d01", Role::UnitManager, "ST.D01").await;
     let d02 = app.user_with("o-d02", Role::Reporter, "ST.D02").await;

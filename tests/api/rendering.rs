@@ -1,7 +1,9 @@
 //! The official report as a document (issue 14, part 4): a report rendered in the Party
 //! profile (Guide 36-HD/VPTW) carries the page, margins, font, sizes and the exact header,
 //! number and date strings; its outgoing number is a registry document used once; rendered to
-//! PDF by LibreOffice it is A4 and numbers its pages from page 2.
+//! PDF by LibreOffice it is A4 and numbers its pages from page 2. The same renderer writes an
+//! oversight's conclusion notice (downloaded behind a link) and a recognition decision (kept on
+//! the entry), each refused outside its side and scope.
 
 use std::io::Read;
 use std::path::Path;
@@ -14,6 +16,8 @@ use entity::Role;
 on_both_databases!(
     a_party_report_renders_in_the_official_form,
     outgoing_numbers_by_role_scope_and_once,
+    an_oversight_conclusion_renders_as_a_notice_for_the_conducting_side,
+    a_recognition_renders_as_a_decision_on_the_entry,
 );
 
 const CREATE: &str =
@@ -338,4 +342,256 @@ async fn outgoing_numbers_by_role_scope_and_once(app: &TestApp) {
         )
         .await;
     assert_eq!(error_code(&other_profile), Some("BAD_USER_INPUT"));
+}
+
+/// A4 and the profile's margins (20 mm top and bottom, 30 mm left, 15 mm right, both profiles).
+fn assert_a4_with_margins(xml: &str) {
+    assert!(xml.contains(r#"<w:pgSz w:w="11906" w:h="16838""#), "A4");
+    for margin in [
+        r#"w:top="1134""#,
+        r#"w:bottom="1134""#,
+        r#"w:left="1701""#,
+        r#"w:right="850""#,
+    ] {
+        assert!(xml.contains(margin), "{margin}");
+    }
+}
+
+const RENDER_CONCLUSION: &str = "mutation($i: RenderOversightConclusionInput!) { renderOversightConclusion(input: $i) { download { filename contentType byteSize url } } }";
+
+async fn an_oversight_conclusion_renders_as_a_notice_for_the_conducting_side(app: &TestApp) {
+    use crate::oversight::{oversight_step, register, under_way};
+    let s = under_way(app).await;
+    let outsider = app
+        .user_with("tb-outsider", Role::UnitManager, "ST.TU.BDV")
+        .await;
+    let input = |profile: &str| json!({ "i": { "oversightId": s.oversight, "profile": profile, "format": "DOCX" } });
+
+    // Under way, there is nothing to conclude yet.
+    let early = app
+        .gql(Some(&s.steering), RENDER_CONCLUSION, input("PARTY"))
+        .await;
+    assert_eq!(error_code(&early), Some("BAD_USER_INPUT"), "{early}");
+
+    let conclusion = register(
+        app,
+        &s.steering,
+        "12-TB/BCĐ",
+        "NOTICE",
+        "Thông báo kết luận kiểm tra",
+    )
+    .await;
+    app.data(
+        &s.steering,
+        &oversight_step("concludeOversight"),
+        json!({ "i": { "id": s.oversight, "version": s.version, "conclusionDocumentId": conclusion } }),
+    )
+    .await;
+
+    // The targets read the oversight, but the notice is the conducting side's: it carries
+    // every target's findings. Outside the scope the oversight does not exist.
+    for (who, token, code) in [
+        ("the target's manager", &s.d01, "FORBIDDEN"),
+        ("the other target's reporter", &s.d02, "FORBIDDEN"),
+        ("a unit outside", &outsider, "NOT_FOUND"),
+    ] {
+        let body = app
+            .gql(Some(token), RENDER_CONCLUSION, input("PARTY"))
+            .await;
+        assert_eq!(error_code(&body), Some(code), "{who}: {body}");
+    }
+    // Numbered as a Party notice, it is not rendered as a state one.
+    let other_profile = app
+        .gql(Some(&s.steering), RENDER_CONCLUSION, input("STATE"))
+        .await;
+    assert_eq!(error_code(&other_profile), Some("BAD_USER_INPUT"));
+
+    let rendered = app
+        .data(&s.steering, RENDER_CONCLUSION, input("PARTY"))
+        .await;
+    let download = &rendered["renderOversightConclusion"]["download"];
+    assert_eq!(download["filename"], "12-TB-BCĐ.docx");
+    let (status, kind, docx) = app.download(download["url"].as_str().unwrap()).await;
+    assert_eq!(status, 200);
+    assert_eq!(kind, download["contentType"].as_str().unwrap());
+    let xml = document_xml(&docx);
+    assert_a4_with_margins(&xml);
+    let due = (app.clock.today() + chrono::Duration::days(10))
+        .format("%d/%m/%Y")
+        .to_string();
+    for text in [
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "BAN CHỈ ĐẠO THỰC HIỆN QUY CHẾ DÂN CHỦ Ở CƠ SỞ TỈNH SÓC TRĂNG",
+        "Số 12-TB/BCĐ",
+        "Sóc Trăng, ngày 15 tháng 3 năm 2024",
+        "THÔNG BÁO KẾT LUẬN",
+        "Kiểm tra việc thực hiện dân chủ ở cơ sở năm 2024",
+        "I. KẾT QUẢ KIỂM TRA",
+        "1. Đối với Thành phố Sóc Trăng",
+        "a) Hạn chế",
+        "- Chưa công khai đầy đủ dự toán ngân sách xã.",
+        "b) Nguyên nhân",
+        "- Cán bộ phụ trách chưa nắm quy định.",
+        "2. Đối với Thị xã Vĩnh Châu",
+        "a) Ưu điểm",
+        "- Tổ chức tốt hội nghị đối thoại.",
+        "II. KIẾN NGHỊ",
+        "T/M BAN CHỈ ĐẠO",
+        "Nơi nhận:",
+    ] {
+        assert!(xml.contains(text), "{text}");
+    }
+    assert!(
+        xml.contains(&format!(
+            "- Niêm yết công khai dự toán theo Điều 11 Luật 10/2022/QH15; thời hạn hoàn thành: trước ngày {due}."
+        )),
+        "the recommendation with its due date"
+    );
+}
+
+const RECOGNISE: &str =
+    "mutation($i: RecogniseExemplarInput!) { recogniseExemplar(input: $i) { recognition { id } } }";
+const RENDER_DECISION: &str = "mutation($i: RenderRecognitionDecisionInput!) { renderRecognitionDecision(input: $i) { attachment { filename contentType origin downloadUrl } } }";
+
+async fn a_recognition_renders_as_a_decision_on_the_entry(app: &TestApp) {
+    use crate::exemplars::{register, version};
+    let manager = app
+        .user_with("qd-manager", Role::UnitManager, "ST.D01")
+        .await;
+    let reporter = app.user_with("qd-reporter", Role::Reporter, "ST.D01").await;
+    let viewer = app.user_with("qd-viewer", Role::Viewer, "ST.D01").await;
+    let outsider = app.user_with("qd-outsider", Role::Reporter, "ST.D02").await;
+    let steering = app.user_with("qd-steering", Role::Steering, "ST").await;
+    let entry = register(
+        app,
+        &manager,
+        "ST.D01",
+        "Mô hình nuôi tôm sạch giúp hộ nghèo",
+    )
+    .await;
+    let input = |extra: Value| {
+        let mut i = json!({ "exemplarId": entry, "profile": "STATE", "format": "DOCX" });
+        for (k, v) in extra.as_object().unwrap() {
+            i[k] = v.clone();
+        }
+        json!({ "i": i })
+    };
+
+    // Not recognised yet: there is no decision to render.
+    let early = app
+        .gql(Some(&manager), RENDER_DECISION, input(json!({})))
+        .await;
+    assert_eq!(error_code(&early), Some("BAD_USER_INPUT"), "{early}");
+
+    let recognise = |form: &str, decision: Value| {
+        let (entry, form) = (entry.clone(), form.to_owned());
+        let manager = manager.clone();
+        async move {
+            let v = version(app, &manager, &entry).await;
+            app.data(
+                &manager,
+                RECOGNISE,
+                json!({ "i": { "id": entry, "version": v, "form": form, "level": "DISTRICT",
+                    "recognisingUnitId": app.unit_id("ST.D01").await, "recognisedOn": "2024-03-15",
+                    "decisionDocumentId": decision } }),
+            )
+            .await["recogniseExemplar"]["recognition"]["id"]
+                .clone()
+        }
+    };
+    recognise("CERTIFICATE_OF_MERIT", Value::Null).await;
+
+    // A reporter of the entry's unit writes for it; a viewer reads it only; another district
+    // does not see it.
+    let rendered = app.data(&reporter, RENDER_DECISION, input(json!({}))).await;
+    let attachment = &rendered["renderRecognitionDecision"]["attachment"];
+    assert_eq!(attachment["origin"], "RENDERED");
+    assert_eq!(attachment["filename"], "quyet-dinh-2024-03-15.docx");
+    let viewed = app
+        .gql(Some(&viewer), RENDER_DECISION, input(json!({})))
+        .await;
+    assert_eq!(error_code(&viewed), Some("FORBIDDEN"), "{viewed}");
+    let outside = app
+        .gql(Some(&outsider), RENDER_DECISION, input(json!({})))
+        .await;
+    assert_eq!(error_code(&outside), Some("NOT_FOUND"), "{outside}");
+
+    let xml = document_xml(&docx_of(app, attachment).await);
+    assert_a4_with_margins(&xml);
+    for text in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "THÀNH PHỐ SÓC TRĂNG",
+        "/QĐ-…",
+        "Sóc Trăng, ngày ",
+        "QUYẾT ĐỊNH",
+        "Về việc tặng Giấy khen cấp huyện",
+        "Tặng Giấy khen cấp huyện cho mô hình",
+        "Mô hình nuôi tôm sạch giúp hộ nghèo",
+        "Điều 1.",
+        "TM. THÀNH PHỐ SÓC TRĂNG",
+    ] {
+        assert!(xml.contains(text), "{text}");
+    }
+
+    // A second recognition, by a registered decision: its number and date, in its profile.
+    let decision = crate::oversight::register(
+        app,
+        &steering,
+        "05/QĐ-UBND",
+        "DECISION",
+        "Quyết định công nhận mô hình Dân vận khéo",
+    )
+    .await;
+    let second = recognise("DECISION", decision).await;
+    let numbered = app
+        .data(
+            &manager,
+            RENDER_DECISION,
+            input(json!({ "recognitionId": second })),
+        )
+        .await;
+    let attachment = &numbered["renderRecognitionDecision"]["attachment"];
+    assert_eq!(attachment["filename"], "5-QĐ-UBND.docx");
+    let xml = document_xml(&docx_of(app, attachment).await);
+    for text in [
+        "Số: 05/QĐ-UBND",
+        "Sóc Trăng, ngày 15 tháng 3 năm 2024",
+        "Về việc công nhận mô hình",
+        "cấp huyện năm 2024",
+    ] {
+        assert!(xml.contains(text), "{text}");
+    }
+    let party = app
+        .gql(
+            Some(&manager),
+            RENDER_DECISION,
+            input(json!({ "recognitionId": second, "profile": "PARTY" })),
+        )
+        .await;
+    assert_eq!(error_code(&party), Some("BAD_USER_INPUT"), "{party}");
+    // A recognition of another entry is not this entry's.
+    let other = register(app, &manager, "ST.D01", "Mô hình khác").await;
+    let wrong = app
+        .gql(
+            Some(&manager),
+            RENDER_DECISION,
+            json!({ "i": { "exemplarId": other, "recognitionId": second, "profile": "STATE", "format": "DOCX" } }),
+        )
+        .await;
+    assert_eq!(error_code(&wrong), Some("BAD_USER_INPUT"), "{wrong}");
+
+    // Both files hang on the entry.
+    let listed = app
+        .data(
+            &manager,
+            "query($id: ID!) { exemplar(id: $id) { attachments { filename origin } } }",
+            json!({ "id": entry }),
+        )
+        .await;
+    assert_eq!(
+        listed["exemplar"]["attachments"].as_array().unwrap().len(),
+        2,
+        "{listed}"
+    );
 }

@@ -19,6 +19,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
+    render::document::Signature,
     text,
 };
 
@@ -60,6 +61,28 @@ fn optional_line(field: &str, value: Option<&str>) -> AppResult<Option<String>> 
     Ok(cleaned)
 }
 
+/// `signer` with each line checked as one line of at most 200 characters, naming
+/// `input.signer.…`.
+pub fn checked(signer: Signer) -> AppResult<Signer> {
+    Ok(Signer {
+        authority: signer.authority,
+        on_behalf_of: optional_line("input.signer.onBehalfOf", signer.on_behalf_of.as_deref())?,
+        position: optional_line("input.signer.position", signer.position.as_deref())?,
+        name: optional_line("input.signer.name", signer.name.as_deref())?,
+    })
+}
+
+/// A signer given with a document to render, checked, as its signature.
+pub fn signature(signer: Signer) -> AppResult<Signature> {
+    let s = checked(signer)?;
+    Ok(Signature {
+        authority: s.authority.map(rendering::authority_of),
+        on_behalf_of: s.on_behalf_of,
+        position: s.position,
+        name: s.name,
+    })
+}
+
 /// Records the outgoing number of a sent report (ADMIN, STEERING or UNIT_MANAGER over the
 /// report's unit) and renders it again with the number, in one transaction: the number is kept
 /// only with its document. The number is a registry document of type Report issued by the unit
@@ -89,15 +112,7 @@ pub async fn register(
         ));
     }
     let party_term = optional_line("input.partyTerm", new.party_term.as_deref())?;
-    let signer = Signer {
-        authority: new.signer.authority,
-        on_behalf_of: optional_line(
-            "input.signer.onBehalfOf",
-            new.signer.on_behalf_of.as_deref(),
-        )?,
-        position: optional_line("input.signer.position", new.signer.position.as_deref())?,
-        name: optional_line("input.signer.name", new.signer.name.as_deref())?,
-    };
+    let signer = checked(new.signer)?;
     let actor = actor.clone();
     let files = files.clone();
     w.transaction(move |txn| {

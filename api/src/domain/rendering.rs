@@ -119,13 +119,28 @@ pub fn authority_of(a: SigningAuthority) -> Authority {
 /// to: `123-BC/BDVTU` is a Party document's, `05/BC-UBND` a state one's. Anything else, or
 /// a number of another type than a report (BC), is refused naming `field`.
 pub fn parse_report_number(field: &str, number: &str) -> AppResult<(Profile, u32, String)> {
+    parse_number(field, number, Some("BC"))
+}
+
+/// The sequence and the symbol of a document's number (`12-TB/BCĐ`, `05/QĐ-UBND`) and the
+/// profile its punctuation belongs to; of type `type_code` when one is named. A number of
+/// neither a Party nor an administrative document is refused naming `field`.
+pub fn parse_number(
+    field: &str,
+    number: &str,
+    type_code: Option<&str>,
+) -> AppResult<(Profile, u32, String)> {
     use legal_number::Family;
     let parsed = legal_number::parse(number)
         .map_err(|e| AppError::bad_input(field, format!("not a document number ({e})")))?;
-    if parsed.type_code.as_deref() != Some("BC") {
+    if let Some(expected) = type_code
+        && parsed.type_code.as_deref() != Some(expected)
+    {
         return Err(AppError::bad_input(
             field,
-            "a report's number has the type BC (123-BC/BDVTU, 05/BC-UBND)",
+            format!(
+                "the number has the type {expected} (123-{expected}/BDVTU, 05/{expected}-UBND)"
+            ),
         ));
     }
     let profile = match parsed.family {
@@ -134,7 +149,7 @@ pub fn parse_report_number(field: &str, number: &str) -> AppResult<(Profile, u32
         _ => {
             return Err(AppError::bad_input(
                 field,
-                "a report's number reads 123-BC/BDVTU (Party) or 05/BC-UBND (state)",
+                "the number reads 123-BC/BDVTU (Party) or 05/BC-UBND (state)",
             ));
         }
     };
@@ -152,8 +167,51 @@ pub fn parse_report_number(field: &str, number: &str) -> AppResult<(Profile, u32
     Ok((profile, parsed.seq, symbol))
 }
 
+/// The number of registry document `id` as a document carries it, signed by `signature`;
+/// issued on its issue date, or `fallback` when the registry has none. A number that reads as
+/// neither a Party nor an administrative document is refused naming `field`.
+pub(crate) async fn registered_number(
+    db: &impl ConnectionTrait,
+    field: &str,
+    id: Uuid,
+    fallback: NaiveDate,
+    signature: Signature,
+) -> AppResult<Numbered> {
+    let doc = legal_document::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("legal document"))?;
+    let (profile, seq, symbol) = parse_number(field, &doc.number, None)?;
+    Ok(Numbered {
+        profile,
+        seq,
+        symbol,
+        issued_on: doc.issued_on.unwrap_or(fallback),
+        signature,
+    })
+}
+
+/// Refuses a document numbered in one profile rendered in the other.
+pub(crate) fn require_profile(number: Option<&Numbered>, profile: Profile) -> AppResult<()> {
+    match number {
+        Some(n) if n.profile != profile => Err(AppError::bad_input(
+            "input.profile",
+            "the document was numbered in the other profile",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The file name of a document: its number ("123-BC-BDVTU.docx"), else `stem`.
+pub(crate) fn filename(number: Option<&Numbered>, stem: &str) -> String {
+    match number {
+        Some(n) => format!("{}-{}.docx", n.seq, n.symbol.replace('/', "-")),
+        None => format!("{stem}.docx"),
+    }
+}
+
 /// Units named on `day`: their version then, or their current record if they had none.
-async fn named_on(
+pub(crate) async fn named_on(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
     day: NaiveDate,
@@ -195,6 +253,61 @@ async fn named_on(
     Ok(out)
 }
 
+/// The issuer of a document as named on a day, with the unit above it and its province.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issuer {
+    pub issuer: NamedUnit,
+    pub superior: Option<NamedUnit>,
+    /// The province's name, as the place of issue.
+    pub province: Option<String>,
+}
+
+/// Unit `unit` as the issuer of a document on `day`: its name then, the unit above it, and the
+/// province it lay in.
+pub(crate) async fn issuer_on(
+    db: &impl ConnectionTrait,
+    unit: Uuid,
+    day: NaiveDate,
+) -> AppResult<Issuer> {
+    let mut chain = Vec::new();
+    let mut next = Some(unit);
+    let mut province = None;
+    // Trees are shallow; the bound guards a cycle.
+    while let Some(current) = next.filter(|_| chain.len() < 16) {
+        let named = named_on(db, &[current], day).await?;
+        let Some((unit, parent)) = named.get(&current).cloned() else {
+            break;
+        };
+        if unit.kind == UnitKind::Province {
+            province = Some(unit.name.clone());
+            chain.push(unit);
+            break;
+        }
+        chain.push(unit);
+        next = parent;
+    }
+    let mut chain = chain.into_iter();
+    let issuer = chain.next().ok_or(AppError::NotFound("unit"))?;
+    Ok(Issuer {
+        issuer,
+        superior: chain.next(),
+        province,
+    })
+}
+
+/// The names of units `ids` on `day`.
+pub(crate) async fn names_on(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+    day: NaiveDate,
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    Ok(named_on(db, ids, day)
+        .await?
+        .into_iter()
+        .map(|(id, (unit, _))| (id, unit.name))
+        .collect())
+}
+
 /// Loads what the document of report `id` says, if the caller may read the report.
 pub async fn load_report(
     db: &impl ConnectionTrait,
@@ -234,27 +347,12 @@ pub async fn load_report(
         .as_ref()
         .map_or_else(|| caller.today(), |n| n.issued_on);
 
-    // The issuer, the chain above it up to the province, and the recipient, as named that day.
-    let mut chain = Vec::new();
-    let mut next = Some(report.unit_id);
-    let mut province = None;
-    // Trees are shallow; the bound guards a cycle.
-    while let Some(current) = next.filter(|_| chain.len() < 16) {
-        let named = named_on(db, &[current], day).await?;
-        let Some((unit, parent)) = named.get(&current).cloned() else {
-            break;
-        };
-        if unit.kind == UnitKind::Province {
-            province = Some(unit.name.clone());
-            chain.push(unit);
-            break;
-        }
-        chain.push(unit);
-        next = parent;
-    }
-    let mut chain = chain.into_iter();
-    let issuer = chain.next().ok_or(AppError::NotFound("unit"))?;
-    let superior = chain.next();
+    // The issuer, the unit above it, its province and the recipient, as named that day.
+    let Issuer {
+        issuer,
+        superior,
+        province,
+    } = issuer_on(db, report.unit_id, day).await?;
     let recipient = match report.recipient_unit_id {
         Some(r) => named_on(db, &[r], day)
             .await?
@@ -326,7 +424,11 @@ pub fn place_name(province: &str) -> String {
 
 /// A value as Vietnamese documents write it: "1.234", "12,5", "1.000.000 đồng" as "1.000.000".
 pub fn format_value(value: f64, measure: Measure) -> String {
-    let decimals = if measure == Measure::Percent { 1 } else { 0 };
+    format_number(value, if measure == Measure::Percent { 1 } else { 0 })
+}
+
+/// `value` with at most `decimals` decimals, grouped with dots and a decimal comma.
+pub fn format_number(value: f64, decimals: usize) -> String {
     let fixed = format!("{:.*}", decimals, value.abs());
     let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
     let mut grouped = String::new();
@@ -353,6 +455,75 @@ fn measure_label(measure: Measure) -> &'static str {
     }
 }
 
+/// The issuer block's lines: the body above the issuer when it is one (not a territory), and
+/// the issuer's name without the superior's ("Ban Dân vận Tỉnh ủy Sóc Trăng" under "Tỉnh ủy Sóc
+/// Trăng" reads "Ban Dân vận").
+pub fn issuer_block(issuer: &NamedUnit, superior: Option<&NamedUnit>) -> (Option<String>, String) {
+    let superior = superior
+        .filter(|s| !is_territory(s.kind))
+        .map(|s| s.name.clone());
+    let name = match &superior {
+        Some(above) => issuer
+            .name
+            .strip_suffix(above.as_str())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(&issuer.name)
+            .to_owned(),
+        None => issuer.name.clone(),
+    };
+    (superior, name)
+}
+
+/// The place before the date: the caller's, else the province's name.
+pub fn place_of(options: &RenderOptions, province: Option<&str>) -> String {
+    options
+        .place
+        .clone()
+        .or_else(|| province.map(place_name))
+        .unwrap_or_else(|| "…".to_owned())
+}
+
+/// The number line and the place-and-date line of a document of type `type_code` ("BC",
+/// "TB", "QĐ"): as registered, or with the number and the day and month of `day`'s year left
+/// for the clerk (the symbol's issuer part is `issuer_symbol`, or left blank too).
+pub fn number_and_date(
+    profile: Profile,
+    type_code: &str,
+    number: Option<&Numbered>,
+    place: &str,
+    day: NaiveDate,
+    issuer_symbol: Option<&str>,
+) -> (String, String) {
+    match number {
+        Some(n) => (
+            official_format::number_line(profile, Some(n.seq), &n.symbol),
+            official_format::place_and_date(place, n.issued_on),
+        ),
+        None => {
+            let issuer_symbol = issuer_symbol.unwrap_or("…");
+            let symbol = match profile {
+                Profile::State => format!("{type_code}-{issuer_symbol}"),
+                Profile::Party => format!("{type_code}/{issuer_symbol}"),
+            };
+            (
+                official_format::number_line(profile, None, &symbol),
+                official_format::place_and_blank_date(place, day.year()),
+            )
+        }
+    }
+}
+
+/// The signature of a document not yet signed: on behalf of the issuer (T/M, TM.).
+pub fn on_behalf_of(issuer: &str) -> Signature {
+    Signature {
+        authority: Some(Authority::OnBehalf),
+        on_behalf_of: Some(issuer.to_owned()),
+        position: None,
+        name: None,
+    }
+}
+
 /// The document of a report in `profile`: pure, so the layout is tested without a database.
 pub fn compose_report(
     source: &ReportSource,
@@ -360,51 +531,19 @@ pub fn compose_report(
     options: &RenderOptions,
 ) -> OfficialDocument {
     let r = &source.report;
-    let superior = source
-        .superior
-        .as_ref()
-        .filter(|s| !is_territory(s.kind))
-        .map(|s| s.name.clone());
-    // "Ban Dân vận Tỉnh ủy Sóc Trăng" under "Tỉnh ủy Sóc Trăng" reads "Ban Dân vận".
-    let issuer = match &superior {
-        Some(above) => source
-            .issuer
-            .name
-            .strip_suffix(above.as_str())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(&source.issuer.name)
-            .to_owned(),
-        None => source.issuer.name.clone(),
-    };
-    let place = options
-        .place
-        .clone()
-        .or_else(|| source.province.as_deref().map(place_name))
-        .unwrap_or_else(|| "…".to_owned());
-    let (number_line, place_and_date, signature) = match &source.number {
-        Some(n) => (
-            official_format::number_line(profile, Some(n.seq), &n.symbol),
-            official_format::place_and_date(&place, n.issued_on),
-            n.signature.clone(),
-        ),
-        None => {
-            let issuer_symbol = options.issuer_symbol.as_deref().unwrap_or("…");
-            let symbol = match profile {
-                Profile::State => format!("BC-{issuer_symbol}"),
-                Profile::Party => format!("BC/{issuer_symbol}"),
-            };
-            (
-                official_format::number_line(profile, None, &symbol),
-                official_format::place_and_blank_date(&place, source.day.year()),
-                Signature {
-                    authority: Some(Authority::OnBehalf),
-                    on_behalf_of: Some(issuer.clone()),
-                    position: None,
-                    name: None,
-                },
-            )
-        }
+    let (superior, issuer) = issuer_block(&source.issuer, source.superior.as_ref());
+    let place = place_of(options, source.province.as_deref());
+    let (number_line, place_and_date) = number_and_date(
+        profile,
+        "BC",
+        source.number.as_ref(),
+        &place,
+        source.day,
+        options.issuer_symbol.as_deref(),
+    );
+    let signature = match &source.number {
+        Some(n) => n.signature.clone(),
+        None => on_behalf_of(&issuer),
     };
 
     let mut sections = Vec::new();
@@ -492,24 +631,14 @@ pub async fn render_report(
     options: &RenderOptions,
 ) -> AppResult<Rendered> {
     let source = load_report(db, caller, id).await?;
-    if let Some(n) = &source.number
-        && n.profile != profile
-    {
-        return Err(AppError::bad_input(
-            "input.profile",
-            "the report was numbered in the other profile",
-        ));
-    }
+    require_profile(source.number.as_ref(), profile)?;
     let document = compose_report(&source, profile, options);
     let bytes = match format {
         Format::Docx => docx::write(&document)?,
     };
-    let stem = match &source.number {
-        Some(n) => format!("{}-{}", n.seq, n.symbol.replace('/', "-")),
-        None => format!("bao-cao-{}", source.report.period_end.format("%Y-%m-%d")),
-    };
+    let stem = format!("bao-cao-{}", source.report.period_end.format("%Y-%m-%d"));
     Ok(Rendered {
-        filename: format!("{stem}.docx"),
+        filename: filename(source.number.as_ref(), &stem),
         content_type: docx::CONTENT_TYPE,
         bytes,
     })

@@ -1,22 +1,23 @@
-//! Mutations of official documents: rendering a report in the official form and recording its
-//! outgoing number.
+//! Mutations of official documents: rendering a report, an oversight's conclusion notice and a
+//! recognition decision in the official form, and recording a report's outgoing number.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 use super::{
     ContextExt,
     enums::{DocumentProfile, SigningAuthority},
-    files::Attachment,
+    files::{Attachment, Download},
     id::{self, NodeType},
     legal::LegalDocument,
 };
 use crate::{
     domain::{
         audit::Actor,
+        conclusion_notices,
         files::{self, AttachmentTarget, GeneratedFile},
         outgoing_numbers::{self, NewNumber, Signer},
+        recognition_decisions,
         rendering::{self, Format, RenderOptions},
     },
     error::AppResult,
@@ -62,6 +63,61 @@ pub struct SignerInput {
     pub name: Option<String>,
 }
 
+impl From<SignerInput> for Signer {
+    fn from(s: SignerInput) -> Self {
+        Signer {
+            authority: s.authority.map(Into::into),
+            on_behalf_of: s.on_behalf_of,
+            position: s.position,
+            name: s.name,
+        }
+    }
+}
+
+/// A concluded oversight whose conclusion notice to render.
+#[derive(InputObject)]
+pub struct RenderOversightConclusionInput {
+    /// The oversight, concluded or closed; the conducting side (ADMIN, STEERING or
+    /// UNIT_MANAGER over the conducting unit) renders it.
+    pub oversight_id: ID,
+    /// The layout rules to follow. A registered conclusion document renders in its number's
+    /// profile only.
+    pub profile: DocumentProfile,
+    /// The file format.
+    pub format: DocumentFormat,
+    /// Without a registered conclusion document: the issuer's abbreviation in the symbol
+    /// ("BCĐ" gives "Số       -TB/BCĐ"); left blank for the clerk by default.
+    pub issuer_symbol: Option<String>,
+    /// The place before the date; by default the name of the province the issuer lies in.
+    pub place: Option<String>,
+    /// The recipients ("Nơi nhận"), one a line; by default the targets and the addressees.
+    pub recipients: Option<Vec<String>>,
+    /// Who signs; by default on behalf of the conducting unit.
+    pub signer: Option<SignerInput>,
+}
+
+/// A recognition whose decision to render.
+#[derive(InputObject)]
+pub struct RenderRecognitionDecisionInput {
+    /// The entry; whoever may read it and holds a writing role over its unit renders it.
+    pub exemplar_id: ID,
+    /// One of its recognitions; by default the latest.
+    pub recognition_id: Option<ID>,
+    /// The layout rules to follow. A registered decision renders in its number's profile only.
+    pub profile: DocumentProfile,
+    /// The file format.
+    pub format: DocumentFormat,
+    /// Without a registered decision: the issuer's abbreviation in the symbol ("UBND" gives
+    /// "Số:       /QĐ-UBND"); left blank for the clerk by default.
+    pub issuer_symbol: Option<String>,
+    /// The place before the date; by default the name of the province the issuer lies in.
+    pub place: Option<String>,
+    /// The recipients ("Nơi nhận"), one a line; by default "Như Điều 3".
+    pub recipients: Option<Vec<String>>,
+    /// Who signs; by default on behalf of the recognising unit.
+    pub signer: Option<SignerInput>,
+}
+
 /// The number the records clerk gave a report.
 #[derive(InputObject)]
 pub struct RegisterOutgoingNumberInput {
@@ -87,6 +143,23 @@ pub struct RenderReportPayload {
     pub attachment: Attachment,
 }
 
+/// The result of `renderOversightConclusion`.
+#[derive(SimpleObject)]
+pub struct RenderOversightConclusionPayload {
+    /// The rendered notice behind a short-lived link. It is not kept as an attachment: files
+    /// hang on reports, findings, remedial actions and exemplars, not on oversights; render it
+    /// again to download it again.
+    pub download: Download,
+}
+
+/// The result of `renderRecognitionDecision`.
+#[derive(SimpleObject)]
+pub struct RenderRecognitionDecisionPayload {
+    /// The rendered decision, stored on the entry (origin RENDERED); download it with
+    /// `downloadUrl`.
+    pub attachment: Attachment,
+}
+
 /// The result of `registerOutgoingNumber`.
 #[derive(SimpleObject)]
 pub struct RegisterOutgoingNumberPayload {
@@ -101,26 +174,30 @@ pub struct RegisterOutgoingNumberPayload {
 #[derive(Default)]
 pub struct RenderingMutation;
 
-/// Stores `r` on report `id` (origin RENDERED).
+fn generated(r: rendering::Rendered) -> GeneratedFile {
+    GeneratedFile {
+        filename: r.filename,
+        content_type: r.content_type,
+        bytes: r.bytes,
+    }
+}
+
+/// Stores `r` on `target` (origin RENDERED).
 async fn store(
     ctx: &Context<'_>,
     actor: &Actor,
-    id: Uuid,
+    target: AttachmentTarget,
     r: rendering::Rendered,
 ) -> AppResult<Attachment> {
-    let stored = files::store_generated(
-        ctx.writer(),
-        ctx.files(),
-        actor,
-        AttachmentTarget::Report(id),
-        GeneratedFile {
-            filename: r.filename,
-            content_type: r.content_type,
-            bytes: r.bytes,
-        },
-    )
-    .await?;
+    let stored =
+        files::store_generated(ctx.writer(), ctx.files(), actor, target, generated(r)).await?;
     Ok(Attachment(stored))
+}
+
+fn format_of(format: DocumentFormat) -> Format {
+    match format {
+        DocumentFormat::Docx => Format::Docx,
+    }
 }
 
 #[Object]
@@ -139,15 +216,103 @@ impl RenderingMutation {
             place: input.place,
             recipients: input.recipients,
         };
-        let format = match input.format {
-            DocumentFormat::Docx => Format::Docx,
-        };
+        let format = format_of(input.format);
         let profile = rendering::profile_of(input.profile.into());
         let actor = ctx.actor()?;
         let file = rendering::render_report(ctx.db(), &actor.caller, id, profile, format, &options)
             .await?;
         Ok(RenderReportPayload {
-            attachment: store(ctx, &actor, id, file).await?,
+            attachment: store(ctx, &actor, AttachmentTarget::Report(id), file).await?,
+        })
+    }
+
+    /// Renders the conclusion notice (thông báo kết luận) of a concluded oversight in the
+    /// official form: the conducting unit as named on the conclusion day, the conclusion
+    /// document's number when registered, the findings by target (strengths, limitations,
+    /// violations, causes, lessons) and the recommendations by addressee with their due dates.
+    /// ADMIN, STEERING or UNIT_MANAGER over the conducting unit.
+    ///
+    /// Returned behind a short-lived link rather than kept as an attachment: an attachment
+    /// hangs on exactly one of a report, finding, remedial action or exemplar, a CHECK that
+    /// SQLite cannot widen to an oversight without rebuilding the attachments table.
+    async fn render_oversight_conclusion(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The oversight, the profile and the format.")]
+        input: RenderOversightConclusionInput,
+    ) -> AppResult<RenderOversightConclusionPayload> {
+        let id = id::decode(
+            "input.oversightId",
+            NodeType::Oversight,
+            &input.oversight_id,
+        )?;
+        let options = RenderOptions {
+            issuer_symbol: input.issuer_symbol,
+            place: input.place,
+            recipients: input.recipients,
+        };
+        let profile = rendering::profile_of(input.profile.into());
+        let actor = ctx.actor()?;
+        let file = conclusion_notices::render(
+            ctx.db(),
+            &actor.caller,
+            id,
+            profile,
+            format_of(input.format),
+            &options,
+            input
+                .signer
+                .map(|s| outgoing_numbers::signature(s.into()))
+                .transpose()?,
+        )
+        .await?;
+        Ok(RenderOversightConclusionPayload {
+            download: Download(
+                files::publish(ctx.writer(), ctx.files(), &actor, generated(file)).await?,
+            ),
+        })
+    }
+
+    /// Renders the decision (quyết định) of a recognition of a "Dân vận khéo" entry in the
+    /// official form: the recognising unit as named on the day, the decision's number when
+    /// registered, the recognition's form and level, the entry's name and unit. Stored on the
+    /// entry (origin RENDERED). Whoever may read the entry and holds a writing role over its
+    /// unit; a retired entry's files are kept as they were (`CONFLICT`).
+    async fn render_recognition_decision(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The entry, its recognition, the profile and the format.")]
+        input: RenderRecognitionDecisionInput,
+    ) -> AppResult<RenderRecognitionDecisionPayload> {
+        let id = id::decode("input.exemplarId", NodeType::Exemplar, &input.exemplar_id)?;
+        let recognition = id::decode_opt(
+            "input.recognitionId",
+            NodeType::ExemplarRecognition,
+            input.recognition_id.as_ref(),
+        )?;
+        let options = RenderOptions {
+            issuer_symbol: input.issuer_symbol,
+            place: input.place,
+            recipients: input.recipients,
+        };
+        let profile = rendering::profile_of(input.profile.into());
+        let actor = ctx.actor()?;
+        let file = recognition_decisions::render(
+            ctx.db(),
+            &actor.caller,
+            id,
+            recognition,
+            profile,
+            format_of(input.format),
+            &options,
+            input
+                .signer
+                .map(|s| outgoing_numbers::signature(s.into()))
+                .transpose()?,
+        )
+        .await?;
+        Ok(RenderRecognitionDecisionPayload {
+            attachment: store(ctx, &actor, AttachmentTarget::Exemplar(id), file).await?,
         })
     }
 

@@ -17,7 +17,7 @@ pub struct OfficialDocument {
     pub number_line: String,
     /// "Sóc Trăng, ngày 05 tháng 02 năm 2024", or with day and month left blank.
     pub place_and_date: String,
-    /// The document's type ("Báo cáo", "Kết luận", "Quyết định"); written in capitals.
+    /// The document's type ("Báo cáo", "Thông báo kết luận", "Quyết định"); written in capitals.
     pub document_type: String,
     /// What it is about (trích yếu).
     pub summary: String,
@@ -33,7 +33,7 @@ pub struct OfficialDocument {
 /// A numbered part of the body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Section {
-    /// "I. KẾT QUẢ ĐẠT ĐƯỢC".
+    /// "I. KẾT QUẢ ĐẠT ĐƯỢC", "Điều 1."; empty for a preamble ("Căn cứ …").
     pub heading: String,
     pub paragraphs: Vec<String>,
 }

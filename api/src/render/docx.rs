@@ -204,6 +204,13 @@ pub fn write(doc: &OfficialDocument) -> AppResult<Vec<u8>> {
         .add_paragraph(rule_below((text_width / 3) as i32));
 
     for section in &doc.sections {
+        // A preamble ("Căn cứ …") has no heading of its own.
+        if section.heading.is_empty() {
+            for paragraph in &section.paragraphs {
+                docx = docx.add_paragraph(body_paragraph(paragraph));
+            }
+            continue;
+        }
         docx = docx.add_paragraph(
             Paragraph::new()
                 .add_run(run(data, styles.heading.value, &section.heading))
