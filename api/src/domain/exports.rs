@@ -368,7 +368,7 @@ async fn visible_units(
 }
 
 /// An import template: the kind's columns, frozen headers, and drop-downs of the codes in the
-/// caller's scope (units it may write for, indicators, the plan's report periods).
+/// caller's scope (units it may write for, indicators, the plan's report periods and tasks).
 pub async fn template(
     db: &impl ConnectionTrait,
     caller: &Caller,
