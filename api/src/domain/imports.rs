@@ -1004,19 +1004,12 @@ async fn check_tasks(
                     "a task is not its own parent",
                 );
             }
-            match existing.get(code) {
-                Some(_) if plan.status == PlanStatus::Closed => f.fail(
-                    "code",
-                    codes::PLAN_CLOSED,
-                    "the plan is closed: its tasks no longer change",
-                ),
-                Some(_) => {}
-                None if plan.status != PlanStatus::Draft => f.fail(
+            if !existing.contains_key(code) && plan.status != PlanStatus::Draft {
+                f.fail(
                     "code",
                     codes::PLAN_NOT_DRAFT,
                     "tasks are added to a draft plan only; this plan is already issued",
-                ),
-                None => {}
+                );
             }
         }
         lines.push(TaskLine {
@@ -1123,6 +1116,16 @@ async fn check_tasks(
             if unchanged {
                 continue;
             }
+            // A row as the plan has it is fine on a closed plan; a change is not.
+            if plan.status == PlanStatus::Closed {
+                checked.errors.push(row_error(
+                    line.row,
+                    "code",
+                    codes::PLAN_CLOSED,
+                    "the plan is closed: its tasks no longer change",
+                ));
+                continue;
+            }
         }
         rows.push(TaskRow {
             existing: existing_task.map(|t| (t.id, t.version)),
@@ -1194,12 +1197,6 @@ async fn check_assignments(
                 "task_code",
                 codes::OUT_OF_SCOPE,
                 "tasks are assigned only in plans of units your planning grants cover",
-            );
-        } else if plan.status == PlanStatus::Closed {
-            f.fail(
-                "task_code",
-                codes::PLAN_CLOSED,
-                "the plan is closed: its tasks are no longer assigned",
             );
         }
         let task = match &task_code {
@@ -1282,6 +1279,12 @@ async fn check_assignments(
                 // Already as the file says: nothing to write.
                 continue;
             }
+        } else if plan.status == PlanStatus::Closed {
+            f.fail(
+                "task_code",
+                codes::PLAN_CLOSED,
+                "the plan is closed: its tasks are no longer assigned",
+            );
         } else if role == AssignmentRole::Lead {
             let lead_exists = existing.iter().any(|a| {
                 a.task_id == task.id
