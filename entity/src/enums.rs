@@ -591,6 +591,10 @@ stored_enum! {
         Units = "UNITS",
         /// Indicator values of draft reports, keyed by unit, period and indicator code.
         IndicatorValues = "INDICATOR_VALUES",
+        /// Tasks of a plan, keyed by plan and task code; new tasks only in a draft plan.
+        Tasks = "TASKS",
+        /// Assignments of a plan's tasks, keyed by plan, task code and unit code.
+        Assignments = "ASSIGNMENTS",
     }
 }
 

@@ -12,6 +12,7 @@ on_both_databases!(
     a_dry_run_writes_nothing_and_applying_twice_changes_nothing,
     a_tcvn3_file_is_refused_with_a_hint,
     an_export_matches_its_query,
+    tasks_and_assignments_import_by_code_in_the_planners_scope,
 );
 
 const CREATE: &str = "mutation($i: CreateImportInput!) { createImport(input: $i) { import { id status totalRows validRows errorRows changedRows errors(first: 50) { totalCount edges { node { row field code message } } } } } }";
@@ -48,6 +49,47 @@ async fn plan_24(app: &TestApp, token: &str) -> Value {
         .find(|p| p["number"] == "24-KH/BCĐ")
         .unwrap()["id"]
         .clone()
+}
+
+/// An XLSX with `headers` and `rows` of text; empty cells are left blank.
+fn workbook(headers: &[&str], rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if !cell.is_empty() {
+                sheet.write_string(r as u32 + 1, c as u16, *cell).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// `(row, code)` of an import's errors, in order.
+fn row_errors(import: &Value) -> Vec<(i64, String)> {
+    import["errors"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["row"].as_i64().unwrap(),
+                e["node"]["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `(totalRows, validRows, errorRows)` of an import.
+fn counts(import: &Value) -> (i64, i64, i64) {
+    (
+        import["totalRows"].as_i64().unwrap(),
+        import["validRows"].as_i64().unwrap(),
+        import["errorRows"].as_i64().unwrap(),
+    )
 }
 
 async fn value_count(app: &TestApp) -> u64 {
@@ -394,4 +436,196 @@ async fn an_export_matches_its_query(app: &TestApp) {
         !codes.contains(&"ST.D02".to_owned()),
         "another district's code leaked"
     );
+}
+
+async fn tasks_and_assignments_import_by_code_in_the_planners_scope(app: &TestApp) {
+    let manager = app.user_with("x-d01", Role::UnitManager, "ST.D01").await;
+    let plan = app
+        .data(
+            &manager,
+            "mutation($i: CreatePlanInput!) { createPlan(input: $i) { plan { id version } } }",
+            json!({ "i": { "title": "Kế hoạch thực hiện dân chủ ở cơ sở", "issuingUnitId": app.unit_id("ST.D01.BCD").await,
+                           "periodStart": "2024-01-01", "periodEnd": "2024-12-31" } }),
+        )
+        .await["createPlan"]["plan"]
+        .clone();
+    let import = |kind: &'static str, filename: &'static str, bytes: Vec<u8>| {
+        let manager = manager.clone();
+        let plan = plan["id"].clone();
+        async move {
+            let upload_id = upload(app, &manager, filename, bytes).await;
+            app.data(
+                &manager,
+                CREATE,
+                json!({ "i": { "kind": kind, "uploadId": upload_id, "planId": plan } }),
+            )
+            .await["createImport"]["import"]
+                .clone()
+        }
+    };
+    let apply = |id: Value| {
+        let manager = manager.clone();
+        async move {
+            app.data(&manager, APPLY, json!({ "i": { "id": id } }))
+                .await["applyImport"]["import"]["changedRows"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let tasks = || async {
+        let page = app
+            .data(
+                &manager,
+                "query($p: ID!) { tasks(first: 50, filter: { plan: $p }) { edges { node { id code title version parent { code } } } } }",
+                json!({ "p": plan["id"] }),
+            )
+            .await;
+        nodes(&page, &["tasks"])
+            .into_iter()
+            .cloned()
+            .collect::<Vec<Value>>()
+    };
+    let assignment_count = || async {
+        entity::assignment::Entity::find()
+            .count(&app.db)
+            .await
+            .unwrap()
+    };
+
+    // A sub-task before its parent, and four rows with errors.
+    let headers = ["code", "title", "parent_code", "content_area", "due_on"];
+    let file = workbook(
+        &headers,
+        &[
+            &["2.1", "Tuyên truyền ở các ấp", "2", "", ""],
+            &["2", "Tuyên truyền, phổ biến", "", "1", "2024-06-30"],
+            &["3", "", "", "", ""],
+            &["4", "Đối thoại", "9", "", ""],
+            &["2", "Tuyên truyền lần hai", "", "", ""],
+            &["1", "Hội nghị triển khai", "", "", "2025-01-15"],
+        ],
+    );
+    let dry = import("TASKS", "tasks.xlsx", file.clone()).await;
+    assert_eq!(counts(&dry), (6, 2, 4), "{dry}");
+    assert_eq!(
+        row_errors(&dry),
+        [
+            (4, "REQUIRED".to_owned()),
+            (5, "UNKNOWN_TASK".to_owned()),
+            (6, "DUPLICATE_ROW".to_owned()),
+            (7, "INVALID_VALUE".to_owned()),
+        ]
+    );
+    assert!(tasks().await.is_empty(), "the dry run added tasks");
+    assert_eq!(apply(dry["id"].clone()).await, 2);
+    let added = tasks().await;
+    let codes: Vec<(&str, &Value)> = added
+        .iter()
+        .map(|t| (t["code"].as_str().unwrap(), &t["parent"]["code"]))
+        .collect();
+    assert_eq!(codes, [("2", &Value::Null), ("2.1", &json!("2"))]);
+    assert_eq!(
+        apply(dry["id"].clone()).await,
+        0,
+        "applying again changed tasks"
+    );
+    assert_eq!(tasks().await, added);
+
+    // Assignments: two good rows; a unit above the caller's scope, a second lead, an unknown
+    // task and an unknown role.
+    let headers = ["task_code", "unit_code", "role"];
+    let file = workbook(
+        &headers,
+        &[
+            &["2", "ST.D01.PARTY", "LEAD"],
+            &["2.1", "ST.D01.BCD", "coordinate"],
+            &["2", "ST", "COORDINATE"],
+            &["2", "ST.D01.BCD", "LEAD"],
+            &["7", "ST.D01.PARTY", "LEAD"],
+            &["2.1", "ST.D01.PARTY", "chủ trì"],
+        ],
+    );
+    let before = assignment_count().await;
+    let dry = import("ASSIGNMENTS", "assignments.xlsx", file).await;
+    assert_eq!(counts(&dry), (6, 2, 4), "{dry}");
+    assert_eq!(
+        row_errors(&dry),
+        [
+            (4, "OUT_OF_SCOPE".to_owned()),
+            (5, "LEAD_TAKEN".to_owned()),
+            (6, "UNKNOWN_TASK".to_owned()),
+            (7, "INVALID_VALUE".to_owned()),
+        ]
+    );
+    assert_eq!(assignment_count().await, before, "the dry run assigned");
+    assert_eq!(apply(dry["id"].clone()).await, 2);
+    assert_eq!(assignment_count().await, before + 2);
+    assert_eq!(apply(dry["id"].clone()).await, 0, "applying again assigned");
+    assert_eq!(assignment_count().await, before + 2);
+
+    // Once issued, the plan takes no new tasks, but its tasks still change.
+    let issuer = app.user_with("x-steering", Role::Steering, "ST.D01").await;
+    app.data(
+        &issuer,
+        "mutation($i: IssuePlanInput!) { issuePlan(input: $i) { plan { status } } }",
+        json!({ "i": { "id": plan["id"], "version": plan["version"], "number": "07-KH/BCĐ", "issuedOn": "2024-02-01" } }),
+    )
+    .await;
+    let file = workbook(
+        &["code", "title"],
+        &[&["2", "Tuyên truyền, phổ biến pháp luật"], &["5", "Sơ kết"]],
+    );
+    let dry = import("TASKS", "tasks-2.xlsx", file).await;
+    assert_eq!(
+        row_errors(&dry),
+        [(3, "PLAN_NOT_DRAFT".to_owned())],
+        "{dry}"
+    );
+    assert_eq!(apply(dry["id"].clone()).await, 1);
+    assert_eq!(apply(dry["id"].clone()).await, 0);
+    let renamed = tasks().await;
+    assert_eq!(renamed.len(), 2);
+    assert_eq!(renamed[0]["title"], "Tuyên truyền, phổ biến pháp luật");
+
+    // The template lists the plan's task codes.
+    let template = app
+        .data(
+            &manager,
+            "mutation($p: ID) { importTemplate(kind: ASSIGNMENTS, planId: $p) { download { url } } }",
+            json!({ "p": plan["id"] }),
+        )
+        .await["importTemplate"]["download"]
+        .clone();
+    let bytes = download(app, &template).await;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let lists = book.worksheet_range("Lists").unwrap();
+    let cells: Vec<String> = lists
+        .rows()
+        .flat_map(|r| r.iter().filter_map(|c| c.as_string()))
+        .collect();
+    for code in ["2", "2.1", "ST.D01.PARTY", "LEAD", "COORDINATE"] {
+        assert!(cells.contains(&code.to_owned()), "{code} not listed");
+    }
+    assert!(
+        !cells.contains(&"ST.D02".to_owned()),
+        "another district leaked"
+    );
+
+    // A planner of another district does not see the plan at all.
+    let other = app.user_with("x-d02", Role::UnitManager, "ST.D02").await;
+    let upload_id = upload(
+        app,
+        &other,
+        "tasks.xlsx",
+        workbook(&["code", "title"], &[&["9", "Khác"]]),
+    )
+    .await;
+    let body = app
+        .gql(
+            Some(&other),
+            CREATE,
+            json!({ "i": { "kind": "TASKS", "uploadId": upload_id, "planId": plan["id"] } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("NOT_FOUND"), "{body}");
 }

@@ -94,91 +94,101 @@ pub async fn assign(
 ) -> AppResult<assignment::Model> {
     let actor = actor.clone();
     w.transaction(move |txn| {
-        Box::pin(async move {
-            let task = super::planning::visible_task(txn, &actor.caller, task_id).await?;
-            let plan = load_plan(txn, task.plan_id).await?;
-            authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
-            if plan.status == PlanStatus::Closed {
-                return Err(AppError::bad_input("taskId", "the plan is closed"));
-            }
-            authz::require_unit_for(txn, &actor.caller, authz::PLANNERS, "unitId", unit_id).await?;
-            check_within_period("dueOn", &plan, due_on)?;
-            let existing = assignment::Entity::find()
-                .filter(assignment::Column::TaskId.eq(task_id))
-                .all(txn)
-                .await?;
-            if existing.iter().any(|a| a.unit_id == unit_id) {
-                return Err(AppError::Conflict(
-                    "the task is already assigned to this unit".into(),
-                ));
-            }
-            if role == AssignmentRole::Lead
-                && existing.iter().any(|a| {
-                    a.role == AssignmentRole::Lead
-                        && !matches!(
-                            a.status,
-                            AssignmentStatus::Cancelled | AssignmentStatus::Rerouted
-                        )
-                })
-            {
-                return Err(AppError::Conflict(
-                    "the task already has a lead unit".into(),
-                ));
-            }
-            let now = Utc::now();
-            let created = assignment::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                task_id: Set(task_id),
-                unit_id: Set(unit_id),
-                role: Set(role),
-                due_on: Set(due_on.or(task.due_on)),
-                status: Set(AssignmentStatus::Assigned),
-                progress: Set(0),
-                provenance: Set(Provenance::User),
-                field_provenance: Set(None),
-                rerouted_from_id: Set(None),
-                rerouted_to_id: Set(None),
-                active_from: Set(None),
-                rerouted_on: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-            }
-            .insert(txn)
-            .await?;
-            refresh_task(txn, task_id).await?;
-            // A unit assigned for the first time in this plan makes the plan and its tasks
-            // visible to the callers over that unit: send them as changes.
-            let first_in_plan = sea_orm::PaginatorTrait::count(
-                assignment::Entity::find()
-                    .filter(assignment::Column::UnitId.eq(unit_id))
-                    .filter(assignment::Column::Id.ne(created.id))
-                    .filter(
-                        assignment::Column::TaskId.in_subquery(
-                            sea_orm::sea_query::Query::select()
-                                .column(entity::task::Column::Id)
-                                .from(entity::task::Entity)
-                                .and_where(entity::task::Column::PlanId.eq(plan.id))
-                                .to_owned(),
-                        ),
-                    ),
-                txn,
-            )
-            .await?
-                == 0;
-            if first_in_plan {
-                super::sync::touch_plan(txn, plan.id, true).await?;
-            }
-            audit::record(
-                txn,
-                &actor,
-                Change::of("task.assign", "Assignment", created.id, Some(unit_id)).after(&created),
-            )
-            .await?;
-            Ok(created)
-        })
+        Box::pin(async move { assign_in(txn, &actor, task_id, unit_id, role, due_on).await })
     })
     .await
+}
+
+/// Assigns a task inside the caller's transaction (an import assigns the tasks of a file).
+pub(crate) async fn assign_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    task_id: Uuid,
+    unit_id: Uuid,
+    role: AssignmentRole,
+    due_on: Option<NaiveDate>,
+) -> AppResult<assignment::Model> {
+    let task = super::planning::visible_task(txn, &actor.caller, task_id).await?;
+    let plan = load_plan(txn, task.plan_id).await?;
+    authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
+    if plan.status == PlanStatus::Closed {
+        return Err(AppError::bad_input("taskId", "the plan is closed"));
+    }
+    authz::require_unit_for(txn, &actor.caller, authz::PLANNERS, "unitId", unit_id).await?;
+    check_within_period("dueOn", &plan, due_on)?;
+    let existing = assignment::Entity::find()
+        .filter(assignment::Column::TaskId.eq(task_id))
+        .all(txn)
+        .await?;
+    if existing.iter().any(|a| a.unit_id == unit_id) {
+        return Err(AppError::Conflict(
+            "the task is already assigned to this unit".into(),
+        ));
+    }
+    if role == AssignmentRole::Lead
+        && existing.iter().any(|a| {
+            a.role == AssignmentRole::Lead
+                && !matches!(
+                    a.status,
+                    AssignmentStatus::Cancelled | AssignmentStatus::Rerouted
+                )
+        })
+    {
+        return Err(AppError::Conflict(
+            "the task already has a lead unit".into(),
+        ));
+    }
+    let now = Utc::now();
+    let created = assignment::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        task_id: Set(task_id),
+        unit_id: Set(unit_id),
+        role: Set(role),
+        due_on: Set(due_on.or(task.due_on)),
+        status: Set(AssignmentStatus::Assigned),
+        progress: Set(0),
+        provenance: Set(Provenance::User),
+        field_provenance: Set(None),
+        rerouted_from_id: Set(None),
+        rerouted_to_id: Set(None),
+        active_from: Set(None),
+        rerouted_on: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(txn)
+    .await?;
+    refresh_task(txn, task_id).await?;
+    // A unit assigned for the first time in this plan makes the plan and its tasks
+    // visible to the callers over that unit: send them as changes.
+    let first_in_plan = sea_orm::PaginatorTrait::count(
+        assignment::Entity::find()
+            .filter(assignment::Column::UnitId.eq(unit_id))
+            .filter(assignment::Column::Id.ne(created.id))
+            .filter(
+                assignment::Column::TaskId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(entity::task::Column::Id)
+                        .from(entity::task::Entity)
+                        .and_where(entity::task::Column::PlanId.eq(plan.id))
+                        .to_owned(),
+                ),
+            ),
+        txn,
+    )
+    .await?
+        == 0;
+    if first_in_plan {
+        super::sync::touch_plan(txn, plan.id, true).await?;
+    }
+    audit::record(
+        txn,
+        actor,
+        Change::of("task.assign", "Assignment", created.id, Some(unit_id)).after(&created),
+    )
+    .await?;
+    Ok(created)
 }
 
 /// What a unit reports on its assignment.

@@ -368,7 +368,7 @@ async fn visible_units(
 }
 
 /// An import template: the kind's columns, frozen headers, and drop-downs of the codes in the
-/// caller's scope (units it may write for, indicators, the plan's report periods).
+/// caller's scope (units it may write for, indicators, the plan's report periods and tasks).
 pub async fn template(
     db: &impl ConnectionTrait,
     caller: &Caller,
@@ -430,10 +430,34 @@ pub async fn template(
                 lists.push((position("period_end"), ends));
             }
         }
+        ImportKind::Tasks => {
+            lists.push((
+                position("content_area"),
+                (1..=7).map(|a| a.to_string()).collect(),
+            ));
+            if let Some(plan) = plan {
+                lists.push((position("parent_code"), task_codes(db, caller, plan).await?));
+            }
+        }
+        ImportKind::Assignments => {
+            lists.push((position("unit_code"), codes));
+            lists.push((
+                position("role"),
+                vec![
+                    entity::AssignmentRole::Lead.as_str().to_owned(),
+                    entity::AssignmentRole::Coordinate.as_str().to_owned(),
+                ],
+            ));
+            if let Some(plan) = plan {
+                lists.push((position("task_code"), task_codes(db, caller, plan).await?));
+            }
+        }
     }
     let name = match kind {
         ImportKind::Units => "units",
         ImportKind::IndicatorValues => "indicator-values",
+        ImportKind::Tasks => "tasks",
+        ImportKind::Assignments => "assignments",
     };
     let sheet = Sheet {
         name: name.into(),
@@ -446,4 +470,18 @@ pub async fn template(
         content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         bytes: sheet::xlsx(&sheet)?,
     })
+}
+
+/// The codes of a plan's tasks in tree order, for a template's drop-down.
+async fn task_codes(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    plan: Uuid,
+) -> AppResult<Vec<String>> {
+    super::planning::visible_plan(db, caller, plan).await?;
+    Ok(super::planning::tasks_of(db, plan)
+        .await?
+        .into_iter()
+        .map(|t| t.code)
+        .collect())
 }

@@ -1,15 +1,19 @@
-//! Imports of tables people keep in Excel: units and indicator values. `create` reads the file
+//! Imports of tables people keep in Excel: units, tasks, assignments and indicator values.
+//! `create` reads the file
 //! and validates every row against the caller's scope and the same rules as the single-record
 //! mutations, writing nothing but the import and its row errors (the dry run); `apply` reads
 //! the file again and writes every valid row in one transaction, keyed by natural keys (unit
-//! code; unit, period and indicator code per obligation), so a second apply changes nothing.
+//! code; plan and task code; plan, task and unit code; unit, period and indicator code per
+//! obligation), so a second apply changes nothing. Writes go through the single-record
+//! mutations' own domain functions, run inside the apply's transaction.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use entity::{
-    ImportKind, ImportStatus, Provenance, ReorgKind, ReportStatus, UnitKind, import, import_error,
-    indicator, indicator_value, report, report_obligation, report_schedule, unit,
+    AssignmentRole, AssignmentStatus, ImportKind, ImportStatus, PlanStatus, Provenance, ReorgKind,
+    ReportStatus, UnitKind, assignment, import, import_error, indicator, indicator_value, plan,
+    report, report_obligation, report_schedule, task, unit,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -59,6 +63,14 @@ pub mod codes {
     pub const REPORT_NOT_DRAFT: &str = "REPORT_NOT_DRAFT";
     pub const UNKNOWN_INDICATOR: &str = "UNKNOWN_INDICATOR";
     pub const COMPUTED_RATE: &str = "COMPUTED_RATE";
+    pub const UNKNOWN_TASK: &str = "UNKNOWN_TASK";
+    pub const PARENT_HAS_ERRORS: &str = "PARENT_HAS_ERRORS";
+    pub const TASK_DIFFERS: &str = "TASK_DIFFERS";
+    pub const PLAN_NOT_DRAFT: &str = "PLAN_NOT_DRAFT";
+    pub const PLAN_CLOSED: &str = "PLAN_CLOSED";
+    pub const UNIT_CLOSED: &str = "UNIT_CLOSED";
+    pub const ASSIGNMENT_DIFFERS: &str = "ASSIGNMENT_DIFFERS";
+    pub const LEAD_TAKEN: &str = "LEAD_TAKEN";
 }
 
 /// Columns of each kind, in template order; `true` for required ones.
@@ -77,6 +89,20 @@ pub fn columns(kind: ImportKind) -> &'static [(&'static str, bool)] {
             ("indicator_code", true),
             ("value", true),
             ("note", false),
+        ],
+        ImportKind::Tasks => &[
+            ("code", true),
+            ("title", true),
+            ("parent_code", false),
+            ("description", false),
+            ("content_area", false),
+            ("due_on", false),
+        ],
+        ImportKind::Assignments => &[
+            ("task_code", true),
+            ("unit_code", true),
+            ("role", true),
+            ("due_on", false),
         ],
     }
 }
@@ -119,6 +145,31 @@ struct ValueRow {
     note: Option<String>,
 }
 
+/// A task to add to the plan, or the changes to one it has.
+#[derive(Clone, Debug)]
+struct TaskRow {
+    /// The task to change and its version; `None` adds one.
+    existing: Option<(Uuid, i32)>,
+    code: String,
+    /// A task of the plan, or one this file adds before it.
+    parent_code: Option<String>,
+    /// New ancestors in the file: a new task is added after its parent.
+    depth: usize,
+    title: String,
+    description: Option<String>,
+    content_area: Option<i32>,
+    due_on: Option<NaiveDate>,
+}
+
+/// A task to assign to a unit.
+#[derive(Clone, Debug)]
+struct AssignRow {
+    task: Uuid,
+    unit: Uuid,
+    role: AssignmentRole,
+    due_on: Option<NaiveDate>,
+}
+
 /// What validation found: rows to write, rows already as the file says, and errors.
 #[derive(Debug, Default)]
 struct Checked {
@@ -126,6 +177,8 @@ struct Checked {
     errors: Vec<RowError>,
     units: Vec<NewUnitRow>,
     values: Vec<ValueRow>,
+    tasks: Vec<TaskRow>,
+    assignments: Vec<AssignRow>,
 }
 
 impl Checked {
@@ -141,7 +194,7 @@ impl Checked {
         self.errors.iter().any(|e| e.row == 0)
     }
     fn to_write(&self) -> usize {
-        self.units.len() + self.values.len()
+        self.units.len() + self.values.len() + self.tasks.len() + self.assignments.len()
     }
 }
 
@@ -185,12 +238,17 @@ impl<'a> Fields<'a> {
     }
 
     fn date(&mut self, name: &str) -> Option<NaiveDate> {
+        if matches!(self.cell(name), Cell::Empty) {
+            self.fail(name, codes::REQUIRED, "is required");
+            return None;
+        }
+        self.optional_date(name)
+    }
+
+    fn optional_date(&mut self, name: &str) -> Option<NaiveDate> {
         match self.cell(name) {
             Cell::Date(d) => Some(*d),
-            Cell::Empty => {
-                self.fail(name, codes::REQUIRED, "is required");
-                None
-            }
+            Cell::Empty => None,
             other => {
                 let raw = other.text().unwrap_or_default();
                 let parsed = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
@@ -227,6 +285,35 @@ impl<'a> Fields<'a> {
                         None
                     }
                 }
+            }
+        }
+    }
+
+    /// Long text, parsed as the single-record mutations parse it.
+    fn block(&mut self, name: &str) -> Option<String> {
+        let raw = self.cell(name).text()?;
+        let parsed = super::planning::optional_text(name, Some(&raw));
+        self.rule(name, parsed).flatten()
+    }
+
+    /// A content area, 1 to 7.
+    fn content_area(&mut self, name: &str) -> Option<i32> {
+        let raw = self.cell(name).text()?;
+        let Ok(area) = raw.trim().parse::<i32>() else {
+            self.fail(name, codes::INVALID_VALUE, "is not a whole number");
+            return None;
+        };
+        let checked = super::planning::check_content_area(name, Some(area));
+        self.rule(name, checked).flatten().map(i32::from)
+    }
+
+    /// The outcome of a domain rule: its refusal becomes an `INVALID_VALUE` on `name`.
+    fn rule<T>(&mut self, name: &str, outcome: AppResult<T>) -> Option<T> {
+        match outcome {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.fail(name, codes::INVALID_VALUE, e.message());
+                None
             }
         }
     }
@@ -283,10 +370,12 @@ async fn check_plan(
     plan: Option<Uuid>,
 ) -> AppResult<()> {
     match (kind, plan) {
-        (ImportKind::IndicatorValues, None) => Err(AppError::bad_input(
-            "input.planId",
-            "indicator values are imported for a plan",
-        )),
+        (ImportKind::IndicatorValues | ImportKind::Tasks | ImportKind::Assignments, None) => {
+            Err(AppError::bad_input(
+                "input.planId",
+                "indicator values, tasks and assignments are imported for a plan",
+            ))
+        }
         (_, Some(plan)) => super::planning::visible_plan(db, caller, plan)
             .await
             .map(|_| ()),
@@ -402,6 +491,8 @@ pub async fn apply(
             let changed = checked.to_write();
             write_units(txn, &actor, &before.filename, &checked.units).await?;
             write_values(txn, &actor, &checked.values).await?;
+            write_tasks(txn, &actor, before.plan_id, &checked.tasks).await?;
+            write_assignments(txn, &actor, &checked.assignments).await?;
             let now = Utc::now();
             let mut am = before.clone().into_active_model();
             am.status = Set(ImportStatus::Applied);
@@ -503,6 +594,16 @@ async fn check(
         ImportKind::IndicatorValues => {
             let plan = plan.ok_or_else(|| AppError::bad_input("input.planId", "required"))?;
             check_values(db, caller, plan, &table, &mut checked).await?
+        }
+        ImportKind::Tasks => {
+            let plan = plan.ok_or_else(|| AppError::bad_input("input.planId", "required"))?;
+            let plan = super::planning::load_plan(db, plan).await?;
+            check_tasks(db, caller, &plan, &table, &mut checked).await?
+        }
+        ImportKind::Assignments => {
+            let plan = plan.ok_or_else(|| AppError::bad_input("input.planId", "required"))?;
+            let plan = super::planning::load_plan(db, plan).await?;
+            check_assignments(db, caller, &plan, &table, &mut checked).await?
         }
     }
     Ok(checked)
@@ -821,6 +922,406 @@ async fn check_values(
     Ok(())
 }
 
+fn parse_role(raw: &str) -> Option<AssignmentRole> {
+    match raw.trim().to_ascii_uppercase().as_str() {
+        "LEAD" => Some(AssignmentRole::Lead),
+        "COORDINATE" | "COORDINATING" => Some(AssignmentRole::Coordinate),
+        _ => None,
+    }
+}
+
+/// A task row read on its own, before its parent is looked for.
+struct TaskLine {
+    row: usize,
+    code: Option<String>,
+    title: Option<String>,
+    parent_code: Option<String>,
+    description: Option<String>,
+    content_area: Option<i32>,
+    due_on: Option<NaiveDate>,
+    errors: Vec<RowError>,
+}
+
+/// Where a new task's parent is: how many new ancestors the file gives it, or why not.
+enum Ancestry {
+    Depth(usize),
+    Unknown(String),
+    ParentFails(usize),
+    Loop,
+}
+
+async fn check_tasks(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    plan: &plan::Model,
+    table: &Table,
+    checked: &mut Checked,
+) -> AppResult<()> {
+    let planner = authz::covers(db, caller, authz::PLANNERS, plan.issuing_unit_id).await?;
+    let stored = super::planning::tasks_of(db, plan.id).await?;
+    let code_of: HashMap<Uuid, String> = stored.iter().map(|t| (t.id, t.code.clone())).collect();
+    let existing: HashMap<String, task::Model> =
+        stored.into_iter().map(|t| (t.code.clone(), t)).collect();
+
+    // Each row on its own: cells, the plan's rules, scope, duplicates.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut lines = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let mut f = Fields {
+            table,
+            row,
+            errors: Vec::new(),
+        };
+        let code = f.required("code");
+        let title = f.required("title");
+        let parent_code = f.optional("parent_code");
+        let description = f.block("description");
+        let content_area = f.content_area("content_area");
+        let due_on = f.optional_date("due_on");
+        if due_on.is_some() {
+            let within = super::planning::check_within_period("due_on", plan, due_on);
+            f.rule("due_on", within);
+        }
+        if !planner {
+            f.fail(
+                "code",
+                codes::OUT_OF_SCOPE,
+                "tasks are imported only into plans of units your planning grants cover",
+            );
+        }
+        if let Some(code) = &code {
+            if let Some(first) = seen.insert(code.clone(), row.number) {
+                f.fail(
+                    "code",
+                    codes::DUPLICATE_ROW,
+                    format!("the code is on row {first} already"),
+                );
+            }
+            if parent_code.as_ref() == Some(code) {
+                f.fail(
+                    "parent_code",
+                    codes::INVALID_VALUE,
+                    "a task is not its own parent",
+                );
+            }
+            if !existing.contains_key(code) && plan.status != PlanStatus::Draft {
+                f.fail(
+                    "code",
+                    codes::PLAN_NOT_DRAFT,
+                    "tasks are added to a draft plan only; this plan is already issued",
+                );
+            }
+        }
+        lines.push(TaskLine {
+            row: row.number,
+            code,
+            title,
+            parent_code,
+            description,
+            content_area,
+            due_on,
+            errors: f.errors,
+        });
+    }
+
+    // New tasks whose parent the file adds too are added after it, by depth.
+    let new_in_file: HashMap<&str, usize> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| l.code.as_deref().map(|c| (c, i)))
+        .filter(|(c, _)| !existing.contains_key(*c))
+        .rev() // the first row with a code wins
+        .collect();
+    let ancestry = |start: usize| -> Ancestry {
+        let mut depth = 0;
+        let mut at = start;
+        loop {
+            let Some(parent) = lines[at].parent_code.as_deref() else {
+                return Ancestry::Depth(depth);
+            };
+            if existing.contains_key(parent) {
+                return Ancestry::Depth(depth);
+            }
+            let Some(&p) = new_in_file.get(parent) else {
+                return Ancestry::Unknown(parent.to_owned());
+            };
+            if !lines[p].errors.is_empty() {
+                return Ancestry::ParentFails(lines[p].row);
+            }
+            depth += 1;
+            if depth > lines.len() {
+                return Ancestry::Loop;
+            }
+            at = p;
+        }
+    };
+    let mut rows = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let mut errors = line.errors.clone();
+        let mut fail = |field: &str, code, message: String| {
+            errors.push(row_error(line.row, field, code, message));
+        };
+        let (Some(code), Some(title)) = (&line.code, &line.title) else {
+            checked.errors.append(&mut errors);
+            continue;
+        };
+        let mut depth = 0;
+        match existing.get(code) {
+            Some(task) => {
+                let parent = task.parent_id.and_then(|p| code_of.get(&p)).cloned();
+                if parent != line.parent_code {
+                    fail(
+                        "parent_code",
+                        codes::TASK_DIFFERS,
+                        "the task exists under another parent; tasks are not moved by import"
+                            .into(),
+                    );
+                }
+            }
+            None => match ancestry(i) {
+                Ancestry::Depth(d) => depth = d,
+                Ancestry::Unknown(parent) => fail(
+                    "parent_code",
+                    codes::UNKNOWN_TASK,
+                    format!("the plan has no task `{parent}` and the file does not add it"),
+                ),
+                Ancestry::ParentFails(row) => fail(
+                    "parent_code",
+                    codes::PARENT_HAS_ERRORS,
+                    format!("row {row}, which adds the parent task, has errors"),
+                ),
+                Ancestry::Loop => fail(
+                    "parent_code",
+                    codes::INVALID_VALUE,
+                    "the parent codes form a loop".into(),
+                ),
+            },
+        }
+        if !errors.is_empty() {
+            checked.errors.append(&mut errors);
+            continue;
+        }
+        let existing_task = existing.get(code);
+        if let Some(t) = existing_task {
+            // Empty cells leave a field as it is, as in `updateTask`.
+            let unchanged = t.title == *title
+                && line
+                    .description
+                    .as_ref()
+                    .is_none_or(|d| t.description.as_ref() == Some(d))
+                && line
+                    .content_area
+                    .is_none_or(|a| t.content_area.map(i32::from) == Some(a))
+                && line.due_on.is_none_or(|d| t.due_on == Some(d));
+            if unchanged {
+                continue;
+            }
+            // A row as the plan has it is fine on a closed plan; a change is not.
+            if plan.status == PlanStatus::Closed {
+                checked.errors.push(row_error(
+                    line.row,
+                    "code",
+                    codes::PLAN_CLOSED,
+                    "the plan is closed: its tasks no longer change",
+                ));
+                continue;
+            }
+        }
+        rows.push(TaskRow {
+            existing: existing_task.map(|t| (t.id, t.version)),
+            code: code.clone(),
+            parent_code: line.parent_code.clone(),
+            depth,
+            title: title.clone(),
+            description: line.description.clone(),
+            content_area: line.content_area,
+            due_on: line.due_on,
+        });
+    }
+    // Changes first, then new tasks level by level, each level in the file's order.
+    rows.sort_by_key(|r| (r.existing.is_none(), r.depth));
+    checked.tasks = rows;
+    Ok(())
+}
+
+async fn check_assignments(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    plan: &plan::Model,
+    table: &Table,
+    checked: &mut Checked,
+) -> AppResult<()> {
+    let planner = authz::covers(db, caller, authz::PLANNERS, plan.issuing_unit_id).await?;
+    let tasks: HashMap<String, task::Model> = super::planning::tasks_of(db, plan.id)
+        .await?
+        .into_iter()
+        .map(|t| (t.code.clone(), t))
+        .collect();
+    let existing = assignment::Entity::find()
+        .filter(assignment::Column::TaskId.is_in(tasks.values().map(|t| t.id)))
+        .all(db)
+        .await?;
+    let today = caller.today();
+    let mut units: HashMap<String, Option<unit::Model>> = HashMap::new();
+    let mut seen: HashMap<(Uuid, Uuid), usize> = HashMap::new();
+    let mut leads: HashMap<Uuid, usize> = HashMap::new();
+    for row in &table.rows {
+        let mut f = Fields {
+            table,
+            row,
+            errors: Vec::new(),
+        };
+        let task_code = f.required("task_code");
+        let unit_code = f.required("unit_code");
+        let role = match f.required("role") {
+            Some(raw) => {
+                let role = parse_role(&raw);
+                if role.is_none() {
+                    f.fail(
+                        "role",
+                        codes::INVALID_VALUE,
+                        format!("`{raw}` is not LEAD or COORDINATE"),
+                    );
+                }
+                role
+            }
+            None => None,
+        };
+        let due_on = f.optional_date("due_on");
+        if due_on.is_some() {
+            let within = super::planning::check_within_period("due_on", plan, due_on);
+            f.rule("due_on", within);
+        }
+        if !planner {
+            f.fail(
+                "task_code",
+                codes::OUT_OF_SCOPE,
+                "tasks are assigned only in plans of units your planning grants cover",
+            );
+        }
+        let task = match &task_code {
+            Some(code) => {
+                let found = tasks.get(code);
+                if found.is_none() {
+                    f.fail(
+                        "task_code",
+                        codes::UNKNOWN_TASK,
+                        format!("the plan has no task `{code}`"),
+                    );
+                }
+                found
+            }
+            None => None,
+        };
+        let unit = match &unit_code {
+            Some(code) => {
+                if !units.contains_key(code) {
+                    units.insert(
+                        code.clone(),
+                        super::units::get_by_code(db, caller, code).await?,
+                    );
+                }
+                match units.get(code).cloned().flatten() {
+                    None => {
+                        f.fail(
+                            "unit_code",
+                            codes::UNKNOWN_UNIT,
+                            format!("no unit `{code}`"),
+                        );
+                        None
+                    }
+                    Some(u) if u.valid_to.is_some_and(|closed| closed <= today) => {
+                        f.fail(
+                            "unit_code",
+                            codes::UNIT_CLOSED,
+                            "the unit has closed; give the work to its successor",
+                        );
+                        None
+                    }
+                    Some(u) if !authz::covers(db, caller, authz::PLANNERS, u.id).await? => {
+                        f.fail(
+                            "unit_code",
+                            codes::OUT_OF_SCOPE,
+                            "tasks are assigned only to units your planning grants cover",
+                        );
+                        None
+                    }
+                    Some(u) => Some(u),
+                }
+            }
+            None => None,
+        };
+        let (Some(task), Some(unit), Some(role)) = (task, unit, role) else {
+            checked.errors.append(&mut f.errors);
+            continue;
+        };
+        if !f.errors.is_empty() {
+            checked.errors.append(&mut f.errors);
+            continue;
+        }
+        if let Some(first) = seen.insert((task.id, unit.id), row.number) {
+            f.fail(
+                "unit_code",
+                codes::DUPLICATE_ROW,
+                format!("row {first} assigns this task to this unit already"),
+            );
+        } else if let Some(a) = existing
+            .iter()
+            .find(|a| a.task_id == task.id && a.unit_id == unit.id)
+        {
+            if a.role != role || due_on.is_some_and(|d| a.due_on != Some(d)) {
+                f.fail(
+                    "role",
+                    codes::ASSIGNMENT_DIFFERS,
+                    "the task is assigned to this unit with another role or due date",
+                );
+            } else {
+                // Already as the file says: nothing to write.
+                continue;
+            }
+        } else if plan.status == PlanStatus::Closed {
+            f.fail(
+                "task_code",
+                codes::PLAN_CLOSED,
+                "the plan is closed: its tasks are no longer assigned",
+            );
+        } else if role == AssignmentRole::Lead {
+            let lead_exists = existing.iter().any(|a| {
+                a.task_id == task.id
+                    && a.role == AssignmentRole::Lead
+                    && !matches!(
+                        a.status,
+                        AssignmentStatus::Cancelled | AssignmentStatus::Rerouted
+                    )
+            });
+            if lead_exists {
+                f.fail(
+                    "role",
+                    codes::LEAD_TAKEN,
+                    "the task already has a lead unit",
+                );
+            } else if let Some(first) = leads.insert(task.id, row.number) {
+                f.fail(
+                    "role",
+                    codes::LEAD_TAKEN,
+                    format!("row {first} gives this task its lead unit already"),
+                );
+            }
+        }
+        if !f.errors.is_empty() {
+            checked.errors.append(&mut f.errors);
+            continue;
+        }
+        checked.assignments.push(AssignRow {
+            task: task.id,
+            unit: unit.id,
+            role,
+            due_on,
+        });
+    }
+    Ok(())
+}
+
 /// The newest revision of the report answering `obligation`.
 async fn current_report(
     db: &impl ConnectionTrait,
@@ -952,6 +1453,79 @@ async fn write_values(
     Ok(())
 }
 
+async fn write_tasks(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    plan: Option<Uuid>,
+    rows: &[TaskRow],
+) -> AppResult<()> {
+    let Some(plan) = plan else {
+        return Ok(());
+    };
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut ids: HashMap<String, Uuid> = super::planning::tasks_of(txn, plan)
+        .await?
+        .into_iter()
+        .map(|t| (t.code, t.id))
+        .collect();
+    for row in rows {
+        match row.existing {
+            Some((id, version)) => {
+                super::planning::update_task_in(
+                    txn,
+                    actor,
+                    id,
+                    version,
+                    super::planning::TaskPatch {
+                        title: Some(row.title.clone()),
+                        description: row.description.clone(),
+                        content_area: row.content_area,
+                        due_on: row.due_on,
+                    },
+                )
+                .await?;
+            }
+            None => {
+                let parent = match &row.parent_code {
+                    Some(code) => Some(ids.get(code).copied().ok_or_else(|| {
+                        AppError::internal(anyhow::anyhow!("parent task {code} not added first"))
+                    })?),
+                    None => None,
+                };
+                let added = super::planning::add_task_in(
+                    txn,
+                    actor,
+                    super::planning::NewTask {
+                        plan,
+                        parent,
+                        code: Some(row.code.clone()),
+                        title: row.title.clone(),
+                        description: row.description.clone(),
+                        content_area: row.content_area,
+                        due_on: row.due_on,
+                    },
+                )
+                .await?;
+                ids.insert(added.code, added.id);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_assignments(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    rows: &[AssignRow],
+) -> AppResult<()> {
+    for row in rows {
+        super::assignments::assign_in(txn, actor, row.task, row.unit, row.role, row.due_on).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -964,8 +1538,20 @@ mod tests {
     }
 
     #[test]
+    fn roles_parse_as_stored_or_as_written() {
+        assert_eq!(parse_role("lead"), Some(AssignmentRole::Lead));
+        assert_eq!(parse_role("COORDINATE"), Some(AssignmentRole::Coordinate));
+        assert_eq!(
+            parse_role(" Coordinating "),
+            Some(AssignmentRole::Coordinate)
+        );
+        assert_eq!(parse_role("chủ trì"), None);
+    }
+
+    #[test]
     fn every_kind_has_required_columns() {
-        for kind in [ImportKind::Units, ImportKind::IndicatorValues] {
+        use sea_orm::Iterable;
+        for kind in ImportKind::iter() {
             assert!(columns(kind).iter().any(|(_, required)| *required));
         }
     }

@@ -464,106 +464,111 @@ pub struct NewTask {
 }
 
 pub async fn add_task(w: &Writer, actor: &Actor, new: NewTask) -> AppResult<task::Model> {
+    let actor = actor.clone();
+    w.transaction(move |txn| Box::pin(async move { add_task_in(txn, &actor, new).await }))
+        .await
+}
+
+/// Adds a task inside the caller's transaction (an import adds the tasks of a file).
+pub(crate) async fn add_task_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    new: NewTask,
+) -> AppResult<task::Model> {
     let title = required_text("input.title", &new.title)?;
     let description = optional_text("input.description", new.description.as_deref())?;
     let area = check_content_area("input.contentArea", new.content_area)?;
-    let actor = actor.clone();
-    w.transaction(move |txn| {
-        Box::pin(async move {
-            let plan = visible_plan(txn, &actor.caller, new.plan).await?;
-            authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
-            require_draft(&plan)?;
-            check_within_period("input.dueOn", &plan, new.due_on)?;
-            let parent = match new.parent {
-                Some(p) => {
-                    let parent = visible_task(txn, &actor.caller, p).await?;
-                    if parent.plan_id != plan.id {
-                        return Err(AppError::bad_input(
-                            "input.parentId",
-                            "the parent task belongs to another plan",
-                        ));
-                    }
-                    Some(parent)
-                }
-                None => None,
-            };
-            let siblings = task::Entity::find()
-                .filter(task::Column::PlanId.eq(plan.id))
-                .filter(match &parent {
-                    Some(p) => task::Column::ParentId.eq(p.id),
-                    None => task::Column::ParentId.is_null(),
-                })
-                .all(txn)
-                .await?;
-            let position = siblings.iter().map(|t| t.position).max().unwrap_or(0) + 1;
-            let code = match &new.code {
-                Some(c) => required_text("input.code", c)?,
-                None => match &parent {
-                    Some(p) => format!("{}.{position}", p.code),
-                    None => position.to_string(),
-                },
-            };
-            if task::Entity::find()
-                .filter(task::Column::PlanId.eq(plan.id))
-                .filter(task::Column::Code.eq(&code))
-                .count(txn)
-                .await?
-                > 0
-            {
-                return Err(AppError::Conflict(format!(
-                    "the plan already has a task {code}"
-                )));
+    let plan = visible_plan(txn, &actor.caller, new.plan).await?;
+    authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
+    require_draft(&plan)?;
+    check_within_period("input.dueOn", &plan, new.due_on)?;
+    let parent = match new.parent {
+        Some(p) => {
+            let parent = visible_task(txn, &actor.caller, p).await?;
+            if parent.plan_id != plan.id {
+                return Err(AppError::bad_input(
+                    "input.parentId",
+                    "the parent task belongs to another plan",
+                ));
             }
-            let path = match &parent {
-                Some(p) => {
-                    format!("{}.{position:04}", path_of(&p.sort_key))
-                }
-                None => format!("{position:04}"),
-            };
-            let now = Utc::now();
-            let created = task::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                plan_id: Set(plan.id),
-                parent_id: Set(parent.as_ref().map(|p| p.id)),
-                search_text: Set(text::fold(&format!(
-                    "{code} {title} {}",
-                    description.as_deref().unwrap_or_default()
-                ))),
-                code: Set(code),
-                position: Set(position),
-                content_area: Set(area.or(parent.as_ref().and_then(|p| p.content_area))),
-                title: Set(title),
-                description: Set(description),
-                due_on: Set(new.due_on),
-                status: Set(TaskStatus::NotStarted),
-                progress: Set(0),
-                derived_from_task_id: Set(None),
-                provenance: Set(Provenance::User),
-                field_provenance: Set(None),
-                note: Set(None),
-                sort_key: Set(format!("{}|{path}", plan.sort_key)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                version: Set(1),
-            }
-            .insert(txn)
-            .await?;
-            audit::record(
-                txn,
-                &actor,
-                Change::of(
-                    "task.create",
-                    "Task",
-                    created.id,
-                    Some(plan.issuing_unit_id),
-                )
-                .after(&created),
-            )
-            .await?;
-            Ok(created)
+            Some(parent)
+        }
+        None => None,
+    };
+    let siblings = task::Entity::find()
+        .filter(task::Column::PlanId.eq(plan.id))
+        .filter(match &parent {
+            Some(p) => task::Column::ParentId.eq(p.id),
+            None => task::Column::ParentId.is_null(),
         })
-    })
-    .await
+        .all(txn)
+        .await?;
+    let position = siblings.iter().map(|t| t.position).max().unwrap_or(0) + 1;
+    let code = match &new.code {
+        Some(c) => required_text("input.code", c)?,
+        None => match &parent {
+            Some(p) => format!("{}.{position}", p.code),
+            None => position.to_string(),
+        },
+    };
+    if task::Entity::find()
+        .filter(task::Column::PlanId.eq(plan.id))
+        .filter(task::Column::Code.eq(&code))
+        .count(txn)
+        .await?
+        > 0
+    {
+        return Err(AppError::Conflict(format!(
+            "the plan already has a task {code}"
+        )));
+    }
+    let path = match &parent {
+        Some(p) => {
+            format!("{}.{position:04}", path_of(&p.sort_key))
+        }
+        None => format!("{position:04}"),
+    };
+    let now = Utc::now();
+    let created = task::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        plan_id: Set(plan.id),
+        parent_id: Set(parent.as_ref().map(|p| p.id)),
+        search_text: Set(text::fold(&format!(
+            "{code} {title} {}",
+            description.as_deref().unwrap_or_default()
+        ))),
+        code: Set(code),
+        position: Set(position),
+        content_area: Set(area.or(parent.as_ref().and_then(|p| p.content_area))),
+        title: Set(title),
+        description: Set(description),
+        due_on: Set(new.due_on),
+        status: Set(TaskStatus::NotStarted),
+        progress: Set(0),
+        derived_from_task_id: Set(None),
+        provenance: Set(Provenance::User),
+        field_provenance: Set(None),
+        note: Set(None),
+        sort_key: Set(format!("{}|{path}", plan.sort_key)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(txn)
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        Change::of(
+            "task.create",
+            "Task",
+            created.id,
+            Some(plan.issuing_unit_id),
+        )
+        .after(&created),
+    )
+    .await?;
+    Ok(created)
 }
 
 /// Changes to a task; `None` leaves a field as it is.
@@ -584,48 +589,57 @@ pub async fn update_task(
 ) -> AppResult<task::Model> {
     let actor = actor.clone();
     w.transaction(move |txn| {
-        Box::pin(async move {
-            let before = visible_task(txn, &actor.caller, id).await?;
-            let plan = load_plan(txn, before.plan_id).await?;
-            authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
-            check_version(before.version, version)?;
-            require_open(&plan)?;
-            check_within_period("input.dueOn", &plan, patch.due_on)?;
-            let mut am = before.clone().into_active_model();
-            if let Some(t) = &patch.title {
-                am.title = Set(required_text("input.title", t)?);
-            }
-            if patch.description.is_some() {
-                am.description = Set(optional_text(
-                    "input.description",
-                    patch.description.as_deref(),
-                )?);
-            }
-            if let Some(area) = check_content_area("input.contentArea", patch.content_area)? {
-                am.content_area = Set(Some(area));
-            }
-            if let Some(d) = patch.due_on {
-                am.due_on = Set(Some(d));
-            }
-            let title = patch
-                .title
-                .as_deref()
-                .map(text::clean)
-                .unwrap_or(before.title.clone());
-            am.search_text = Set(text::fold(&format!("{} {title}", before.code)));
-            let after = save_versioned!(txn, task, am, version, Utc::now());
-            audit::record(
-                txn,
-                &actor,
-                Change::of("task.update", "Task", id, Some(plan.issuing_unit_id))
-                    .before(&before)
-                    .after(&after),
-            )
-            .await?;
-            Ok(after)
-        })
+        Box::pin(async move { update_task_in(txn, &actor, id, version, patch).await })
     })
     .await
+}
+
+/// Changes a task inside the caller's transaction (an import updates the tasks of a file).
+pub(crate) async fn update_task_in(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    patch: TaskPatch,
+) -> AppResult<task::Model> {
+    let before = visible_task(txn, &actor.caller, id).await?;
+    let plan = load_plan(txn, before.plan_id).await?;
+    authz::require(txn, &actor.caller, authz::PLANNERS, plan.issuing_unit_id).await?;
+    check_version(before.version, version)?;
+    require_open(&plan)?;
+    check_within_period("input.dueOn", &plan, patch.due_on)?;
+    let mut am = before.clone().into_active_model();
+    if let Some(t) = &patch.title {
+        am.title = Set(required_text("input.title", t)?);
+    }
+    if patch.description.is_some() {
+        am.description = Set(optional_text(
+            "input.description",
+            patch.description.as_deref(),
+        )?);
+    }
+    if let Some(area) = check_content_area("input.contentArea", patch.content_area)? {
+        am.content_area = Set(Some(area));
+    }
+    if let Some(d) = patch.due_on {
+        am.due_on = Set(Some(d));
+    }
+    let title = patch
+        .title
+        .as_deref()
+        .map(text::clean)
+        .unwrap_or(before.title.clone());
+    am.search_text = Set(text::fold(&format!("{} {title}", before.code)));
+    let after = save_versioned!(txn, task, am, version, Utc::now());
+    audit::record(
+        txn,
+        actor,
+        Change::of("task.update", "Task", id, Some(plan.issuing_unit_id))
+            .before(&before)
+            .after(&after),
+    )
+    .await?;
+    Ok(after)
 }
 
 /// Cites a legal document on a task.

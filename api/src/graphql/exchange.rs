@@ -33,6 +33,15 @@ pub enum ImportKind {
     /// Values go into draft (or returned) reports only; a report is drafted when the unit has
     /// none yet.
     IndicatorValues,
+    /// Tasks of the plan, keyed by the plan and `code`; columns also `title`, `parent_code`,
+    /// `description`, `content_area`, `due_on`. New tasks (a parent before its sub-tasks, in
+    /// any row order) go into a draft plan only; a task that exists is changed as `updateTask`
+    /// would (empty cells leave a field as it is) while the plan is not closed.
+    Tasks,
+    /// Assignments of the plan's tasks, keyed by the plan, `task_code` and `unit_code`; columns
+    /// also `role` (`LEAD` or `COORDINATE`) and `due_on`. New assignments are made as
+    /// `assignTask` would, while the plan is not closed; one that exists must match the file.
+    Assignments,
 }
 
 /// Where an import stands.
@@ -150,7 +159,7 @@ pub struct CreateImportInput {
     pub kind: ImportKind,
     /// A completed upload of purpose IMPORT (XLSX, or CSV in UTF-8 or Windows-1258).
     pub upload_id: ID,
-    /// The plan (required for INDICATOR_VALUES).
+    /// The plan (required for INDICATOR_VALUES, TASKS and ASSIGNMENTS).
     pub plan_id: Option<ID>,
 }
 
@@ -359,12 +368,15 @@ impl ExchangeMutation {
     }
 
     /// An XLSX template for an import: the kind's columns, the header row frozen, and drop-down
-    /// lists of the codes in your scope (units, indicators, the plan's report periods).
+    /// lists of the codes in your scope (units, indicators, the plan's report periods and task
+    /// codes).
     async fn import_template(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What the file will bring in.")] kind: ImportKind,
-        #[graphql(desc = "The plan (lists its report periods).")] plan_id: Option<ID>,
+        #[graphql(desc = "The plan (lists its report periods and task codes).")] plan_id: Option<
+            ID,
+        >,
     ) -> AppResult<DownloadPayload> {
         let plan = id::decode_opt("planId", NodeType::Plan, plan_id.as_ref())?;
         let actor = ctx.actor()?;
