@@ -802,7 +802,121 @@ async fn s3_round_trip(app: &TestApp, s3: &S3Server) {
     round_trip(app).await;
 }
 
-on_both_databases!(attach_and_detach_by_role_in_and_out_of_scope);
+on_both_databases!(
+    attach_and_detach_by_role_in_and_out_of_scope,
+    knowing_a_files_hash_gives_no_access_to_it,
+);
+
+/// Found from outside: anyone who knew a stored file's SHA-256 could "upload" it without its
+/// bytes and read it; and a PDF named `.html` was saved by browsers as a page.
+async fn knowing_a_files_hash_gives_no_access_to_it(app: &TestApp) {
+    let owner = app.user_with("h-owner", Role::Reporter, "ST.D01").await;
+    let stranger = app.user_with("h-stranger", Role::Reporter, "ST.D02").await;
+    let secret = pdf("secret minutes");
+    app.upload(
+        &owner,
+        "EVIDENCE",
+        "minutes.pdf",
+        "application/pdf",
+        &secret,
+    )
+    .await;
+    // The owner may skip sending the same bytes again…
+    let again = app
+        .begin_upload(
+            &owner,
+            "EVIDENCE",
+            "minutes.pdf",
+            "application/pdf",
+            &secret,
+        )
+        .await;
+    assert_eq!(again["alreadyStored"], true);
+    // …a stranger with the hash may not, whatever size it declares, and cannot complete.
+    let complete =
+        "mutation($i: UploadIdInput!) { completeUpload(input: $i) { upload { status } } }";
+    for size in [secret.len(), 1] {
+        let begun = app
+            .data(
+                &stranger,
+                "mutation($i: BeginUploadInput!) { beginUpload(input: $i) { upload { id } uploadUrl alreadyStored } }",
+                json!({ "i": { "filename": "steal.pdf", "contentType": "application/pdf", "byteSize": size,
+                    "sha256": qcdc::domain::files::sha256_hex(&secret), "purpose": "EVIDENCE" } }),
+            )
+            .await["beginUpload"]
+            .clone();
+        assert_eq!(begun["alreadyStored"], false, "{begun}");
+        assert!(begun["uploadUrl"].is_string());
+        let body = app
+            .gql(
+                Some(&stranger),
+                complete,
+                json!({ "i": { "id": begun["upload"]["id"] } }),
+            )
+            .await;
+        assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    }
+    // A link does not carry the file's hash.
+    let report = draft_report(app, &owner, "ST.D01").await;
+    let upload = app
+        .upload(
+            &owner,
+            "EVIDENCE",
+            "minutes.pdf",
+            "application/pdf",
+            &secret,
+        )
+        .await;
+    app.data(
+        &owner,
+        ATTACH,
+        json!({ "i": { "uploadId": upload, "targetId": report["id"] } }),
+    )
+    .await;
+    let listed = app.data(&owner, FILES, json!({ "id": report["id"] })).await;
+    let url = listed["node"]["attachments"][0]["downloadUrl"]
+        .as_str()
+        .unwrap();
+    let payload = url.rsplit('/').next().unwrap().split('.').nth(1).unwrap();
+    let claims = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        !claims.contains(&qcdc::domain::files::sha256_hex(&secret)),
+        "{claims}"
+    );
+
+    // A PDF named as a page is refused when it completes.
+    let polyglot = [
+        b"%PDF-1.4\n<html><script>alert(1)</script></html>\n".as_slice(),
+        &pdf("x")[9..],
+    ]
+    .concat();
+    let begun = app
+        .begin_upload(
+            &owner,
+            "EVIDENCE",
+            "Biên bản.html",
+            "application/pdf",
+            &polyglot,
+        )
+        .await;
+    app.put_bytes(
+        &owner,
+        begun["uploadUrl"].as_str().unwrap(),
+        polyglot.clone(),
+    )
+    .await;
+    let body = app
+        .gql(
+            Some(&owner),
+            complete,
+            json!({ "i": { "id": begun["upload"]["id"] } }),
+        )
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+}
 
 /// The authorisation matrix of `attachFile` and `detachAttachment` on a draft report: the
 /// writers of the report's unit (STEERING and ADMIN above it, its UNIT_MANAGER and REPORTER);

@@ -13,7 +13,37 @@ on_both_databases!(
     a_tcvn3_file_is_refused_with_a_hint,
     an_export_matches_its_query,
     tasks_and_assignments_import_by_code_in_the_planners_scope,
+    a_sheet_with_one_far_cell_is_refused_and_the_server_lives,
 );
+
+/// Found from outside: a 1.6 KB workbook with a cell in XFD1048576 made the reader lay out a
+/// grid of 17 billion cells and the server was killed for memory.
+async fn a_sheet_with_one_far_cell_is_refused_and_the_server_lives(app: &TestApp) {
+    let steering = app.user_with("x-steering", Role::Steering, "ST").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "code").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < 16 * 1024);
+    let upload_id = upload(app, &steering, "far.xlsx", bytes).await;
+    let import = app
+        .data(
+            &steering,
+            CREATE,
+            json!({ "i": { "kind": "UNITS", "uploadId": upload_id } }),
+        )
+        .await["createImport"]["import"]
+        .clone();
+    assert_eq!(import["status"], "REFUSED", "{import}");
+    assert_eq!(
+        import["errors"]["edges"][0]["node"]["code"], "TOO_MANY_ROWS",
+        "{import}"
+    );
+    // Still serving.
+    let alive = app.data(&steering, "{ __typename }", json!({})).await;
+    assert_eq!(alive["__typename"], "QueryRoot");
+}
 
 const CREATE: &str = "mutation($i: CreateImportInput!) { createImport(input: $i) { import { id status totalRows validRows errorRows changedRows errors(first: 50) { totalCount edges { node { row field code message } } } } } }";
 const APPLY: &str = "mutation($i: ApplyImportInput!) { applyImport(input: $i) { import { id status totalRows validRows errorRows changedRows } } }";

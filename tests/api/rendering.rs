@@ -18,6 +18,7 @@ on_both_databases!(
     outgoing_numbers_by_role_scope_and_once,
     an_oversight_conclusion_renders_as_a_notice_for_the_conducting_side,
     a_recognition_renders_as_a_decision_on_the_entry,
+    numbers_are_each_issuers_own_and_given_to_sent_reports,
 );
 
 const CREATE: &str =
@@ -57,7 +58,26 @@ async fn bdv_report(app: &TestApp, token: &str) -> Value {
                                 { "code": "C4.PETITIONS_RESOLVED", "value": 9 }] } }),
     )
     .await;
+    submit(app, token, &created["id"]).await;
     created["id"].clone()
+}
+
+/// Sends `report` (a report is numbered once it is sent).
+async fn submit(app: &TestApp, token: &str, report: &Value) {
+    let version = app
+        .data(
+            token,
+            "query($id: ID!) { node(id: $id) { ... on Report { version } } }",
+            json!({ "id": report }),
+        )
+        .await["node"]["version"]
+        .clone();
+    app.data(
+        token,
+        "mutation($i: ReportStepInput!) { submitReport(input: $i) { report { status } } }",
+        json!({ "i": { "id": report, "version": version } }),
+    )
+    .await;
 }
 
 /// The DOCX behind a rendered attachment, downloaded through its signed link.
@@ -581,7 +601,7 @@ async fn a_recognition_renders_as_a_decision_on_the_entry(app: &TestApp) {
         .await;
     assert_eq!(error_code(&wrong), Some("BAD_USER_INPUT"), "{wrong}");
 
-    // Both files hang on the entry.
+    // A rendering replaces the one before: one file hangs on the entry.
     let listed = app
         .data(
             &manager,
@@ -591,7 +611,87 @@ async fn a_recognition_renders_as_a_decision_on_the_entry(app: &TestApp) {
         .await;
     assert_eq!(
         listed["exemplar"]["attachments"].as_array().unwrap().len(),
-        2,
+        1,
         "{listed}"
+    );
+}
+
+/// A report of `unit` for the first half of 2025, sent.
+async fn sent_report(app: &TestApp, token: &str, unit: &str) -> Value {
+    let created = app
+        .data(
+            token,
+            CREATE,
+            json!({ "i": { "unitId": app.unit_id(unit).await, "kind": "PERIODIC",
+                "title": "Báo cáo 6 tháng", "periodStart": "2025-01-01", "periodEnd": "2025-06-30" } }),
+        )
+        .await["createReport"]["report"]
+        .clone();
+    submit(app, token, &created["id"]).await;
+    created["id"].clone()
+}
+
+/// Found from outside: two districts could not both number a report "05/BC-UBND", a draft could
+/// be numbered, and each rendering of a report was kept for good.
+async fn numbers_are_each_issuers_own_and_given_to_sent_reports(app: &TestApp) {
+    let steering = app.user_with("n-steering", Role::Steering, "ST").await;
+    let number = |report: &Value, n: &str| json!({ "i": { "reportId": report, "number": n, "issuedOn": "2025-07-02" } });
+    // A draft is numbered once it is sent.
+    let draft = app
+        .data(
+            &steering,
+            CREATE,
+            json!({ "i": { "unitId": app.unit_id("ST.D01").await, "kind": "PERIODIC",
+                "title": "Nháp", "periodStart": "2025-01-01", "periodEnd": "2025-06-30" } }),
+        )
+        .await["createReport"]["report"]["id"]
+        .clone();
+    let body = app
+        .gql(Some(&steering), REGISTER, number(&draft, "05/BC-UBND"))
+        .await;
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    // Nothing was kept of the refused attempt.
+    let found = app
+        .data(
+            &steering,
+            "{ legalDocuments(first: 5, filter: { search: \"05/BC-UBND\" }) { edges { node { number } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(nodes(&found, &["legalDocuments"]).is_empty(), "{found}");
+
+    // Two districts each have their own "05/BC-UBND"; one district cannot use it twice.
+    let d01 = sent_report(app, &steering, "ST.D01").await;
+    let d02 = sent_report(app, &steering, "ST.D02").await;
+    let again = sent_report(app, &steering, "ST.D01").await;
+    app.data(&steering, REGISTER, number(&d01, "05/BC-UBND"))
+        .await;
+    app.data(&steering, REGISTER, number(&d02, "05/BC-UBND"))
+        .await;
+    let body = app
+        .gql(Some(&steering), REGISTER, number(&again, "05/BC-UBND"))
+        .await;
+    assert_eq!(error_code(&body), Some("CONFLICT"), "{body}");
+
+    // Renderings replace each other: one rendered file on the report, whatever was asked.
+    for place in ["Sóc Trăng", "Cần Thơ", "Sóc Trăng"] {
+        app.data(
+            &steering,
+            RENDER,
+            json!({ "i": { "reportId": d02, "profile": "STATE", "format": "DOCX", "place": place } }),
+        )
+        .await;
+    }
+    let files = app
+        .data(
+            &steering,
+            "query($id: ID!) { node(id: $id) { ... on Report { attachments { origin } } } }",
+            json!({ "id": d02 }),
+        )
+        .await;
+    assert_eq!(
+        files["node"]["attachments"],
+        json!([{ "origin": "RENDERED" }]),
+        "{files}"
     );
 }
