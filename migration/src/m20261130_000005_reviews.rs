@@ -37,7 +37,7 @@ impl MigrationTrait for Migration {
 }
 
 /// Exactly one of `columns` is set.
-fn exactly_one(columns: &[&'static str]) -> SimpleExpr {
+pub(crate) fn exactly_one(columns: &[&'static str]) -> SimpleExpr {
     let mut sum: SimpleExpr = Expr::val(0);
     for c in columns {
         let set: SimpleExpr = Expr::case(Expr::col(*c).is_not_null(), 1).finally(0).into();

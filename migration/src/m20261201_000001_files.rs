@@ -12,6 +12,7 @@ use sea_orm_migration::{prelude::*, schema::*, sea_orm::DatabaseBackend};
 use crate::m20261127_000001_create_schema::{
     TableDef, created_at, enumeration, fk_cascade, fk_restrict, sort_key,
 };
+use crate::m20261130_000005_reviews::exactly_one;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -36,16 +37,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-/// Exactly one of `columns` is set.
-fn exactly_one(columns: &[&'static str]) -> SimpleExpr {
-    let mut sum: SimpleExpr = Expr::val(0);
-    for c in columns {
-        let set: SimpleExpr = Expr::case(Expr::col(*c).is_not_null(), 1).finally(0).into();
-        sum = sum.add(set);
-    }
-    sum.eq(1)
 }
 
 const TARGETS: [&str; 4] = [
