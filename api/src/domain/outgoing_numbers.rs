@@ -221,11 +221,7 @@ pub async fn register(
                 &files,
                 &actor,
                 super::files::AttachmentTarget::Report(report.id),
-                super::files::GeneratedFile {
-                    filename: rendered.filename,
-                    content_type: rendered.content_type,
-                    bytes: rendered.bytes,
-                },
+                rendered,
             )
             .await?;
             Ok((link, document, profile, stored))

@@ -43,13 +43,8 @@ pub struct RenderOptions {
     pub recipients: Option<Vec<String>>,
 }
 
-/// A rendered file, ready to be stored.
-#[derive(Clone, Debug)]
-pub struct Rendered {
-    pub filename: String,
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-}
+/// A rendered file is a file qcdc made, stored like any other (`files::store_generated`).
+pub use super::files::GeneratedFile as Rendered;
 
 /// A unit as named on a given day.
 #[derive(Clone, Debug, PartialEq)]

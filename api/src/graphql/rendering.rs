@@ -15,7 +15,7 @@ use crate::{
     domain::{
         audit::Actor,
         conclusion_notices,
-        files::{self, AttachmentTarget, GeneratedFile},
+        files::{self, AttachmentTarget},
         outgoing_numbers::{self, NewNumber, Signer},
         recognition_decisions,
         rendering::{self, Format, RenderOptions},
@@ -174,14 +174,6 @@ pub struct RegisterOutgoingNumberPayload {
 #[derive(Default)]
 pub struct RenderingMutation;
 
-fn generated(r: rendering::Rendered) -> GeneratedFile {
-    GeneratedFile {
-        filename: r.filename,
-        content_type: r.content_type,
-        bytes: r.bytes,
-    }
-}
-
 /// Stores `r` on `target` (origin RENDERED).
 async fn store(
     ctx: &Context<'_>,
@@ -189,8 +181,7 @@ async fn store(
     target: AttachmentTarget,
     r: rendering::Rendered,
 ) -> AppResult<Attachment> {
-    let stored =
-        files::store_generated(ctx.writer(), ctx.files(), actor, target, generated(r)).await?;
+    let stored = files::store_generated(ctx.writer(), ctx.files(), actor, target, r).await?;
     Ok(Attachment(stored))
 }
 
@@ -267,9 +258,7 @@ impl RenderingMutation {
         )
         .await?;
         Ok(RenderOversightConclusionPayload {
-            download: Download(
-                files::publish(ctx.writer(), ctx.files(), &actor, generated(file)).await?,
-            ),
+            download: Download(files::publish(ctx.writer(), ctx.files(), &actor, file).await?),
         })
     }
 
