@@ -92,19 +92,7 @@ async fn serve(
     let (signal, _) = tokio::sync::watch::channel(());
     let (close, closed) = tokio::sync::watch::channel(());
     tokio::pin!(stop);
-    loop {
-        let (io, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(connection) => connection,
-                Err(err) => {
-                    // Out of file descriptors and the like: wait rather than spin.
-                    tracing::warn!(error = %err, "accepting a connection failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut stop => break,
-        };
+    let serve_one = |io: tokio::net::TcpStream, peer: SocketAddr| {
         let service = router.clone().map_request(
             move |mut request: axum::http::Request<hyper::body::Incoming>| {
                 request
@@ -131,6 +119,35 @@ async fn serve(
             }
             drop(done);
         });
+    };
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => connection,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        serve_one(io, peer);
+    }
+    // Connections the kernel has completed but nobody accepted yet would be reset when the
+    // listener closes, and a proxy cannot resend a POST it already sent on one: accept and
+    // serve every one that is waiting, asking the kernel directly rather than the runtime's
+    // cached readiness, then close.
+    let listener = listener.into_std()?;
+    while let Ok((io, peer)) = listener.accept() {
+        match io
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpStream::from_std(io))
+        {
+            Ok(io) => serve_one(io, peer),
+            Err(err) => tracing::debug!(error = %err, "a waiting connection could not be served"),
+        }
     }
     drop(listener);
     let _ = signal.send(());
@@ -190,6 +207,12 @@ impl Application {
         // Background work (events, sweeps) gets a clone taken before the counter exists, so
         // the count is the requests' own work.
         let background = conn.clone();
+        // On PostgreSQL the instances count sign-in attempts together (`auth::throttle`).
+        let throttle = std::sync::Arc::new(
+            crate::auth::throttle::Throttle::over(config.limits.sign_in_window)
+                .shared_through(&background),
+        );
+        crate::auth::throttle::spawn_sweeper(throttle.clone(), config.overdue_sweep);
         // Registered before any other clone, so every request's clone counts into it.
         let statements = db::count_statements(&mut conn);
         let keys = config.token_keys()?;
@@ -210,9 +233,6 @@ impl Application {
         let files = crate::storage::Files::open(config.files.clone(), &config.link_key()?)?;
         crate::events::spawn_file_collector(writer.clone(), files.clone(), config.clock);
         let metrics = crate::metrics::Metrics::new();
-        let throttle = std::sync::Arc::new(crate::auth::throttle::Throttle::over(
-            config.limits.sign_in_window,
-        ));
         let schema = graphql::build_schema(
             conn.clone(),
             writer.clone(),

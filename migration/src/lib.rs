@@ -26,6 +26,7 @@ mod m20261201_000001_files;
 mod m20261201_000010_outgoing_numbers;
 mod m20261201_000020_imports;
 mod m20261202_000001_client_address;
+mod m20261202_000002_sign_in_throttle;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_outgoing_numbers::Migration),
             Box::new(m20261201_000020_imports::Migration),
             Box::new(m20261202_000001_client_address::Migration),
+            Box::new(m20261202_000002_sign_in_throttle::Migration),
         ]
     }
 }

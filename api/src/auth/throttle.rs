@@ -4,9 +4,16 @@
 //! refilled evenly (GCRA). An account's owner signing in from their own address is therefore
 //! never locked out by someone guessing from another one; a guesser is slowed on their own
 //! address. Only failures count: an attempt is counted when it starts (so concurrent guesses
-//! cannot all pass the check) and given back when it succeeds. Limits are per process; several
-//! instances each apply them.
+//! cannot all pass the check) and given back when it succeeds.
+//!
+//! On PostgreSQL the counts live in the database (`sign_in_throttle`, one row per key holding
+//! its arrival time in microseconds of the database's clock), so several instances behind a
+//! proxy count one set of attempts: a guesser whose requests the proxy spreads over two
+//! instances gets 10 tries, not 20. Each attempt is one transaction that takes both keys' rows
+//! in the same order (pair, then address), counts in one conditional upsert each, and rolls
+//! back if either refuses. On SQLite (one instance) they live in the process.
 
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
 use std::{
     collections::HashMap,
     net::{IpAddr, Ipv4Addr},
@@ -59,6 +66,8 @@ pub struct Throttle {
     pair: Limit,
     address: Limit,
     counts: Mutex<HashMap<Key, Instant>>,
+    /// PostgreSQL, when the counts are shared by every instance.
+    shared: Option<DatabaseConnection>,
 }
 
 impl Default for Throttle {
@@ -81,7 +90,16 @@ impl Throttle {
             pair: Limit::new(per_pair, window),
             address: Limit::new(per_address, window),
             counts: Mutex::default(),
+            shared: None,
         }
+    }
+
+    /// Counts in `db` when it is PostgreSQL, so every instance on it shares the counts.
+    pub fn shared_through(mut self, db: &DatabaseConnection) -> Self {
+        if db.get_database_backend() == DbBackend::Postgres {
+            self.shared = Some(db.clone());
+        }
+        self
     }
 
     fn keys(account: &str, address: Option<IpAddr>) -> (Key, Key) {
@@ -95,8 +113,22 @@ impl Throttle {
 
     /// Starts one attempt for `account` from `address`: counted now, `Err` with the time to
     /// wait (for `Retry-After`) when the source has failed too often. Call [`Self::succeeded`]
-    /// when the attempt succeeds.
-    pub fn begin(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+    /// when the attempt succeeds. A database that cannot count lets the attempt through (the
+    /// sign-in itself then needs that database) and says so in the log.
+    pub async fn begin(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
+        if let Some(db) = &self.shared {
+            return match self.begin_shared(db, account, address).await {
+                Ok(outcome) => outcome,
+                Err(err) => {
+                    tracing::warn!(error = %err, "the sign-in throttle could not count");
+                    Ok(())
+                }
+            };
+        }
+        self.begin_here(account, address)
+    }
+
+    fn begin_here(&self, account: &str, address: Option<IpAddr>) -> Result<(), Duration> {
         let Ok(mut counts) = self.counts.lock() else {
             return Ok(());
         };
@@ -120,7 +152,27 @@ impl Throttle {
     }
 
     /// Gives back the count of an attempt that succeeded.
-    pub fn succeeded(&self, account: &str, address: Option<IpAddr>) {
+    pub async fn succeeded(&self, account: &str, address: Option<IpAddr>) {
+        if let Some(db) = &self.shared {
+            let (pair, address) = Self::keys(account, address);
+            for (key, limit) in [(pair, &self.pair), (address, &self.address)] {
+                let given_back = db
+                    .execute_raw(Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        "UPDATE sign_in_throttle SET tat_us = tat_us - $2 WHERE key = $1",
+                        [key.stored().into(), micros(limit.interval).into()],
+                    ))
+                    .await;
+                if let Err(err) = given_back {
+                    tracing::warn!(error = %err, "the sign-in throttle could not give back a count");
+                }
+            }
+            return;
+        }
+        self.give_back_here(account, address);
+    }
+
+    fn give_back_here(&self, account: &str, address: Option<IpAddr>) {
         let Ok(mut counts) = self.counts.lock() else {
             return;
         };
@@ -131,6 +183,96 @@ impl Throttle {
             }
         }
     }
+}
+
+impl Throttle {
+    /// Counts one attempt under both keys in PostgreSQL, or refuses with the longer wait.
+    async fn begin_shared(
+        &self,
+        db: &DatabaseConnection,
+        account: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Result<(), Duration>, DbErr> {
+        let (pair, address) = Self::keys(account, address);
+        let txn = db.begin().await?;
+        let mut wait = None;
+        for (key, limit) in [(pair, &self.pair), (address, &self.address)] {
+            let (interval, tolerance) = (micros(limit.interval), micros(limit.tolerance));
+            // The row is locked by the upsert even when its condition refuses, so concurrent
+            // attempts on one key count one after the other.
+            let counted = txn
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "WITH clock AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us) \
+                     INSERT INTO sign_in_throttle AS t (key, tat_us) \
+                     SELECT $1, now_us + $2 FROM clock \
+                     ON CONFLICT (key) DO UPDATE \
+                       SET tat_us = GREATEST(t.tat_us, EXCLUDED.tat_us - $2) + $2 \
+                       WHERE GREATEST(t.tat_us, EXCLUDED.tat_us - $2) - $3 <= EXCLUDED.tat_us - $2 \
+                     RETURNING tat_us",
+                    [key.stored().into(), interval.into(), tolerance.into()],
+                ))
+                .await?;
+            if counted.is_none() {
+                let left = txn
+                    .query_one_raw(Statement::from_sql_and_values(
+                        DbBackend::Postgres,
+                        "SELECT tat_us - $2 - (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS wait_us \
+                         FROM sign_in_throttle WHERE key = $1",
+                        [key.stored().into(), tolerance.into()],
+                    ))
+                    .await?
+                    .and_then(|row| row.try_get::<i64>("", "wait_us").ok())
+                    .unwrap_or(1);
+                let left = Duration::from_micros(u64::try_from(left.max(1)).unwrap_or(1));
+                wait = Some(wait.map_or(left, |w: Duration| w.max(left)));
+            }
+        }
+        if let Some(wait) = wait {
+            txn.rollback().await?;
+            return Ok(Err(wait));
+        }
+        txn.commit().await?;
+        Ok(Ok(()))
+    }
+}
+
+/// Forgets, every `every`, the keys whose counts are back to zero, so the table holds only
+/// sources that failed within the window.
+pub fn spawn_sweeper(throttle: std::sync::Arc<Throttle>, every: Duration) {
+    let Some(db) = throttle.shared.clone() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let swept = db
+                .execute_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "DELETE FROM sign_in_throttle \
+                     WHERE tat_us < (extract(epoch FROM clock_timestamp()) * 1000000)::bigint",
+                ))
+                .await;
+            if let Err(err) = swept {
+                tracing::warn!(error = %err, "sweeping the sign-in throttle failed");
+            }
+        }
+    });
+}
+
+impl Key {
+    /// The key as stored: the address first, so no account name can pass for another key.
+    fn stored(&self) -> String {
+        match self {
+            Self::Pair(account, address) => format!("pair|{address}|{account}"),
+            Self::Address(address) => format!("address|{address}"),
+        }
+    }
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
 
 /// Whole seconds to announce in `Retry-After` for `wait`, rounded up (at least 1).
@@ -152,33 +294,36 @@ mod tests {
     fn failures_from_one_address_do_not_lock_the_account_elsewhere() {
         let t = Throttle::new(3, 100, HOUR);
         for _ in 0..3 {
-            assert!(t.begin("admin", addr(1)).is_ok());
+            assert!(t.begin_here("admin", addr(1)).is_ok());
         }
-        let wait = t.begin("ADMIN", addr(1)).unwrap_err();
+        let wait = t.begin_here("ADMIN", addr(1)).unwrap_err();
         assert!(wait > Duration::from_secs(1000) && wait <= HOUR, "{wait:?}");
-        assert!(t.begin("admin", addr(2)).is_ok(), "the owner's address");
-        assert!(t.begin("viewer", addr(1)).is_ok(), "other accounts");
+        assert!(
+            t.begin_here("admin", addr(2)).is_ok(),
+            "the owner's address"
+        );
+        assert!(t.begin_here("viewer", addr(1)).is_ok(), "other accounts");
     }
 
     #[test]
     fn an_address_is_limited_whatever_the_account() {
         let t = Throttle::new(100, 2, HOUR);
-        assert!(t.begin("a", addr(9)).is_ok());
-        assert!(t.begin("b", addr(9)).is_ok());
-        assert!(t.begin("c", addr(9)).is_err());
-        assert!(t.begin("c", addr(8)).is_ok());
+        assert!(t.begin_here("a", addr(9)).is_ok());
+        assert!(t.begin_here("b", addr(9)).is_ok());
+        assert!(t.begin_here("c", addr(9)).is_err());
+        assert!(t.begin_here("c", addr(8)).is_ok());
     }
 
     #[test]
     fn successes_do_not_count() {
         let t = Throttle::new(2, 100, HOUR);
         for _ in 0..10 {
-            assert!(t.begin("a", addr(1)).is_ok());
-            t.succeeded("a", addr(1));
+            assert!(t.begin_here("a", addr(1)).is_ok());
+            t.give_back_here("a", addr(1));
         }
-        assert!(t.begin("a", addr(1)).is_ok());
-        assert!(t.begin("a", addr(1)).is_ok());
-        assert!(t.begin("a", addr(1)).is_err());
+        assert!(t.begin_here("a", addr(1)).is_ok());
+        assert!(t.begin_here("a", addr(1)).is_ok());
+        assert!(t.begin_here("a", addr(1)).is_err());
     }
 
     #[test]

@@ -146,7 +146,8 @@ pub fn build_schema(
     )
     .data(writer)
     .data(events)
-    // The same throttle as the token endpoint's: one count of sign-in attempts per instance.
+    // The same throttle as the token endpoint's: one count of sign-in attempts (shared by the
+    // instances on PostgreSQL).
     .data(throttle)
     .data(clock)
     .data(files)

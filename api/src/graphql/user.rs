@@ -170,7 +170,7 @@ impl AuthMutation {
         // account's owner out by failing on purpose (`auth::throttle`).
         let address = ctx.data_opt::<ClientAddr>().and_then(|a| a.0);
         let throttle = ctx.data_unchecked::<std::sync::Arc<Throttle>>();
-        if let Err(wait) = throttle.begin(&username, address) {
+        if let Err(wait) = throttle.begin(&username, address).await {
             let seconds = crate::auth::throttle::retry_after_secs(wait);
             return Err(async_graphql::Error::from(AppError::RateLimited)
                 .extend_with(|_, e| e.set("retryAfter", seconds)));
@@ -179,7 +179,7 @@ impl AuthMutation {
         ctx.answer_holds_secret();
         let signed_in =
             sessions::login(ctx.writer(), keys, &username, &password, ctx.origin()).await?;
-        throttle.succeeded(&username, address);
+        throttle.succeeded(&username, address).await;
         Ok(signed_in.into())
     }
 

@@ -173,7 +173,7 @@ pub async fn token(
     // Throttled by the failing source, not the client id: a guesser who knows a partner's
     // client id slows down only their own address (`auth::throttle`).
     let (account, address) = (format!("client:{client_id}"), Some(from));
-    if let Err(wait) = state.throttle.begin(&account, address) {
+    if let Err(wait) = state.throttle.begin(&account, address).await {
         let mut refusal = error(
             StatusCode::TOO_MANY_REQUESTS,
             "slow_down",
@@ -194,7 +194,7 @@ pub async fn token(
     };
     let client = match clients::sign_in(&state.writer, &client_id, &secret, origin).await {
         Ok(Some(c)) => {
-            state.throttle.succeeded(&account, address);
+            state.throttle.succeeded(&account, address).await;
             c
         }
         Ok(None) => {
