@@ -646,3 +646,66 @@ async fn sigterm_under_load_costs_no_request(
     );
     exit
 }
+
+/// `deploy/nginx/site.conf` as shipped passes `nginx -t`, with only its install paths pointing
+/// into the repository and a throw-away certificate where the province's goes.
+#[test]
+fn the_shipped_site_passes_nginx_t() {
+    let Some(nginx) = nginx_binary() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-subj", "/CN=qcdc.example.gov.vn", "-days", "1", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let deploy = repository().join("deploy/nginx");
+    let site = std::fs::read_to_string(deploy.join("site.conf"))
+        .unwrap()
+        .replace("/etc/nginx/qcdc/", &format!("{}/", deploy.display()))
+        .replace("/etc/ssl/qcdc/fullchain.pem", &cert.display().to_string())
+        .replace("/etc/ssl/qcdc/privkey.pem", &key.display().to_string())
+        .replace("/var/log/nginx/", &format!("{}/", dir.path().display()));
+    std::fs::write(dir.path().join("site.conf"), site).unwrap();
+    let d = dir.path().display();
+    std::fs::write(
+        dir.path().join("nginx.conf"),
+        format!(
+            "pid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{}}\n\
+             http {{\n  access_log off;\n  include {d}/site.conf;\n}}\n"
+        ),
+    )
+    .unwrap();
+    let checked = Command::new(nginx)
+        .arg("-t")
+        .arg("-p")
+        .arg(dir.path())
+        .arg("-c")
+        .arg(dir.path().join("nginx.conf"))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&checked.stderr);
+    assert!(checked.status.success(), "{said}");
+    assert!(
+        !said.contains("[warn]"),
+        "nginx warns about the site: {said}"
+    );
+}
