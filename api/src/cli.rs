@@ -1,11 +1,13 @@
-//! The `qcdc` command: serve, migrate, seed, print the schema, manage accounts.
+//! The `qcdc` command: serve, migrate, seed, print the schema, manage accounts, back up and
+//! restore.
 
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sea_orm_migration::MigratorTrait;
 
 use crate::{
+    backup,
     config::Config,
     db,
     domain::{units, users},
@@ -46,6 +48,21 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
+    /// Write the database and every stored file it names to one backup file, while the server
+    /// keeps serving writes (README, "Backup and restore").
+    Backup {
+        /// The backup file to write (a tar archive); it appears only once complete.
+        file: PathBuf,
+    },
+    /// Restore a backup into the new, empty database of QCDC_DATABASE_URL and the file store
+    /// of QCDC_DATA_DIR (or QCDC_S3_*), check every table against the backup, then apply the
+    /// migrations an older backup lacks. Exits with 3 when it refuses (not a backup, a newer
+    /// schema, another kind of database, a target that is not empty) and leaves the target
+    /// as it was.
+    Restore {
+        /// The backup file `qcdc backup` wrote.
+        file: PathBuf,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -156,7 +173,11 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("qcdc: {err:#}");
-            ExitCode::FAILURE
+            if err.downcast_ref::<backup::Refusal>().is_some() {
+                ExitCode::from(backup::Refusal::EXIT_CODE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -212,6 +233,14 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Schema => Ok(()),
+        Command::Backup { file } => {
+            println!("{}", backup::backup(&config, &file).await?);
+            Ok(())
+        }
+        Command::Restore { file } => {
+            println!("{}", backup::restore(&config, &file).await?);
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Create {
