@@ -67,7 +67,7 @@ pub async fn postgres(conn: &mut PgConnection) -> anyhow::Result<Census> {
     let mut census = Census::new();
     for table in tables {
         let sql = format!(
-            "SELECT t::text FROM {} t ORDER BY 1 COLLATE \"C\"",
+            "SELECT r FROM (SELECT t::text AS r FROM {} t) s ORDER BY r COLLATE \"C\"",
             quote_identifier(&table)
         );
         // The name comes from the catalog and is quoted as an identifier.

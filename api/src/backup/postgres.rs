@@ -38,9 +38,11 @@ pub async fn snapshot(db: &DatabaseConnection, url: &str, dump: &Path) -> anyhow
     let dumping = tokio::task::spawn_blocking(move || command.output());
     let read = read_snapshot(&mut tx).await;
     let dumped = dumping.await?;
+    // A failed census ends the snapshot early and so fails the dump too: it says why.
+    let snapshot = read?;
     tx.rollback().await?;
     check_output("pg_dump", dumped?)?;
-    read
+    Ok(snapshot)
 }
 
 async fn read_snapshot(conn: &mut sqlx::PgConnection) -> anyhow::Result<Snapshot> {
