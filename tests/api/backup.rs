@@ -314,6 +314,19 @@ async fn a_backup_under_write_load_restores_every_acknowledged_write(backend: Ba
         during > 0,
         "some writes were acknowledged while the backup ran"
     );
+    eprintln!(
+        "{backend:?}: {} plans acknowledged before the backup, {during} while it ran ({:.2} s), \
+         {} after",
+        acknowledged
+            .iter()
+            .filter(|(_, at)| *at < backup_started)
+            .count(),
+        (backup_finished - backup_started).as_secs_f64(),
+        acknowledged
+            .iter()
+            .filter(|(_, at)| *at >= backup_finished)
+            .count()
+    );
     let after_load = census::take(&app.db).await.unwrap();
     let source_plans = plan_ids(&app.db).await;
 

@@ -56,10 +56,12 @@ async fn read_snapshot(conn: &mut SqliteConnection) -> anyhow::Result<Snapshot> 
 /// Opens one database file on its own connection. In rollback-journal mode the file holds
 /// everything once the connection closes (no `-wal` beside it to copy or lose).
 async fn open_file(path: &Path, read_only: bool) -> anyhow::Result<SqliteConnection> {
+    // Reading a whole table for the census is meant to be slow: no "slow statement" warnings.
     let mut options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(false)
-        .read_only(read_only);
+        .read_only(read_only)
+        .disable_statement_logging();
     if !read_only {
         options = options.journal_mode(SqliteJournalMode::Delete);
     }
