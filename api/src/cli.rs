@@ -48,17 +48,21 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
-    /// Write the database and every stored file it names to one backup file, while the server
-    /// keeps serving writes (README, "Backup and restore").
+    /// Back up the database and its stored files to one file while the server keeps serving.
+    ///
+    /// A consistent copy of the database (SQLite: VACUUM INTO; PostgreSQL: pg_dump of an
+    /// exported snapshot), each table's row count and checksum, and every stored file the
+    /// database names (README, "Backup and restore").
     Backup {
         /// The backup file to write (a tar archive); it appears only once complete.
         file: PathBuf,
     },
-    /// Restore a backup into the new, empty database of QCDC_DATABASE_URL and the file store
-    /// of QCDC_DATA_DIR (or QCDC_S3_*), check every table against the backup, then apply the
-    /// migrations an older backup lacks. Exits with 3 when it refuses (not a backup, a newer
-    /// schema, another kind of database, a target that is not empty) and leaves the target
-    /// as it was.
+    /// Restore a backup into a new, empty database; exit code 3 when it refuses.
+    ///
+    /// Into the database of QCDC_DATABASE_URL and the file store of QCDC_DATA_DIR (or
+    /// QCDC_S3_*); checks every table against the backup, then applies the migrations an older
+    /// backup lacks. It refuses, leaving the target as it was, a file that is not a backup, a
+    /// newer schema, another kind of database and a target that already has tables.
     Restore {
         /// The backup file `qcdc backup` wrote.
         file: PathBuf,

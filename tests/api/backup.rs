@@ -492,7 +492,8 @@ async fn a_newer_schema_is_refused_and_an_older_one_migrated(backend: Backend) {
 }
 
 /// A target with tables, a file that is not a backup and a backup of another kind of database
-/// are refused without touching the target; a truncated backup fails and restores nothing.
+/// are refused without touching the target; a truncated backup fails and restores nothing; a
+/// database without qcdc's schema is not backed up.
 async fn a_target_with_tables_and_files_that_are_not_backups_are_refused(backend: Backend) {
     let folder = tempfile::tempdir().unwrap();
     let (source, db) = Place::migrated(backend, None).await;
@@ -522,6 +523,17 @@ async fn a_target_with_tables_and_files_that_are_not_backups_are_refused(backend
     let empty = folder.path().join("empty");
     std::fs::write(&empty, b"").unwrap();
     refused(&target.restore(&empty).await, "an empty file");
+
+    // A database without qcdc's schema (or none at all) is not backed up, and the failure
+    // leaves no file.
+    let nothing = folder.path().join("nothing.backup");
+    let output = target.backup(&nothing).await;
+    assert_eq!(output.status.code(), Some(1), "a database without a schema");
+    assert_eq!(
+        std::fs::read_dir(folder.path()).unwrap().count(),
+        3,
+        "only the backup, the text file and the empty file are there"
+    );
 
     let whole = std::fs::read(&file).unwrap();
     let truncated = folder.path().join("truncated.backup");

@@ -93,6 +93,13 @@ pub async fn backup(config: &Config, path: &Path) -> anyhow::Result<BackupReport
         .prefix(".qcdc-backup-")
         .tempdir_in(&folder)?;
     let database = work.path().join(backend.database_entry());
+    if backend == Backend::Sqlite {
+        // Connecting would create a missing file; there is nothing to back up.
+        let file = sqlite::path_of(&config.database_url)?;
+        if !file.is_file() {
+            anyhow::bail!("there is no SQLite database at {}", file.display());
+        }
+    }
     let db = crate::db::connect(&config.database_url).await?;
     let snapshot = match backend {
         Backend::Sqlite => sqlite::snapshot(&db, &database).await?,

@@ -47,6 +47,9 @@ pub async fn snapshot(db: &DatabaseConnection, url: &str, dump: &Path) -> anyhow
 
 async fn read_snapshot(conn: &mut sqlx::PgConnection) -> anyhow::Result<Snapshot> {
     let tables = census::postgres(&mut *conn).await?;
+    if !tables.contains_key("seaql_migrations") {
+        anyhow::bail!("the database has no qcdc schema (no seaql_migrations table) to back up");
+    }
     let migrations = sqlx::query_scalar("SELECT version FROM seaql_migrations ORDER BY version")
         .fetch_all(&mut *conn)
         .await?;

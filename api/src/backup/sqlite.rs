@@ -35,6 +35,9 @@ pub async fn snapshot(db: &DatabaseConnection, copy: &Path) -> anyhow::Result<Sn
 async fn read_snapshot(conn: &mut SqliteConnection) -> anyhow::Result<Snapshot> {
     let mut tx = conn.begin().await?;
     let tables = census::sqlite(&mut tx).await?;
+    if !tables.contains_key("seaql_migrations") {
+        anyhow::bail!("the database has no qcdc schema (no seaql_migrations table) to back up");
+    }
     let migrations = sqlx::query_scalar("SELECT version FROM seaql_migrations ORDER BY version")
         .fetch_all(&mut *tx)
         .await?;
