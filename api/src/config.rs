@@ -50,6 +50,9 @@ pub struct Config {
     pub clock: crate::domain::clock::Clock,
     /// Where stored files go and their limits (README, "Attachments").
     pub files: crate::storage::FileSettings,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`QCDC_TRUSTED_PROXIES`);
+    /// empty: every connection's own address is the client's.
+    pub trusted_proxies: crate::http::client_address::TrustedProxies,
 }
 
 /// Time limits and caps on connections and on what callers may store (README, "Security and
@@ -389,6 +392,13 @@ impl Config {
             },
             clock,
             files: file_settings(&get)?,
+            trusted_proxies: crate::http::client_address::parse_list(
+                &get("QCDC_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|message| ConfigError {
+                variable: "QCDC_TRUSTED_PROXIES",
+                message,
+            })?,
         })
     }
 
@@ -508,6 +518,12 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "QCDC_CLOCK_START"
+        );
+        assert_eq!(
+            config(&[("QCDC_TRUSTED_PROXIES", "10.0.0.0/8, proxy")])
+                .unwrap_err()
+                .variable,
+            "QCDC_TRUSTED_PROXIES"
         );
         assert_eq!(
             config(&[("QCDC_DATABASE_URL", "mysql://x")])

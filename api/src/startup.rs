@@ -30,8 +30,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Who may read `GET /metrics`.
     pub metrics_access: MetricsAccess,
-    /// Set once shutdown has begun: `/readyz` says so and connections close after a response.
-    pub draining: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Set once shutdown has begun (`http::drain`).
+    pub draining: http::drain::Drain,
     /// Change events and access notices: WebSockets follow their principal's; `/metrics`
     /// counts the listening subscriptions.
     pub events: crate::events::EventBus,
@@ -44,6 +44,8 @@ pub struct AppState {
     pub clock: crate::domain::clock::Clock,
     /// Stored files: the blob store, download links, limits.
     pub files: crate::storage::Files,
+    /// Proxies whose `X-Forwarded-For` names the client (`http::client_address`).
+    pub trusted_proxies: std::sync::Arc<http::client_address::TrustedProxies>,
 }
 
 /// Who may read `GET /metrics`: operational figures are not for the public internet.
@@ -246,6 +248,7 @@ impl Application {
             limits: config.limits.clone(),
             clock: config.clock,
             files,
+            trusted_proxies: std::sync::Arc::new(config.trusted_proxies.clone()),
         };
         let listener = TcpListener::bind(config.listen).await?;
         Ok(Self {
@@ -276,7 +279,7 @@ impl Application {
         let drain = self.drain;
         let stop = async move {
             shutdown.await;
-            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            draining.begin();
             tracing::info!(
                 drain_ms = drain.as_millis() as u64,
                 "shutdown requested; draining"

@@ -26,6 +26,9 @@ pub struct Model {
     pub after: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub request_id: Option<String>,
+    /// Address of the client (behind a trusted proxy, the one the proxy names), as text.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub client_address: Option<String>,
     /// Unit the changed record belongs to, so scoped readers see only their part of the log.
     pub unit_id: Option<Uuid>,
     /// Newest first.

@@ -25,6 +25,7 @@ mod m20261130_000021_sync_exemplars;
 mod m20261201_000001_files;
 mod m20261201_000010_outgoing_numbers;
 mod m20261201_000020_imports;
+mod m20261202_000001_client_address;
 
 /// Every migration of qcdc, in order.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_files::Migration),
             Box::new(m20261201_000010_outgoing_numbers::Migration),
             Box::new(m20261201_000020_imports::Migration),
+            Box::new(m20261202_000001_client_address::Migration),
         ]
     }
 }

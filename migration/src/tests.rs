@@ -769,6 +769,7 @@ async fn write_and_read_every_table(db: &DatabaseConnection) {
             before: text("{}"),
             after: text("{\"status\":\"RETURNED\"}"),
             request_id: text("req-1"),
+            client_address: text("2001:db8::1"),
             unit_id: Some(district.id),
             sort_key: "9".to_owned(),
         }

@@ -529,7 +529,7 @@ async fn every_mutation_for_every_role_in_and_out_of_scope(app: &TestApp) {
                 .await
                 .unwrap()
                 .unwrap(),
-            request_id: None,
+            origin: Default::default(),
         },
         serial: std::cell::Cell::new(0),
     };

@@ -778,3 +778,69 @@ async fn sign_in_is_throttled_per_account() {
     assert!(body["data"]["login"]["accessToken"].is_string());
     app.finish().await;
 }
+
+/// The key rotation of README's *Running in production*, one instance per stage on one
+/// database: while the instances are rolled from one stage to the next, every token one of
+/// them issues is accepted by every other, and skipping the announcement would not be.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_rotation_in_three_rolling_restarts_signs_nobody_out() {
+    let old = |mut c: qcdc::config::Config| {
+        c.jwt_private_key_file = Some(key_path("rsa-a.pem"));
+        c.jwt_key_id = Some("key-a".into());
+        c
+    };
+    let before = TestApp::spawn_with(Backend::Sqlite, old).await;
+    // Step 2: the new key is announced, the old one still signs.
+    let announced = before
+        .another_instance(|c| {
+            let mut c = old(c);
+            c.jwt_previous_keys = vec![("key-b".into(), key_path("rsa-b.pub.pem"))];
+            c
+        })
+        .await;
+    // Step 3: the new key signs, the old one is still accepted.
+    let switched = before
+        .another_instance(|mut c| {
+            c.jwt_private_key_file = Some(key_path("rsa-b.pem"));
+            c.jwt_key_id = Some("key-b".into());
+            c.jwt_previous_keys = vec![("key-a".into(), key_path("rsa-a.pub.pem"))];
+            c
+        })
+        .await;
+    // Step 4: the old key is gone.
+    let after = before
+        .another_instance(|mut c| {
+            c.jwt_private_key_file = Some(key_path("rsa-b.pem"));
+            c.jwt_key_id = Some("key-b".into());
+            c
+        })
+        .await;
+
+    let from_before = pair(&before, "viewer").await.0;
+    let from_announced = pair(&announced, "viewer").await.0;
+    let from_switched = pair(&switched, "viewer").await.0;
+    // Rolling from step 1 to 2 and from 2 to 3, neighbours accept each other's tokens.
+    for (token, on) in [
+        (&from_before, &announced),
+        (&from_announced, &before),
+        (&from_announced, &switched),
+        (&from_switched, &announced),
+        (&from_switched, &after),
+    ] {
+        assert_eq!(me_code(on, token).await, None, "{}", on.base);
+    }
+    // Without step 2, an instance on the old key meets tokens it cannot verify; after step 4,
+    // the old key's tokens (expired by then in practice) are refused.
+    assert_eq!(
+        me_code(&before, &from_switched).await.as_deref(),
+        Some("UNAUTHENTICATED")
+    );
+    assert_eq!(
+        me_code(&after, &from_before).await.as_deref(),
+        Some("UNAUTHENTICATED")
+    );
+    for app in [announced, switched, after] {
+        app.finish().await;
+    }
+    before.finish().await;
+}

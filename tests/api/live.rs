@@ -158,7 +158,7 @@ pub async fn submit(base: &str, client: &reqwest::Client, reporter: &str, obliga
     .await;
 }
 
-const WATCH: &str =
+pub const WATCH: &str =
     "subscription { reportStatusChanged { kind status unit { code } report { id status } } }";
 
 async fn subscribers_see_changes_in_their_scope_only(app: &TestApp) {

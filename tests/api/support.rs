@@ -164,6 +164,7 @@ pub fn test_config(database_url: String) -> Config {
         },
         clock: qcdc::domain::clock::Clock::system(),
         files: qcdc::storage::FileSettings::default(),
+        trusted_proxies: Default::default(),
     }
 }
 
@@ -462,7 +463,7 @@ impl TestApp {
             .on(self.clock);
         qcdc::domain::audit::Actor {
             caller,
-            request_id: None,
+            origin: Default::default(),
         }
     }
 

@@ -65,7 +65,7 @@ async fn admin_actor(app: &TestApp) -> Actor {
             .await
             .unwrap()
             .unwrap(),
-        request_id: None,
+        origin: Default::default(),
     }
 }
 

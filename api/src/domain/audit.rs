@@ -27,11 +27,19 @@ impl Keyed for audit_event::Model {
     }
 }
 
-/// Who acts, and in which request.
+/// Where a change came from, for the log: the request's id and the client's address (behind a
+/// trusted proxy, the address the proxy names; `http::client_address`).
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub request_id: Option<String>,
+    pub client_address: Option<std::net::IpAddr>,
+}
+
+/// Who acts, and from where.
 #[derive(Clone, Debug)]
 pub struct Actor {
     pub caller: Caller,
-    pub request_id: Option<String>,
+    pub origin: Origin,
 }
 
 impl Actor {
@@ -70,7 +78,7 @@ pub async fn command_line(db: &impl ConnectionTrait) -> AppResult<Actor> {
                 })
                 .collect(),
         ),
-        request_id: None,
+        origin: Origin::default(),
     })
 }
 
@@ -127,7 +135,7 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, change: Change<'_>
         ActorKind::User => SignedIn::User(actor.caller.user_id),
         ActorKind::CommandLine | ActorKind::Anonymous => SignedIn::CommandLine,
     };
-    insert(db, who, actor.request_id.clone(), change).await
+    insert(db, who, &actor.origin, change).await
 }
 
 /// Who a sign-in event names: the person or partner system that signed in, nobody for a
@@ -146,16 +154,16 @@ pub enum SignedIn {
 pub async fn record_sign_in(
     db: &impl ConnectionTrait,
     who: SignedIn,
-    request_id: Option<String>,
+    origin: &Origin,
     change: Change<'_>,
 ) -> AppResult<()> {
-    insert(db, who, request_id, change).await
+    insert(db, who, origin, change).await
 }
 
 async fn insert(
     db: &impl ConnectionTrait,
     who: SignedIn,
-    request_id: Option<String>,
+    origin: &Origin,
     change: Change<'_>,
 ) -> AppResult<()> {
     let (kind, user, client) = match who {
@@ -176,7 +184,8 @@ async fn insert(
         entity_id: Set((!change.entity_id.is_nil()).then_some(change.entity_id)),
         before: Set(change.before.map(|v| v.to_string())),
         after: Set(change.after.map(|v| v.to_string())),
-        request_id: Set(request_id),
+        request_id: Set(origin.request_id.clone()),
+        client_address: Set(origin.client_address.map(|a| a.to_string())),
         unit_id: Set(change.unit_id),
         sort_key: Set(sort_key(now)),
     }

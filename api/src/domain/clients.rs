@@ -60,7 +60,7 @@ pub async fn sign_in(
     w: &super::write::Writer,
     client_id: &str,
     secret: &str,
-    request_id: Option<String>,
+    origin: super::audit::Origin,
 ) -> AppResult<Option<api_client::Model>> {
     use super::audit::{self, Change, SignedIn};
     let found = authenticate(&w.db, client_id, secret).await?;
@@ -77,13 +77,8 @@ pub async fn sign_in(
     };
     w.transaction(move |txn| {
         Box::pin(async move {
-            audit::record_sign_in(
-                txn,
-                who,
-                request_id,
-                Change::of(action, "ApiClient", id, None),
-            )
-            .await
+            audit::record_sign_in(txn, who, &origin, Change::of(action, "ApiClient", id, None))
+                .await
         })
     })
     .await?;

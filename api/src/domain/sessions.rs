@@ -150,7 +150,7 @@ pub async fn login(
     keys: &TokenKeys,
     username: &str,
     password_text: &str,
-    request_id: Option<String>,
+    origin: super::audit::Origin,
 ) -> AppResult<Tokens> {
     if username.len() > MAX_CREDENTIAL_LENGTH || password_text.len() > MAX_CREDENTIAL_LENGTH {
         return Err(AppError::Unauthenticated);
@@ -167,7 +167,7 @@ pub async fn login(
                     audit::record_sign_in(
                         txn,
                         SignedIn::Anonymous,
-                        request_id,
+                        &origin,
                         Change::of("session.login_failed", "User", tried, None),
                     )
                     .await
@@ -193,7 +193,7 @@ pub async fn login(
             audit::record_sign_in(
                 txn,
                 SignedIn::User(account.id),
-                request_id,
+                &origin,
                 Change::of("session.login", "User", account.id, None),
             )
             .await?;
@@ -226,7 +226,7 @@ pub async fn refresh(
     w: &Writer,
     keys: &TokenKeys,
     token: &str,
-    request_id: Option<String>,
+    origin: super::audit::Origin,
 ) -> AppResult<Refreshed> {
     let presented = token.trim().to_owned();
     let hash = hash_secret(&presented);
@@ -278,7 +278,7 @@ pub async fn refresh(
                 audit::record_sign_in(
                     txn,
                     SignedIn::User(session.user_id),
-                    request_id,
+                    &origin,
                     Change::of("session.refresh", "User", session.user_id, None),
                 )
                 .await?;
@@ -297,7 +297,7 @@ pub async fn refresh(
             audit::record_sign_in(
                 txn,
                 SignedIn::Anonymous,
-                request_id,
+                &origin,
                 Change::of("session.refresh_replayed", "User", session.user_id, None),
             )
             .await?;

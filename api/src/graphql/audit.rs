@@ -109,6 +109,12 @@ impl AuditEvent {
     async fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
+    /// The client's IP address (`203.0.113.7`, `2001:db8::1`): behind a trusted reverse proxy,
+    /// the one the proxy names in `X-Forwarded-For`, never the proxy's own. Null for the
+    /// command line and for events recorded before addresses were kept.
+    async fn client_address(&self) -> Option<&str> {
+        self.0.client_address.as_deref()
+    }
 }
 
 /// Filters for `auditEvents`.

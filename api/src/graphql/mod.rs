@@ -189,6 +189,8 @@ pub trait ContextExt {
     fn files(&self) -> &crate::storage::Files;
     /// The caller as the author of a change, with the request it came in.
     fn actor(&self) -> AppResult<Actor>;
+    /// The request's id and the client's address, for the audit log.
+    fn origin(&self) -> crate::domain::audit::Origin;
     /// Today on the province's calendar, by the server's one clock (`domain::clock`).
     fn today(&self) -> chrono::NaiveDate;
     /// Says that this operation's answer carries a secret, so it is never stored.
@@ -219,10 +221,17 @@ impl ContextExt for Context<'_> {
         self.data_unchecked::<crate::storage::Files>()
     }
 
+    fn origin(&self) -> crate::domain::audit::Origin {
+        crate::domain::audit::Origin {
+            request_id: self.data_opt::<RequestId>().and_then(|r| r.0.clone()),
+            client_address: self.data_opt::<ClientAddr>().and_then(|a| a.0),
+        }
+    }
+
     fn actor(&self) -> AppResult<Actor> {
         Ok(Actor {
             caller: self.caller()?.clone(),
-            request_id: self.data_opt::<RequestId>().and_then(|r| r.0.clone()),
+            origin: self.origin(),
         })
     }
 

@@ -98,11 +98,6 @@ impl RoleGrant {
     }
 }
 
-/// The request id of the operation, for the audit log.
-fn request_id(ctx: &Context<'_>) -> Option<String> {
-    ctx.data_opt::<super::RequestId>().and_then(|r| r.0.clone())
-}
-
 #[derive(Default)]
 pub struct UserQuery;
 
@@ -183,7 +178,7 @@ impl AuthMutation {
         let keys = ctx.data_unchecked::<TokenKeys>();
         ctx.answer_holds_secret();
         let signed_in =
-            sessions::login(ctx.writer(), keys, &username, &password, request_id(ctx)).await?;
+            sessions::login(ctx.writer(), keys, &username, &password, ctx.origin()).await?;
         throttle.succeeded(&username, address);
         Ok(signed_in.into())
     }
@@ -200,7 +195,7 @@ impl AuthMutation {
     ) -> AppResult<LoginPayload> {
         let keys = ctx.data_unchecked::<TokenKeys>();
         ctx.answer_holds_secret();
-        match sessions::refresh(ctx.writer(), keys, &refresh_token, request_id(ctx)).await? {
+        match sessions::refresh(ctx.writer(), keys, &refresh_token, ctx.origin()).await? {
             sessions::Refreshed::Tokens(tokens) => Ok(tokens.into()),
             sessions::Refreshed::Refused { ended } => {
                 // A replay ended the session: its open sockets close as on logout.

@@ -4,13 +4,13 @@
 //! for JSON, and serves GraphiQL to a browser that asks for `text/html`; a WebSocket upgrade
 //! opens a `graphql-transport-ws` session. Answers are written by `http::answer`.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use async_graphql::parser::types::OperationType;
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, State},
+    extract::{Extension, State},
     http::{HeaderMap, StatusCode, header},
     response::Response,
 };
@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::{
     answer::{self, Audience, MediaType, Wanted},
+    client_address::ClientAddress,
     idempotency, pipeline, socket,
 };
 use crate::startup::AppState;
@@ -27,13 +28,27 @@ use crate::startup::AppState;
 /// (`http::graphiql`); any other client gets the query in its parameters executed.
 pub async fn get(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
     request: axum::extract::Request,
 ) -> Response {
     use axum::extract::{FromRequestParts, ws::WebSocketUpgrade};
     let (mut parts, _) = request.into_parts();
     let audience = Audience::from_headers(&parts.headers);
     if let Ok(upgrade) = WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
+        if state.draining.is_draining() {
+            // A socket opened now would be closed at once; the proxy retries another instance
+            // (`http::drain`).
+            let mut refusal = audience.refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                "this instance is shutting down; connect again",
+            );
+            refusal.headers_mut().insert(
+                header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+            return refusal;
+        }
         let offered = parts
             .headers
             .get_all(header::SEC_WEBSOCKET_PROTOCOL)
@@ -54,7 +69,7 @@ pub async fn get(
             // A message is held to the same bound as a POST body.
             .max_message_size(super::BODY_LIMIT_BYTES)
             .max_frame_size(super::BODY_LIMIT_BYTES)
-            .on_upgrade(move |ws| socket::serve(state, ws, peer.ip(), language));
+            .on_upgrade(move |ws| socket::serve(state, ws, client, language));
     }
     let media = match answer::negotiate(accept(&parts.headers), true) {
         Wanted::Page => return super::graphiql::page(&parts.headers),
@@ -67,7 +82,7 @@ pub async fn get(
     };
     run(
         &state,
-        peer,
+        client,
         &parts.headers,
         body,
         None,
@@ -123,7 +138,7 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// is ignored, and nothing is stored.
 pub async fn execute(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddress(client)): Extension<ClientAddress>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -150,7 +165,7 @@ pub async fn execute(
     };
     run(
         &state,
-        peer,
+        client,
         &headers,
         value,
         Some(&body),
@@ -166,7 +181,7 @@ pub async fn execute(
 #[allow(clippy::too_many_arguments)]
 async fn run(
     state: &AppState,
-    peer: SocketAddr,
+    client: IpAddr,
     headers: &HeaderMap,
     body: Value,
     raw: Option<&[u8]>,
@@ -177,7 +192,7 @@ async fn run(
     let incoming = |body: Value| pipeline::Incoming {
         body,
         credentials: pipeline::Credentials::from_headers(headers),
-        client: peer.ip(),
+        client,
         request_id: audience.request_id.clone(),
         transport,
     };

@@ -1,6 +1,8 @@
 //! The HTTP surface: `/graphql`, health checks, and the middleware around them.
 
 pub mod answer;
+pub mod client_address;
+pub mod drain;
 pub mod files;
 pub mod graphiql;
 pub mod graphql;
@@ -41,6 +43,7 @@ pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 /// The whole router, state applied.
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let trusted_proxies = state.trusted_proxies.clone();
     // Every route but the uploads' takes at most `BODY_LIMIT_BYTES`; an upload's body is
     // limited to its declared size by its handler, which reads it as a stream.
     let limited = Router::new()
@@ -91,10 +94,20 @@ pub fn router(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                tracing::info_span!("request", method = %req.method(), path = %logged_path(req.uri().path()), request_id = %id)
+                let client = req
+                    .extensions()
+                    .get::<client_address::ClientAddress>()
+                    .map(|c| c.0.to_string())
+                    .unwrap_or_default();
+                tracing::info_span!("request", method = %req.method(), path = %logged_path(req.uri().path()), request_id = %id, client = %client)
             },
         ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost: the request log already names the real client.
+        .layer(axum::middleware::from_fn_with_state(
+            trusted_proxies,
+            client_address::resolve,
+        ))
 }
 
 /// The path as logged: the secret in an upload or download URL is left out, so logs cannot be
@@ -137,7 +150,7 @@ async fn close_while_draining(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let mut response = next.run(request).await;
-    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+    if state.draining.is_draining() {
         response.headers_mut().insert(
             axum::http::header::CONNECTION,
             axum::http::HeaderValue::from_static("close"),
@@ -195,7 +208,7 @@ async fn healthz() -> &'static str {
 
 /// The database answers.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+    if state.draining.is_draining() {
         (StatusCode::SERVICE_UNAVAILABLE, "shutting down")
     } else if crate::db::ping(&state.db).await {
         (StatusCode::OK, "ready")

@@ -2,18 +2,17 @@
 //! systems. Form-encoded body; client credentials in HTTP Basic (§2.3.1) or the body, never
 //! both; JSON answers; errors in the RFC's shape (§5.2).
 
-use std::net::SocketAddr;
-
 use axum::{
     Json,
     body::Bytes,
-    extract::{ConnectInfo, State},
+    extract::{Extension, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::json;
 
+use super::client_address::ClientAddress;
 use crate::{
     auth::{throttle, token::Principal},
     domain::clients,
@@ -63,7 +62,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<Option<(String, String)>> {
 
 pub async fn token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddress(from)): Extension<ClientAddress>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -173,7 +172,7 @@ pub async fn token(
     };
     // Throttled by the failing source, not the client id: a guesser who knows a partner's
     // client id slows down only their own address (`auth::throttle`).
-    let (account, address) = (format!("client:{client_id}"), Some(peer.ip()));
+    let (account, address) = (format!("client:{client_id}"), Some(from));
     if let Err(wait) = state.throttle.begin(&account, address) {
         let mut refusal = error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -186,11 +185,14 @@ pub async fn token(
         );
         return refusal;
     }
-    let request_id = headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let client = match clients::sign_in(&state.writer, &client_id, &secret, request_id).await {
+    let origin = crate::domain::audit::Origin {
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        client_address: Some(from),
+    };
+    let client = match clients::sign_in(&state.writer, &client_id, &secret, origin).await {
         Ok(Some(c)) => {
             state.throttle.succeeded(&account, address);
             c

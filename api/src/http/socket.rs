@@ -476,9 +476,13 @@ async fn session(
     let (tx, mut rx) = mpsc::channel::<Outgoing>(64);
     let mut operations = Operations::default();
     let mut generation = 0u64;
+    let draining = state.draining.begun();
+    tokio::pin!(draining);
 
     loop {
         tokio::select! {
+            // The client reconnects, through the proxy, to an instance that stays.
+            () = &mut draining => return Some((close::GOING_AWAY, "Server shutting down".into())),
             frame = stream.next() => {
                 let Some(Ok(frame)) = frame else { return None };
                 last_heard = Instant::now();
