@@ -1,11 +1,13 @@
-//! The `qcdc` command: serve, migrate, seed, print the schema, manage accounts.
+//! The `qcdc` command: serve, migrate, seed, print the schema, manage accounts, back up and
+//! restore.
 
-use std::process::ExitCode;
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use sea_orm_migration::MigratorTrait;
 
 use crate::{
+    backup,
     config::Config,
     db,
     domain::{units, users},
@@ -46,6 +48,25 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
+    /// Back up the database and its stored files to one file while the server keeps serving.
+    ///
+    /// A consistent copy of the database (SQLite: VACUUM INTO; PostgreSQL: pg_dump of an
+    /// exported snapshot), each table's row count and checksum, and every stored file the
+    /// database names (README, "Backup and restore").
+    Backup {
+        /// The backup file to write (a tar archive); it appears only once complete.
+        file: PathBuf,
+    },
+    /// Restore a backup into a new, empty database; exit code 3 when it refuses.
+    ///
+    /// Into the database of QCDC_DATABASE_URL and the file store of QCDC_DATA_DIR (or
+    /// QCDC_S3_*); checks every table against the backup, then applies the migrations an older
+    /// backup lacks. It refuses, leaving the target as it was, a file that is not a backup, a
+    /// newer schema, another kind of database and a target that already has tables.
+    Restore {
+        /// The backup file `qcdc backup` wrote.
+        file: PathBuf,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -156,7 +177,11 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("qcdc: {err:#}");
-            ExitCode::FAILURE
+            if err.downcast_ref::<backup::Refusal>().is_some() {
+                ExitCode::from(backup::Refusal::EXIT_CODE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -212,6 +237,14 @@ async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Schema => Ok(()),
+        Command::Backup { file } => {
+            println!("{}", backup::backup(&config, &file).await?);
+            Ok(())
+        }
+        Command::Restore { file } => {
+            println!("{}", backup::restore(&config, &file).await?);
+            Ok(())
+        }
         Command::User {
             command:
                 UserCommand::Create {

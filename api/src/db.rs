@@ -92,17 +92,22 @@ fn opened_before_statements_went_stale(age: Duration) -> bool {
         .is_none_or(|opened| opened <= stale_at)
 }
 
-/// A `sqlite://dir/file.db` URL needs its directory before SQLite can create the file.
-fn ensure_sqlite_directory(url: &str) -> anyhow::Result<()> {
+/// The file a `sqlite://dir/file.db?…` URL names; `None` for an in-memory database.
+pub fn sqlite_file(url: &str) -> Option<&str> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path.starts_with(':') {
+    (!path.is_empty() && !path.starts_with(':')).then_some(path)
+}
+
+/// A `sqlite://dir/file.db` URL needs its directory before SQLite can create the file.
+fn ensure_sqlite_directory(url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_file(url) else {
         return Ok(());
-    }
+    };
     if let Some(dir) = std::path::Path::new(path)
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -4,6 +4,7 @@
 //! and the black-box tests all go through it.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -118,7 +118,8 @@ fn storage_error(err: object_store::Error) -> AppError {
 }
 
 impl BlobStore {
-    fn open(settings: &FileSettings) -> anyhow::Result<Self> {
+    /// Opens the store `settings` name (the data folder's `files/`, or the bucket).
+    pub fn open(settings: &FileSettings) -> anyhow::Result<Self> {
         match &settings.s3 {
             Some(s3) => {
                 let mut builder = object_store::aws::AmazonS3Builder::new()
@@ -177,6 +178,15 @@ impl BlobStore {
         match self.store.head(&blob_path(sha256)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(err) => Err(storage_error(err)),
+        }
+    }
+
+    /// Size in bytes of the blob `sha256`, or `None` when the store does not have it.
+    pub async fn blob_size(&self, sha256: &str) -> AppResult<Option<u64>> {
+        match self.store.head(&blob_path(sha256)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(err) => Err(storage_error(err)),
         }
     }

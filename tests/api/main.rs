@@ -11,6 +11,7 @@ mod attachments;
 mod attack18;
 mod auth;
 mod authorization;
+mod backup;
 mod batching;
 mod calendar;
 mod cycle;

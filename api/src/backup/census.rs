@@ -1,0 +1,236 @@
+//! What a database holds, table by table: how many rows and a checksum of them, so a restore
+//! can prove it holds exactly the rows that were backed up.
+
+use std::collections::BTreeMap;
+
+use futures_util::TryStreamExt;
+use sea_orm::{
+    DatabaseConnection, DbBackend,
+    sqlx::{self, PgConnection, Row, SqliteConnection},
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// One table's rows: their number and the SHA-256 (lower-case hex) of each row rendered as
+/// text, in the byte order of those texts. Each backend renders rows its own way, so checksums
+/// compare only between databases of the same backend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableCensus {
+    pub rows: u64,
+    pub sha256: String,
+}
+
+/// Every table of a database by name: SQLite's own `sqlite_*` tables left out,
+/// `seaql_migrations` in.
+pub type Census = BTreeMap<String, TableCensus>;
+
+/// Takes the census of `db` inside one read-only transaction, so all tables are seen at one
+/// moment while writers carry on.
+pub async fn take(db: &DatabaseConnection) -> anyhow::Result<Census> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let mut tx = db.get_postgres_connection_pool().begin().await?;
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await?;
+            let census = postgres(&mut tx).await?;
+            tx.rollback().await?;
+            Ok(census)
+        }
+        DbBackend::Sqlite => {
+            let mut tx = db.get_sqlite_connection_pool().begin().await?;
+            let census = sqlite(&mut tx).await?;
+            tx.rollback().await?;
+            Ok(census)
+        }
+        other => anyhow::bail!("no census for a {other:?} database"),
+    }
+}
+
+/// The census of the PostgreSQL database `conn` is connected to, as its current transaction
+/// sees it (the caller chooses the snapshot).
+pub async fn postgres(conn: &mut PgConnection) -> anyhow::Result<Census> {
+    // Rows are rendered as text, so the settings that change the text are fixed here: a
+    // backup and its restore must render the same row the same way.
+    sqlx::raw_sql(
+        "SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; \
+         SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3; \
+         SET LOCAL bytea_output = 'hex'",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut census = Census::new();
+    for table in tables {
+        let sql = format!(
+            "SELECT r FROM (SELECT t::text AS r FROM {} t) s ORDER BY r COLLATE \"C\"",
+            quote_identifier(&table)
+        );
+        // The name comes from the catalog and is quoted as an identifier.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
+        census.insert(
+            table,
+            checksum(rows.map_ok(|row| row.try_get::<String, _>(0))).await?,
+        );
+    }
+    Ok(census)
+}
+
+/// The census of the SQLite database `conn` is connected to.
+pub async fn sqlite(conn: &mut SqliteConnection) -> anyhow::Result<Census> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master \
+         WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut census = Census::new();
+    for table in tables {
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info(?) ORDER BY cid")
+                .bind(&table)
+                .fetch_all(&mut *conn)
+                .await?;
+        let sql = sqlite_rows_query(&table, &columns);
+        // The name comes from the catalog and is quoted as an identifier.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *conn);
+        census.insert(
+            table,
+            checksum(rows.map_ok(|row| row.try_get::<String, _>(0))).await?,
+        );
+    }
+    Ok(census)
+}
+
+/// `quote()` writes every value as the SQL literal that reads it back (`NULL`, `'it''s'`,
+/// `X'00ff'`), so the text of a row says exactly what it holds; without a collation `ORDER BY`
+/// compares the texts byte by byte.
+fn sqlite_rows_query(table: &str, columns: &[String]) -> String {
+    let row = columns
+        .iter()
+        .map(|c| format!("quote({})", quote_identifier(c)))
+        .collect::<Vec<_>>()
+        .join(" || ',' || ");
+    let row = if row.is_empty() { "''".to_owned() } else { row };
+    format!("SELECT {row} FROM {} ORDER BY 1", quote_identifier(table))
+}
+
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Counts and hashes rows as they stream in: a table of millions of rows never sits in memory.
+async fn checksum<E>(
+    rows: impl futures_util::Stream<Item = Result<Result<String, E>, E>>,
+) -> anyhow::Result<TableCensus>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut hasher = Sha256::new();
+    let mut count = 0u64;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.try_next().await? {
+        let text = row?;
+        // Each row is prefixed with its length, so no two lists of rows hash alike.
+        hasher.update((text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+        count += 1;
+    }
+    Ok(TableCensus {
+        rows: count,
+        sha256: hex(&hasher.finalize()),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where `found` differs from `expected`, one line per table (empty when they agree).
+pub fn differences(expected: &Census, found: &Census) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (table, want) in expected {
+        match found.get(table) {
+            None => lines.push(format!("table {table} is missing")),
+            Some(got) if got.rows != want.rows => lines.push(format!(
+                "table {table} has {} rows, the backup {}",
+                got.rows, want.rows
+            )),
+            Some(got) if got.sha256 != want.sha256 => lines.push(format!(
+                "table {table} has the backup's {} rows but different contents",
+                want.rows
+            )),
+            Some(_) => {}
+        }
+    }
+    for table in found.keys().filter(|t| !expected.contains_key(*t)) {
+        lines.push(format!("table {table} is not in the backup"));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: u64, sha: &str) -> TableCensus {
+        TableCensus {
+            rows,
+            sha256: sha.into(),
+        }
+    }
+
+    #[test]
+    fn differences_name_each_table_that_differs() {
+        let expected = Census::from([
+            ("a".into(), table(1, "x")),
+            ("b".into(), table(2, "y")),
+            ("c".into(), table(3, "z")),
+        ]);
+        assert!(differences(&expected, &expected).is_empty());
+        let found = Census::from([
+            ("a".into(), table(1, "x")),
+            ("b".into(), table(2, "other")),
+            ("d".into(), table(0, "w")),
+        ]);
+        let lines = differences(&expected, &found);
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].contains("table b"));
+        assert!(lines[1].contains("table c is missing"));
+        assert!(lines[2].contains("table d is not in the backup"));
+        let fewer = Census::from([("a".into(), table(0, "x"))]);
+        assert!(
+            differences(&Census::from([("a".into(), table(1, "x"))]), &fewer)[0].contains("0 rows")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_checksum_depends_on_where_rows_split() {
+        let run = |rows: Vec<&'static str>| async move {
+            checksum(futures_util::stream::iter(
+                rows.into_iter()
+                    .map(|r| Ok::<_, std::io::Error>(Ok(r.to_owned()))),
+            ))
+            .await
+            .unwrap()
+        };
+        let one = run(vec!["ab", "c"]).await;
+        let two = run(vec!["a", "bc"]).await;
+        assert_eq!(one.rows, 2);
+        assert_ne!(one.sha256, two.sha256);
+        assert_eq!(one, run(vec!["ab", "c"]).await);
+        assert_eq!(run(vec![]).await.rows, 0);
+    }
+
+    #[test]
+    fn sqlite_rows_are_quoted_values_in_column_order() {
+        assert_eq!(
+            sqlite_rows_query("we\"ird", &["id".into(), "name".into()]),
+            "SELECT quote(\"id\") || ',' || quote(\"name\") FROM \"we\"\"ird\" ORDER BY 1"
+        );
+    }
+}
