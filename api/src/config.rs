@@ -38,6 +38,10 @@ pub struct Config {
     /// After SIGTERM, how long to keep serving (answering not ready, closing each connection
     /// after its response) before the listener closes.
     pub shutdown_drain: Duration,
+    /// After the drain, how long requests still in flight (a slow upload, say) may take before
+    /// the process exits anyway (`QCDC_SHUTDOWN_GRACE_SECONDS`), so a stop never outlasts the
+    /// service manager's patience.
+    pub shutdown_grace: Duration,
     pub log_format: LogFormat,
     /// Seed reference data (and demo accounts outside production) into an empty database.
     pub seed_on_start: bool,
@@ -380,6 +384,12 @@ impl Config {
                         })?
                 }
             }),
+            shutdown_grace: Duration::from_secs(number_in(
+                &get,
+                "QCDC_SHUTDOWN_GRACE_SECONDS",
+                1..=600,
+                30,
+            )?),
             jwt_previous_keys,
             token_ttl: Duration::from_secs(token_ttl_minutes * 60),
             refresh_ttl: Duration::from_secs(refresh_ttl_days * 24 * 3600),

@@ -65,6 +65,7 @@ pub struct Application {
     router: axum::Router,
     pub state: AppState,
     drain: std::time::Duration,
+    grace: std::time::Duration,
 }
 
 /// Serves `router` on `listener` until `stop` resolves, then stops accepting and lets the
@@ -75,6 +76,7 @@ async fn serve(
     listener: TcpListener,
     router: axum::Router,
     header_read_timeout: std::time::Duration,
+    grace: std::time::Duration,
     stop: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     use hyper_util::{
@@ -152,7 +154,14 @@ async fn serve(
     drop(listener);
     let _ = signal.send(());
     drop(closed);
-    close.closed().await;
+    if tokio::time::timeout(grace, close.closed()).await.is_err() {
+        // Each connection task holds one receiver of `close`.
+        tracing::warn!(
+            connections = close.receiver_count(),
+            grace_s = grace.as_secs(),
+            "requests still in flight after the grace period; stopping anyway"
+        );
+    }
     Ok(())
 }
 
@@ -276,6 +285,7 @@ impl Application {
             router: http::router(state.clone()),
             state,
             drain: config.shutdown_drain,
+            grace: config.shutdown_grace,
         })
     }
 
@@ -310,6 +320,7 @@ impl Application {
             self.listener,
             self.router,
             self.state.limits.header_read_timeout,
+            self.grace,
             stop,
         )
         .await

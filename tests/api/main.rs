@@ -14,6 +14,7 @@ mod authorization;
 mod backup;
 mod batching;
 mod calendar;
+mod client_address;
 mod cycle;
 mod deploy;
 mod engine;

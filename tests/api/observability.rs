@@ -117,6 +117,33 @@ async fn errors_carry_the_request_id() {
         body["errors"][0]["extensions"]["requestId"],
         header.as_str()
     );
+
+    // An id the log and the audit trail could not hold as sent is replaced by the server's own:
+    // too long, or with characters beyond letters, digits and `-._:`.
+    for sent in [
+        "A".repeat(7000),
+        "forged <script>\"x".to_owned(),
+        "tab\there".to_owned(),
+    ] {
+        let replaced = app
+            .client
+            .post(app.url("/graphql"))
+            .header("x-request-id", &sent)
+            .json(&json!({ "query": "{ me { id } }" }))
+            .send()
+            .await
+            .unwrap();
+        let header = replaced.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(header.len(), 36, "a UUID instead of {sent:?}: {header}");
+        let body: Value = replaced.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["requestId"],
+            header.as_str()
+        );
+    }
     app.finish().await;
 }
 

@@ -350,6 +350,63 @@ async fn the_binary_shuts_down_cleanly_on_sigterm() {
 
 /// Automatic persisted queries as Apollo clients send them: a hash first, the document once
 /// when the server does not know it, then the hash alone.
+/// A request that never finishes (a slow upload, a client that stalls mid-body) holds a
+/// stopping server only for the grace period, never for its own timeout (10 minutes for an
+/// upload), so the service manager never has to kill it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_request_holds_shutdown_only_for_the_grace_period() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}/grace.db?mode=rwc", dir.path().display());
+    let (mut child, base) = crate::support::spawn_binary_with(
+        &database,
+        &[
+            ("QCDC_SHUTDOWN_DRAIN_MS", "0"),
+            ("QCDC_SHUTDOWN_GRACE_SECONDS", "2"),
+        ],
+    );
+    let authority = base.trim_start_matches("http://").to_owned();
+    let mut stalled =
+        tokio::io::BufReader::new(tokio::net::TcpStream::connect(&authority).await.unwrap());
+    stalled
+        .write_all(
+            format!(
+                "POST /graphql HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n\
+                 Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut interim = String::new();
+    stalled.read_line(&mut interim).await.unwrap();
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim}");
+    stalled.write_all(b"{\"query\":").await.unwrap();
+
+    let signalled = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            signalled.elapsed() < Duration::from_secs(20),
+            "the stalled request held the server past its grace period"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let took = signalled.elapsed();
+    assert!(exit.success(), "exit status {exit:?}");
+    assert!(
+        took >= Duration::from_secs(2),
+        "the request in flight had its grace period ({took:?})"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn persisted_queries_save_resending_documents() {
     use sha2::{Digest, Sha256};

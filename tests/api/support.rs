@@ -154,6 +154,7 @@ pub fn test_config(database_url: String) -> Config {
         operation_allowlist: None,
         overdue_sweep: Duration::from_secs(1),
         shutdown_drain: Duration::ZERO,
+        shutdown_grace: Duration::from_secs(30),
         log_format: LogFormat::Text,
         seed_on_start: true,
         metrics_token: None,

@@ -104,9 +104,11 @@ impl Throttle {
 
     fn keys(account: &str, address: Option<IpAddr>) -> (Key, Key) {
         // An attempt whose address is unknown counts under one shared "unknown" address.
-        let address = address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let address = source(address.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)));
+        // The account as sign-in finds it (NFC, Đ repaired, spaces collapsed, lower case), so
+        // no spelling of one account gets a budget of its own.
         (
-            Key::Pair(account.trim().to_lowercase(), address),
+            Key::Pair(crate::domain::users::normalise_username(account), address),
             Key::Address(address),
         )
     }
@@ -261,6 +263,21 @@ pub fn spawn_sweeper(throttle: std::sync::Arc<Throttle>, every: Duration) {
     });
 }
 
+/// The source an address counts as: an IPv6 address by its /64, the block one subscriber is
+/// given (RFC 6177), which a client can walk through without asking anyone; an IPv4 address
+/// (mapped ones included) as itself.
+fn source(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(
+                u128::from(v6) & !((1u128 << 64) - 1),
+            )),
+        },
+        v4 => v4,
+    }
+}
+
 impl Key {
     /// The key as stored: the address first, so no account name can pass for another key.
     fn stored(&self) -> String {
@@ -324,6 +341,34 @@ mod tests {
         assert!(t.begin_here("a", addr(1)).is_ok());
         assert!(t.begin_here("a", addr(1)).is_ok());
         assert!(t.begin_here("a", addr(1)).is_err());
+    }
+
+    #[test]
+    fn spellings_of_one_account_and_addresses_of_one_ipv6_subscriber_count_together() {
+        let t = Throttle::new(2, 100, HOUR);
+        assert!(t.begin_here("đông", addr(1)).is_ok());
+        // The same name decomposed (NFD) and with surrounding spaces.
+        assert!(t.begin_here(" \u{0111}o\u{0302}ng ", addr(1)).is_ok());
+        assert!(t.begin_here("ĐÔNG", addr(1)).is_err());
+
+        let t = Throttle::new(100, 2, HOUR);
+        let v6 = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert!(t.begin_here("a", v6("2001:db8:1:2::1")).is_ok());
+        assert!(t.begin_here("b", v6("2001:db8:1:2::ffff")).is_ok());
+        assert!(
+            t.begin_here("c", v6("2001:db8:1:2:abcd::1")).is_err(),
+            "one /64"
+        );
+        assert!(
+            t.begin_here("c", v6("2001:db8:1:3::1")).is_ok(),
+            "another /64"
+        );
+        assert!(t.begin_here("d", v6("::ffff:10.0.0.7")).is_ok());
+        assert!(t.begin_here("e", addr(7)).is_ok());
+        assert!(
+            t.begin_here("f", addr(7)).is_err(),
+            "a mapped address is the IPv4 one"
+        );
     }
 
     #[test]

@@ -39,13 +39,14 @@ impl TrustedProxies {
         if !self.contains(peer) {
             return peer;
         }
-        // Several header lines are one list (RFC 9110 §5.3), in order.
-        let hops: Vec<&str> = headers
+        // Several header lines are one list (RFC 9110 §5.3), in order. Read as bytes, entry by
+        // entry: a client can put any byte left of the address its proxy appends, and a line
+        // refused whole would throw that address away with the client's garbage.
+        let hops: Vec<&[u8]> = headers
             .get_all("x-forwarded-for")
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+            .map(<[u8]>::trim_ascii)
             .collect();
         let mut client = peer;
         for hop in hops.iter().rev() {
@@ -73,7 +74,8 @@ fn canonical(address: IpAddr) -> IpAddr {
 
 /// One `X-Forwarded-For` entry: an address, possibly with a port (`1.2.3.4:5678`,
 /// `[2001:db8::1]:443`), as some proxies write them.
-fn parse_hop(hop: &str) -> Option<IpAddr> {
+fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
+    let hop = std::str::from_utf8(hop).ok()?;
     hop.parse::<IpAddr>()
         .ok()
         .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
@@ -174,6 +176,17 @@ mod tests {
             trusted.client(ip("127.0.0.1"), &headers(&["[2001:db8::1]:443"])),
             ip("2001:db8::1")
         );
+    }
+
+    #[test]
+    fn bytes_a_client_writes_left_of_its_address_do_not_hide_it() {
+        let trusted = parse_list("127.0.0.1").unwrap();
+        let mut h = HeaderMap::new();
+        h.append(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_bytes(b"\xff\xfe, 203.0.113.7").unwrap(),
+        );
+        assert_eq!(trusted.client(ip("127.0.0.1"), &h), ip("203.0.113.7"));
     }
 
     #[test]

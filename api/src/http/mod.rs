@@ -103,11 +103,41 @@ pub fn router(state: AppState) -> Router {
             },
         ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Before the id is set: one the client sent that the log and the audit trail could
+        // not hold as it is goes, and the server assigns its own.
+        .layer(axum::middleware::from_fn(drop_unfit_request_id))
         // Outermost: the request log already names the real client.
         .layer(axum::middleware::from_fn_with_state(
             trusted_proxies,
             client_address::resolve,
         ))
+}
+
+/// Longest request id kept as the client sent it.
+const MAX_REQUEST_ID: usize = 128;
+
+/// Removes an `x-request-id` longer than [`MAX_REQUEST_ID`] or with characters beyond ASCII
+/// letters, digits and `-._:` (what UUIDs, nginx's `$request_id` and trace ids use), so the
+/// request log, `extensions.requestId` and the audit log never carry what a client smuggled.
+async fn drop_unfit_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let fit = |v: &axum::http::HeaderValue| {
+        let bytes = v.as_bytes();
+        !bytes.is_empty()
+            && bytes.len() <= MAX_REQUEST_ID
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'))
+    };
+    let headers = request.headers_mut();
+    let ids = headers.get_all("x-request-id");
+    let (count, all_fit) = (ids.iter().count(), ids.iter().all(fit));
+    if count > 1 || !all_fit {
+        headers.remove("x-request-id");
+    }
+    next.run(request).await
 }
 
 /// The path as logged: the secret in an upload or download URL is left out, so logs cannot be
