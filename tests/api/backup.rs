@@ -762,10 +762,17 @@ async fn a_sqlite_url_with_an_encoded_space_names_the_file_sqlx_opens() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_backups_to_one_name_leave_one_whole_backup() {
     let (source, db) = Place::migrated(Backend::Sqlite, None).await;
+    // Some megabytes, so the backups' writes overlap.
+    db.execute_unprepared(
+        "CREATE TABLE ballast AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+         WHERE i < 32) SELECT i, randomblob(262144) AS b FROM n",
+    )
+    .await
+    .unwrap();
     db.close().await.ok();
     let folder = tempfile::tempdir().unwrap();
     let file = folder.path().join("qcdc.backup");
-    let runs: Vec<_> = (0..4)
+    let runs: Vec<_> = (0..8)
         .map(|_| {
             let (url, data) = (source.url.clone(), source.data.path().to_owned());
             let args = vec!["backup".to_owned(), file.to_str().unwrap().to_owned()];
