@@ -1,6 +1,7 @@
 //! Connection pool and migrations.
 
 use std::{
+    str::FromStr,
     sync::{
         Arc, OnceLock,
         atomic::{AtomicU64, Ordering},
@@ -92,26 +93,33 @@ fn opened_before_statements_went_stale(age: Duration) -> bool {
         .is_none_or(|opened| opened <= stale_at)
 }
 
-/// The file a `sqlite://dir/file.db?…` URL names; `None` for an in-memory database.
-pub fn sqlite_file(url: &str) -> Option<&str> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    (!path.is_empty() && !path.starts_with(':')).then_some(path)
+/// The file a `sqlite://dir/file.db?…` URL names, decoded exactly as sqlx decodes it when it
+/// opens the database (`my%20db.db` is `my db.db`), so backup and restore touch the file the
+/// server uses; `None` for an in-memory database.
+///
+/// Errors: a URL sqlx cannot parse.
+pub fn sqlite_file(url: &str) -> anyhow::Result<Option<std::path::PathBuf>> {
+    let options = sea_orm::sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
+    // sqlx keeps the name of a `mode=memory` database but never opens a file by it, and it
+    // names `:memory:` databases `file:sqlx-in-memory-…`.
+    let in_memory = url
+        .split_once('?')
+        .is_some_and(|(_, query)| query.split('&').any(|p| p == "mode=memory"));
+    let path = options.get_filename();
+    let name = path.to_string_lossy();
+    let is_file = !in_memory
+        && !name.is_empty()
+        && !name.starts_with(':')
+        && !name.starts_with("file:sqlx-in-memory-");
+    Ok(is_file.then(|| path.to_owned()))
 }
 
 /// A `sqlite://dir/file.db` URL needs its directory before SQLite can create the file.
 fn ensure_sqlite_directory(url: &str) -> anyhow::Result<()> {
-    let Some(path) = sqlite_file(url) else {
+    let Some(path) = sqlite_file(url)? else {
         return Ok(());
     };
-    if let Some(dir) = std::path::Path::new(path)
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
     Ok(())
@@ -235,7 +243,31 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 #[cfg(test)]
 mod tests {
-    use super::{Duration, opened_before_statements_went_stale, statements_went_stale, unquote};
+    use super::{
+        Duration, opened_before_statements_went_stale, sqlite_file, statements_went_stale, unquote,
+    };
+
+    #[test]
+    fn a_sqlite_url_names_the_file_sqlx_opens() {
+        let file = |url: &str| sqlite_file(url).unwrap().map(|p| p.display().to_string());
+        assert_eq!(
+            file("sqlite:///tmp/x/my%20db.db?mode=rwc").as_deref(),
+            Some("/tmp/x/my db.db")
+        );
+        assert_eq!(
+            file("sqlite://data/qcdc.db").as_deref(),
+            Some("data/qcdc.db")
+        );
+        assert_eq!(file("sqlite:qcdc.db").as_deref(), Some("qcdc.db"));
+        for memory in [
+            "sqlite::memory:",
+            "sqlite://:memory:",
+            "sqlite://?mode=memory",
+            "sqlite://named?mode=memory&cache=shared",
+        ] {
+            assert_eq!(file(memory), None, "{memory}");
+        }
+    }
 
     #[test]
     fn connections_opened_before_statements_went_stale_are_retired() {

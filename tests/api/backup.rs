@@ -17,7 +17,7 @@ use std::{
 use entity::Role;
 use qcdc::backup::{
     Refusal,
-    archive::read_manifest,
+    archive::{self, Manifest, read_manifest},
     census::{self, Census},
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
@@ -57,6 +57,7 @@ on_both!(
     a_backup_under_write_load_restores_every_acknowledged_write,
     a_newer_schema_is_refused_and_an_older_one_migrated,
     a_target_with_tables_and_files_that_are_not_backups_are_refused,
+    a_failed_or_tampered_restore_puts_no_stored_file,
 );
 
 /// A database and a data folder of their own, for one side of a backup.
@@ -68,6 +69,18 @@ struct Place {
 }
 
 impl Place {
+    /// A SQLite database named `file` (as it appears in the URL, percent-encoded) in a folder
+    /// of its own.
+    fn sqlite_named(file: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self {
+            url: format!("sqlite://{}/{file}?mode=rwc", dir.path().display()),
+            data: tempfile::tempdir().unwrap(),
+            dir,
+            postgres: None,
+        }
+    }
+
     async fn new(backend: Backend) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (url, postgres) = match backend {
@@ -578,4 +591,297 @@ async fn assert_untouched(backend: Backend, target: &Place) {
             db.close().await.ok();
         }
     }
+}
+
+/// The mode bits of the file at `path`, without following a symbolic link.
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Writes a copy of the backup `from` to `to` with its manifest edited by `edit` and the
+/// entries `extra` appended: a backup someone tampered with.
+fn tampered(from: &Path, to: &Path, edit: impl FnOnce(&mut Manifest), extra: &[(&str, &[u8])]) {
+    let mut manifest = read_manifest(from).unwrap();
+    let backend = manifest.backend;
+    edit(&mut manifest);
+    let mut writer = archive::Writer::create(to, manifest.taken_at).unwrap();
+    writer
+        .add_bytes(archive::MANIFEST, &serde_json::to_vec(&manifest).unwrap())
+        .unwrap();
+    archive::each_part(from, backend, |part| {
+        let mut bytes = Vec::new();
+        match part {
+            archive::Part::Database(r) => {
+                r.read_to_end(&mut bytes)?;
+                writer.add_bytes(backend.database_entry(), &bytes)?;
+            }
+            archive::Part::File(sha, r) => {
+                r.read_to_end(&mut bytes)?;
+                writer.add_bytes(&format!("{}{sha}", archive::FILES), &bytes)?;
+            }
+        }
+        Ok(())
+    })
+    .unwrap();
+    for (name, bytes) in extra {
+        writer.add_bytes(name, bytes).unwrap();
+    }
+    writer.finish().unwrap();
+}
+
+/// A restore whose database differs from the census puts none of the backup's stored files
+/// into the target store; one whose archive holds a file its manifest does not list, or a
+/// second manifest, is refused before anything is touched.
+async fn a_failed_or_tampered_restore_puts_no_stored_file(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let reporter = app.user_with("t-reporter", Role::Reporter, "ST.D01").await;
+    let report = draft_report(&app, &reporter, "ST.D01").await;
+    let upload = app
+        .upload(
+            &reporter,
+            "EVIDENCE",
+            "Biên bản.pdf",
+            "application/pdf",
+            &pdf("Bien ban"),
+        )
+        .await;
+    app.data(
+        &reporter,
+        ATTACH,
+        json!({ "i": { "uploadId": upload, "targetId": report["id"] } }),
+    )
+    .await;
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("qcdc.backup");
+    let output = run_qcdc(
+        &app.database_url,
+        &app.files.data_dir,
+        vec!["backup".into(), file.to_str().unwrap().into()],
+    )
+    .await;
+    succeeded(&output, "backup");
+    assert_eq!(read_manifest(&file).unwrap().files.len(), 1);
+
+    let miscounted = folder.path().join("miscounted.backup");
+    tampered(
+        &file,
+        &miscounted,
+        |m| m.tables.get_mut("units").unwrap().rows += 1,
+        &[],
+    );
+    let target = Place::new(backend).await;
+    let output = target.restore(&miscounted).await;
+    assert_eq!(output.status.code(), Some(1), "a census that differs fails");
+    assert_eq!(target.stored_files(), 0, "no stored file was put");
+    if backend == Backend::Sqlite {
+        assert_untouched(backend, &target).await;
+    }
+    target.finish().await;
+
+    let unlisted = folder.path().join("unlisted.backup");
+    tampered(&file, &unlisted, |m| m.files.clear(), &[]);
+    let manifest = serde_json::to_vec(&read_manifest(&file).unwrap()).unwrap();
+    let two_manifests = folder.path().join("two-manifests.backup");
+    tampered(
+        &file,
+        &two_manifests,
+        |_| {},
+        &[(archive::MANIFEST, &manifest)],
+    );
+    for (tampered, what) in [
+        (&unlisted, "a file the manifest does not list"),
+        (&two_manifests, "a second manifest"),
+    ] {
+        let target = Place::new(backend).await;
+        let output = target.restore(tampered).await;
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{what} fails: {}",
+            stderr(&output)
+        );
+        assert_eq!(target.stored_files(), 0, "{what}: no stored file was put");
+        assert_untouched(backend, &target).await;
+        target.finish().await;
+    }
+
+    let target = Place::new(backend).await;
+    succeeded(
+        &target.restore(&file).await,
+        "restore of the untouched backup",
+    );
+    assert_eq!(target.stored_files(), 1);
+    target.finish().await;
+    app.finish().await;
+}
+
+/// A `sqlite:` URL with a percent-encoded space names the file sqlx opens (`my db.db`): it is
+/// backed up, a restore over it with tables is refused, and a restore creates it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_url_with_an_encoded_space_names_the_file_sqlx_opens() {
+    let source = Place::sqlite_named("my%20db.db");
+    let db = source.connect().await;
+    migration::Migrator::up(&db, None).await.unwrap();
+    db.close().await.ok();
+    assert_eq!(source.sqlite_files(), ["my db.db"]);
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("qcdc.backup");
+    succeeded(&source.backup(&file).await, "backup of `my db.db`");
+
+    refused(&source.restore(&file).await, "a target with tables");
+    assert!(
+        source
+            .sqlite_files()
+            .iter()
+            .all(|f| f.starts_with("my db.db")),
+        "no other file was written: {:?}",
+        source.sqlite_files()
+    );
+
+    let target = Place::sqlite_named("my%20db.db");
+    succeeded(&target.restore(&file).await, "restore into `my db.db`");
+    assert_eq!(target.sqlite_files(), ["my db.db"]);
+    let db = target.connect().await;
+    assert_eq!(
+        census::take(&db).await.unwrap(),
+        read_manifest(&file).unwrap().tables
+    );
+    db.close().await.ok();
+}
+
+/// Several backups to one name at once each succeed, and what is left is one whole backup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_backups_to_one_name_leave_one_whole_backup() {
+    let (source, db) = Place::migrated(Backend::Sqlite, None).await;
+    // Some megabytes, so the backups' writes overlap.
+    db.execute_unprepared(
+        "CREATE TABLE ballast AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n \
+         WHERE i < 32) SELECT i, randomblob(262144) AS b FROM n",
+    )
+    .await
+    .unwrap();
+    db.close().await.ok();
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("qcdc.backup");
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, data) = (source.url.clone(), source.data.path().to_owned());
+            let args = vec!["backup".to_owned(), file.to_str().unwrap().to_owned()];
+            tokio::spawn(async move { run_qcdc(&url, &data, args).await })
+        })
+        .collect();
+    for run in runs {
+        succeeded(&run.await.unwrap(), "a concurrent backup");
+    }
+    let names: Vec<_> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["qcdc.backup"], "nothing else is left behind");
+    let target = Place::new(Backend::Sqlite).await;
+    succeeded(&target.restore(&file).await, "restore");
+}
+
+/// The backup and a restored SQLite database hold password hashes and tokens: only their owner
+/// reads them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_and_a_restored_database_are_readable_by_their_owner_only() {
+    let (source, db) = Place::migrated(Backend::Sqlite, None).await;
+    db.close().await.ok();
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("qcdc.backup");
+    succeeded(&source.backup(&file).await, "backup");
+    assert_eq!(mode(&file), 0o600, "the backup's mode");
+    let target = Place::new(Backend::Sqlite).await;
+    succeeded(&target.restore(&file).await, "restore");
+    assert_eq!(
+        mode(&target.dir.path().join("qcdc.db")),
+        0o600,
+        "the restored database's mode"
+    );
+}
+
+/// A SQLite target that is a symbolic link, even a dangling one, is refused and left a link.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_target_that_is_a_symbolic_link_is_refused() {
+    let (source, db) = Place::migrated(Backend::Sqlite, None).await;
+    db.close().await.ok();
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("qcdc.backup");
+    succeeded(&source.backup(&file).await, "backup");
+
+    let target = Place::new(Backend::Sqlite).await;
+    let link = target.dir.path().join("qcdc.db");
+    let elsewhere = target.dir.path().join("elsewhere").join("qcdc.db");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let output = target.restore(&file).await;
+    refused(&output, "a symbolic link");
+    assert!(
+        stderr(&output).contains(&link.display().to_string()),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(!elsewhere.exists());
+    assert_eq!(target.sqlite_files(), ["qcdc.db"]);
+    assert_eq!(target.stored_files(), 0);
+}
+
+/// A backup named after a folder fails naming that folder, and leaves nothing behind; a backup
+/// whose database is empty is not restored, and the error says so (not "to back up").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_into_a_folder_and_a_backup_without_a_database_fail_clearly() {
+    let (source, db) = Place::migrated(Backend::Sqlite, None).await;
+    db.close().await.ok();
+    let outer = tempfile::tempdir().unwrap();
+    let folder = outer.path().join("backups");
+    std::fs::create_dir(&folder).unwrap();
+    let output = source.backup(&folder).await;
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a backup onto a folder fails"
+    );
+    assert!(
+        stderr(&output).contains(&folder.display().to_string()),
+        "the error names the folder: {}",
+        stderr(&output)
+    );
+    assert_eq!(walk(outer.path()), 0, "nothing is left behind");
+
+    let file = outer.path().join("qcdc.backup");
+    succeeded(&source.backup(&file).await, "backup");
+    let hollow = outer.path().join("hollow.backup");
+    let manifest = read_manifest(&file).unwrap();
+    let mut writer = archive::Writer::create(&hollow, manifest.taken_at).unwrap();
+    writer
+        .add_bytes(archive::MANIFEST, &serde_json::to_vec(&manifest).unwrap())
+        .unwrap();
+    writer
+        .add_bytes(manifest.backend.database_entry(), b"")
+        .unwrap();
+    writer.finish().unwrap();
+    let target = Place::new(Backend::Sqlite).await;
+    let output = target.restore(&hollow).await;
+    assert_eq!(output.status.code(), Some(1), "an empty database fails");
+    assert!(
+        !stderr(&output).contains("to back up"),
+        "{}",
+        stderr(&output)
+    );
+    assert_untouched(Backend::Sqlite, &target).await;
 }

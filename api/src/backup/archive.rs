@@ -116,13 +116,22 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Creates (or truncates) `path`; every entry is dated `taken_at`.
+    /// Creates the new file `path`, readable by its owner only (a backup holds password hashes
+    /// and tokens); every entry is dated `taken_at`.
     pub fn create(path: &Path, taken_at: DateTime<Utc>) -> std::io::Result<Self> {
-        let file = File::create(path)?;
-        Ok(Self {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        Ok(Self::new(options.open(path)?, taken_at))
+    }
+
+    /// Writes into `file`, which is empty; every entry is dated `taken_at`.
+    pub fn new(file: File, taken_at: DateTime<Utc>) -> Self {
+        Self {
             builder: tar::Builder::new(BufWriter::with_capacity(1 << 20, file)),
             mtime: u64::try_from(taken_at.timestamp()).unwrap_or(0),
-        })
+        }
     }
 
     pub fn add_bytes(&mut self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -145,10 +154,13 @@ impl Writer {
         self.builder.append_data(&mut header, name, data)
     }
 
-    pub fn finish(self) -> std::io::Result<()> {
+    /// Flushes and syncs the archive; returns its size in bytes.
+    pub fn finish(self) -> std::io::Result<u64> {
         let mut out = self.builder.into_inner()?;
         out.flush()?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+        let file = out.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        Ok(file.metadata()?.len())
     }
 }
 
@@ -182,17 +194,30 @@ pub enum Part<'a> {
 }
 
 /// Reads the archive at `path` from start to end, handing each part after the manifest to
-/// `visit`. An entry the format does not know fails the read.
+/// `visit`. An entry the format does not know, one that is not a regular file and one that
+/// comes twice (a second manifest would contradict the one a restore checked) fail the read.
 pub fn each_part(
     path: &Path,
     backend: Backend,
     mut visit: impl FnMut(Part<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let mut archive = tar::Archive::new(BufReader::with_capacity(1 << 20, File::open(path)?));
+    let file =
+        File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    let mut archive = tar::Archive::new(BufReader::with_capacity(1 << 20, file));
+    let mut seen = std::collections::HashSet::new();
     for entry in archive.entries()? {
         let mut entry = entry?;
         let name = entry.path()?.to_string_lossy().into_owned();
-        if name == MANIFEST {
+        if !seen.insert(name.clone()) {
+            anyhow::bail!("the backup holds `{name}` twice; it is not one qcdc wrote");
+        }
+        if !entry.header().entry_type().is_file() {
+            anyhow::bail!("the backup's entry `{name}` is not a regular file");
+        }
+        if seen.len() == 1 {
+            if name != MANIFEST {
+                anyhow::bail!("the backup does not start with its `{MANIFEST}`");
+            }
             continue;
         }
         if name == backend.database_entry() {

@@ -32,6 +32,11 @@ pub enum Refusal {
     OtherBackend { backup: Backend, target: Backend },
     #[error("the target database already has tables; restore into a new, empty database: {0}")]
     TargetNotEmpty(String),
+    #[error(
+        "the target database {} is a symbolic link; point QCDC_DATABASE_URL at the file itself",
+        .0.display()
+    )]
+    TargetIsLink(PathBuf),
 }
 
 impl Refusal {
@@ -75,23 +80,47 @@ pub struct RestoreReport {
     pub total_time: Duration,
 }
 
-/// Backs up the database of `config.database_url` and the stored files it names into the new
-/// file `path`, while the server keeps serving writes. The file appears only once complete and
-/// synced (it is written as `<path>.partial` first).
+/// Backs up the database of `config.database_url` and the stored files it names into the file
+/// `path`, while the server keeps serving writes. The file, readable by its owner only,
+/// appears only once complete and synced: it is written under a unique hidden name beside
+/// `path` first, so two backups to one name each write their own and the last one wins.
 ///
-/// Errors: the database or store cannot be read, `pg_dump` is missing or fails, the folder of
-/// `path` cannot be written.
+/// Errors: `path` is a folder, the database or store cannot be read, `pg_dump` is missing or
+/// fails, the folder of `path` cannot be written.
 pub async fn backup(config: &Config, path: &Path) -> anyhow::Result<BackupReport> {
     let started = Instant::now();
     let backend = Backend::of_url(&config.database_url)?;
+    if path.is_dir() {
+        anyhow::bail!(
+            "{} is a folder; name the backup file to write in it",
+            path.display()
+        );
+    }
     let folder = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow::anyhow!("{} names no file to write", path.display()))?;
+    let in_folder =
+        |e: std::io::Error| anyhow::anyhow!("cannot write in the folder {}: {e}", folder.display());
     // Beside the backup, so the copy of the database is on the disk that has room for it.
     let work = tempfile::Builder::new()
         .prefix(".qcdc-backup-")
-        .tempdir_in(&folder)?;
+        .tempdir_in(&folder)
+        .map_err(in_folder)?;
+    // Created exclusively with mode 0600, and removed when dropped on a failure.
+    let partial = tempfile::Builder::new()
+        .prefix(&{
+            let mut prefix = std::ffi::OsString::from(".");
+            prefix.push(name);
+            prefix.push(".");
+            prefix
+        })
+        .suffix(".partial")
+        .tempfile_in(&folder)
+        .map_err(in_folder)?;
     let database = work.path().join(backend.database_entry());
     if backend == Backend::Sqlite {
         // Connecting would create a missing file; there is nothing to back up.
@@ -136,27 +165,31 @@ pub async fn backup(config: &Config, path: &Path) -> anyhow::Result<BackupReport
         missing_files,
     };
 
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
     let (bytes, database_bytes) = {
         let (manifest, path) = (manifest.clone(), path.to_owned());
         let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
-            let written =
-                write_archive(&partial, &manifest, &database, &store, &runtime).and_then(|()| {
-                    std::fs::rename(&partial, &path)?;
-                    sync_parent(&path)
-                });
-            if written.is_err() {
-                // Nothing that looks like a backup stays behind a failure.
-                let _ = std::fs::remove_file(&partial);
-            }
-            written?;
-            Ok::<_, anyhow::Error>((
-                std::fs::metadata(&path)?.len(),
-                std::fs::metadata(&database)?.len(),
-            ))
+            let written = partial
+                .as_file()
+                .try_clone()
+                .map_err(anyhow::Error::from)
+                .and_then(|file| write_archive(file, &manifest, &database, &store, &runtime))
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot write the backup {}: {e:#}",
+                        partial.path().display()
+                    )
+                })?;
+            // `persist` renames: the backup appears whole or not at all.
+            partial.persist(&path).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot move the backup into place at {}: {}",
+                    path.display(),
+                    e.error
+                )
+            })?;
+            sync_parent(&path)?;
+            Ok::<_, anyhow::Error>((written, std::fs::metadata(&database)?.len()))
         })
         .await??
     };
@@ -171,16 +204,16 @@ pub async fn backup(config: &Config, path: &Path) -> anyhow::Result<BackupReport
     })
 }
 
-/// Writes the archive; blocking, so it runs off the async workers and reaches the store
-/// through `runtime`.
+/// Writes the archive into `file` and returns its size; blocking, so it runs off the async
+/// workers and reaches the store through `runtime`.
 fn write_archive(
-    partial: &Path,
+    file: std::fs::File,
     manifest: &Manifest,
     database: &Path,
     store: &BlobStore,
     runtime: &tokio::runtime::Handle,
-) -> anyhow::Result<()> {
-    let mut writer = archive::Writer::create(partial, manifest.taken_at)?;
+) -> anyhow::Result<u64> {
+    let mut writer = archive::Writer::new(file, manifest.taken_at);
     writer.add_bytes(archive::MANIFEST, &serde_json::to_vec_pretty(manifest)?)?;
     writer.add_file(manifest.backend.database_entry(), database)?;
     for file in &manifest.files {
@@ -195,16 +228,18 @@ fn write_archive(
         }
         writer.add_bytes(&format!("{}{}", archive::FILES, file.sha256), &bytes)?;
     }
-    writer.finish()?;
-    Ok(())
+    Ok(writer.finish()?)
 }
 
 /// Restores the backup `path` into the database of `config.database_url`, which must be new
 /// and empty, and its stored files into the store of `config.files`; checks every table
 /// against the backup's census, then applies the migrations the backup's schema lacks.
 ///
-/// Errors: a [`Refusal`] (nothing touched), a failed `pg_restore`, a census that differs
-/// (the SQLite target is then left as it was; a PostgreSQL one holds the restored rows and
+/// Stored files go into the store only once the database passed the census check.
+///
+/// Errors: a [`Refusal`] (nothing touched), an archive holding a file its manifest does not
+/// list or an entry twice, a failed `pg_restore`, a census that differs (the SQLite target and
+/// the store are then left as they were; a PostgreSQL target holds the restored rows and
 /// should be dropped), a store that cannot be written.
 pub async fn restore(config: &Config, path: &Path) -> anyhow::Result<RestoreReport> {
     let started = Instant::now();
@@ -239,8 +274,9 @@ pub async fn restore(config: &Config, path: &Path) -> anyhow::Result<RestoreRepo
                 .prefix(".qcdc-restore-")
                 .tempdir_in(&folder)?;
             let copy = work.path().join(target.database_entry());
-            let extracted = extract(path, &manifest, &copy, &store).await?;
+            extract_database(path, &manifest, &copy).await?;
             sqlite::verify(&copy, &manifest.tables).await?;
+            let extracted = put_files(path, &manifest, &store).await?;
             tokio::task::spawn_blocking(move || sqlite::move_into_place(&copy, &file)).await??;
             (crate::db::connect(&config.database_url).await?, extracted)
         }
@@ -249,7 +285,7 @@ pub async fn restore(config: &Config, path: &Path) -> anyhow::Result<RestoreRepo
             postgres::ensure_empty(&db).await?;
             let work = tempfile::Builder::new().prefix("qcdc-restore-").tempdir()?;
             let dump = work.path().join(target.database_entry());
-            let extracted = extract(path, &manifest, &dump, &store).await?;
+            extract_database(path, &manifest, &dump).await?;
             postgres::restore(&config.database_url, &dump).await?;
             let differences = census::differences(&manifest.tables, &census::take(&db).await?);
             if !differences.is_empty() {
@@ -258,6 +294,7 @@ pub async fn restore(config: &Config, path: &Path) -> anyhow::Result<RestoreRepo
                     differences.join("\n  ")
                 );
             }
+            let extracted = put_files(path, &manifest, &store).await?;
             // pg_restore leaves the planner without statistics.
             db.execute_unprepared("ANALYZE").await?;
             (db, extracted)
@@ -285,46 +322,47 @@ pub async fn restore(config: &Config, path: &Path) -> anyhow::Result<RestoreRepo
     })
 }
 
-/// What [`extract`] put where.
+/// What [`put_files`] put into the store.
 struct Extracted {
     files: usize,
     file_bytes: u64,
 }
 
-/// Writes the archive's database to `database` and puts its stored files into `store`, each
-/// checked against its SHA-256; every file the manifest lists must be there.
-async fn extract(
-    path: &Path,
-    manifest: &Manifest,
-    database: &Path,
-    store: &BlobStore,
-) -> anyhow::Result<Extracted> {
-    let (path, database, store) = (path.to_owned(), database.to_owned(), store.clone());
+/// Writes the archive's database to the new file `database` (mode 0600) and checks its stored
+/// files without putting them anywhere: each must match its SHA-256, and the archive must hold
+/// exactly the files the manifest lists.
+async fn extract_database(path: &Path, manifest: &Manifest, database: &Path) -> anyhow::Result<()> {
+    let (path, database) = (path.to_owned(), database.to_owned());
     let (backend, expected) = (manifest.backend, manifest.files.clone());
-    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
-        let mut seen = Vec::new();
-        let mut file_bytes = 0;
+        let mut seen = std::collections::HashSet::new();
         let mut has_database = false;
         archive::each_part(&path, backend, |part| {
             match part {
                 archive::Part::Database(reader) => {
-                    let mut out = std::fs::File::create(&database)?;
+                    let mut options = std::fs::OpenOptions::new();
+                    options.write(true).create_new(true);
+                    #[cfg(unix)]
+                    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                    let mut out = options.open(&database).map_err(|e| {
+                        anyhow::anyhow!("cannot create {}: {e}", database.display())
+                    })?;
                     std::io::copy(reader, &mut out)?;
                     out.sync_all()?;
                     has_database = true;
                 }
                 archive::Part::File(sha, reader) => {
+                    if !expected.iter().any(|f| f.sha256 == sha) {
+                        anyhow::bail!(
+                            "the backup holds the file {sha}, which its manifest does not list"
+                        );
+                    }
                     let mut bytes = Vec::new();
                     reader.read_to_end(&mut bytes)?;
                     if crate::domain::files::sha256_hex(&bytes) != sha {
                         anyhow::bail!("the backup's file {sha} does not match its SHA-256");
                     }
-                    file_bytes += bytes.len() as u64;
-                    runtime
-                        .block_on(store.put_blob(sha, bytes))
-                        .map_err(anyhow_of)?;
-                    seen.push(sha.to_owned());
+                    seen.insert(sha.to_owned());
                 }
             }
             Ok(())
@@ -335,10 +373,46 @@ async fn extract(
         if let Some(lost) = expected.iter().find(|f| !seen.contains(&f.sha256)) {
             anyhow::bail!("the backup lacks the stored file {}", lost.sha256);
         }
-        Ok(Extracted {
-            files: seen.len(),
-            file_bytes,
-        })
+        Ok(())
+    })
+    .await?
+}
+
+/// Puts the archive's stored files into `store`, each checked against its SHA-256 again (the
+/// archive is read a second time). Runs only once the restored database passed its census, so
+/// a failed restore leaves the store as it was.
+async fn put_files(
+    path: &Path,
+    manifest: &Manifest,
+    store: &BlobStore,
+) -> anyhow::Result<Extracted> {
+    let (path, store) = (path.to_owned(), store.clone());
+    let (backend, expected) = (manifest.backend, manifest.files.clone());
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let mut files = 0;
+        let mut file_bytes = 0;
+        archive::each_part(&path, backend, |part| {
+            if let archive::Part::File(sha, reader) = part {
+                if !expected.iter().any(|f| f.sha256 == sha) {
+                    anyhow::bail!(
+                        "the backup holds the file {sha}, which its manifest does not list"
+                    );
+                }
+                let mut bytes = Vec::new();
+                reader.read_to_end(&mut bytes)?;
+                if crate::domain::files::sha256_hex(&bytes) != sha {
+                    anyhow::bail!("the backup's file {sha} does not match its SHA-256");
+                }
+                file_bytes += bytes.len() as u64;
+                files += 1;
+                runtime
+                    .block_on(store.put_blob(sha, bytes))
+                    .map_err(anyhow_of)?;
+            }
+            Ok(())
+        })?;
+        Ok(Extracted { files, file_bytes })
     })
     .await?
 }

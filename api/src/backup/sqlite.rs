@@ -26,17 +26,18 @@ pub async fn snapshot(db: &DatabaseConnection, copy: &Path) -> anyhow::Result<Sn
         .execute(db.get_sqlite_connection_pool())
         .await?;
     let mut conn = open_file(copy, false).await?;
-    let snapshot = read_snapshot(&mut conn).await;
+    let snapshot = read_snapshot(&mut conn, "the database has no qcdc schema to back up").await;
     conn.close().await?;
     snapshot
 }
 
-/// The census, migrations and stored files of a database file, in one read transaction.
-async fn read_snapshot(conn: &mut SqliteConnection) -> anyhow::Result<Snapshot> {
+/// The census, migrations and stored files of a database file, in one read transaction;
+/// `no_schema` is the error when the file has no qcdc schema.
+async fn read_snapshot(conn: &mut SqliteConnection, no_schema: &str) -> anyhow::Result<Snapshot> {
     let mut tx = conn.begin().await?;
     let tables = census::sqlite(&mut tx).await?;
     if !tables.contains_key("seaql_migrations") {
-        anyhow::bail!("the database has no qcdc schema (no seaql_migrations table) to back up");
+        anyhow::bail!("{no_schema} (no seaql_migrations table)");
     }
     let migrations = sqlx::query_scalar("SELECT version FROM seaql_migrations ORDER BY version")
         .fetch_all(&mut *tx)
@@ -73,16 +74,22 @@ async fn open_file(path: &Path, read_only: bool) -> anyhow::Result<SqliteConnect
 
 /// The file a `sqlite:` URL names.
 pub fn path_of(url: &str) -> anyhow::Result<PathBuf> {
-    match crate::db::sqlite_file(url) {
-        Some(path) => Ok(PathBuf::from(path)),
+    match crate::db::sqlite_file(url)? {
+        Some(path) => Ok(path),
         None => anyhow::bail!("backup and restore need a SQLite database in a file, not `{url}`"),
     }
 }
 
-/// Refuses a target file that holds tables: a restore goes into a new, empty database.
+/// Refuses a target file that holds tables: a restore goes into a new, empty database. Refuses
+/// a symbolic link too: the restore would replace the link, not the file it points to.
 pub async fn ensure_empty(target: &Path) -> anyhow::Result<()> {
-    if !target.exists() {
-        return Ok(());
+    match std::fs::symlink_metadata(target) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(Refusal::TargetIsLink(target.to_owned()).into());
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => anyhow::bail!("cannot read {}: {e}", target.display()),
     }
     let mut conn = open_file(target, true).await?;
     let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
@@ -102,7 +109,11 @@ pub async fn ensure_empty(target: &Path) -> anyhow::Result<()> {
 /// Checks the restored copy `copy` against the backup's census before it goes anywhere.
 pub async fn verify(copy: &Path, expected: &census::Census) -> anyhow::Result<()> {
     let mut conn = open_file(copy, false).await?;
-    let found = read_snapshot(&mut conn).await;
+    let found = read_snapshot(
+        &mut conn,
+        "the backup's database has no qcdc schema, so it was not restored",
+    )
+    .await;
     conn.close().await?;
     let differences = census::differences(expected, &found?.tables);
     if !differences.is_empty() {
@@ -128,6 +139,25 @@ pub fn move_into_place(copy: &Path, target: &Path) -> anyhow::Result<()> {
             Err(e) => return Err(e.into()),
         }
     }
-    std::fs::rename(copy, target)?;
+    // The file holds every password hash and token: only qcdc's user reads it, whatever the
+    // umask.
+    set_private(copy)?;
+    std::fs::rename(copy, target).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot move the restored database to {}: {e}",
+            target.display()
+        )
+    })?;
     super::sync_parent(target)
+}
+
+/// Makes `path` readable and writable by its owner only.
+pub fn set_private(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| anyhow::anyhow!("cannot restrict {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
