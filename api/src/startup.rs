@@ -95,8 +95,11 @@ async fn serve(
     let (close, closed) = tokio::sync::watch::channel(());
     tokio::pin!(stop);
     let serve_one = |io: tokio::net::TcpStream, peer: SocketAddr| {
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let seen = served.clone();
         let service = router.clone().map_request(
             move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                seen.store(true, std::sync::atomic::Ordering::SeqCst);
                 request
                     .extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
@@ -112,7 +115,14 @@ async fn serve(
             let ended = tokio::select! {
                 ended = connection.as_mut() => ended,
                 _ = shutdown.changed() => {
-                    connection.as_mut().graceful_shutdown();
+                    // A connection that has delivered no request yet may have one on the wire:
+                    // a proxy writes it as soon as it connects, and hyper would close such a
+                    // connection as idle, losing a request the proxy cannot resend if it is a
+                    // POST. It is answered instead (with `Connection: close`, as the drain has
+                    // begun), or ends at the header timeout; the grace period bounds both.
+                    if served.load(std::sync::atomic::Ordering::SeqCst) {
+                        connection.as_mut().graceful_shutdown();
+                    }
                     connection.await
                 }
             };

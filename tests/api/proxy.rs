@@ -164,29 +164,31 @@ fn client_from(address: &str) -> reqwest::Client {
         .unwrap()
 }
 
-/// Requests to `/graphql` an instance has answered so far, from its own `/metrics`.
-async fn graphql_requests(instance: &str) -> u64 {
-    let text = reqwest::get(format!("{instance}/metrics"))
+/// An instance's own `/metrics` (open in development).
+async fn metrics(instance: &str) -> String {
+    reqwest::get(format!("{instance}/metrics"))
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    text.lines()
+        .unwrap()
+}
+
+/// Requests to `/graphql` an instance has answered so far.
+async fn graphql_requests(instance: &str) -> u64 {
+    metrics(instance)
+        .await
+        .lines()
         .filter(|l| l.starts_with("qcdc_http_requests_total{route=\"/graphql\""))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum::<f64>() as u64
 }
 
-/// Subscriptions an instance has registered, from its own `/metrics`.
+/// Subscriptions an instance has registered.
 async fn subscriptions(instance: &str) -> u64 {
-    let text = reqwest::get(format!("{instance}/metrics"))
+    metrics(instance)
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
+        .lines()
         .find_map(|l| l.strip_prefix("qcdc_graphql_subscriptions_active "))
         .and_then(|v| v.trim().parse::<f64>().ok())
         .unwrap_or(0.0) as u64

@@ -352,16 +352,7 @@ async fn extract_database(path: &Path, manifest: &Manifest, database: &Path) -> 
                     has_database = true;
                 }
                 archive::Part::File(sha, reader) => {
-                    if !expected.iter().any(|f| f.sha256 == sha) {
-                        anyhow::bail!(
-                            "the backup holds the file {sha}, which its manifest does not list"
-                        );
-                    }
-                    let mut bytes = Vec::new();
-                    reader.read_to_end(&mut bytes)?;
-                    if crate::domain::files::sha256_hex(&bytes) != sha {
-                        anyhow::bail!("the backup's file {sha} does not match its SHA-256");
-                    }
+                    listed_file(sha, reader, &expected)?;
                     seen.insert(sha.to_owned());
                 }
             }
@@ -376,6 +367,24 @@ async fn extract_database(path: &Path, manifest: &Manifest, database: &Path) -> 
         Ok(())
     })
     .await?
+}
+
+/// The bytes of the archive's stored file `sha`, refused unless the manifest lists it and its
+/// bytes hash to it.
+fn listed_file(
+    sha: &str,
+    reader: &mut dyn std::io::Read,
+    expected: &[archive::StoredFile],
+) -> anyhow::Result<Vec<u8>> {
+    if !expected.iter().any(|f| f.sha256 == sha) {
+        anyhow::bail!("the backup holds the file {sha}, which its manifest does not list");
+    }
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
+    if crate::domain::files::sha256_hex(&bytes) != sha {
+        anyhow::bail!("the backup's file {sha} does not match its SHA-256");
+    }
+    Ok(bytes)
 }
 
 /// Puts the archive's stored files into `store`, each checked against its SHA-256 again (the
@@ -394,16 +403,7 @@ async fn put_files(
         let mut file_bytes = 0;
         archive::each_part(&path, backend, |part| {
             if let archive::Part::File(sha, reader) = part {
-                if !expected.iter().any(|f| f.sha256 == sha) {
-                    anyhow::bail!(
-                        "the backup holds the file {sha}, which its manifest does not list"
-                    );
-                }
-                let mut bytes = Vec::new();
-                reader.read_to_end(&mut bytes)?;
-                if crate::domain::files::sha256_hex(&bytes) != sha {
-                    anyhow::bail!("the backup's file {sha} does not match its SHA-256");
-                }
+                let bytes = listed_file(sha, reader, &expected)?;
                 file_bytes += bytes.len() as u64;
                 files += 1;
                 runtime
