@@ -267,13 +267,10 @@ pub fn spawn_sweeper(throttle: std::sync::Arc<Throttle>, every: Duration) {
 /// given (RFC 6177), which a client can walk through without asking anyone; an IPv4 address
 /// (mapped ones included) as itself.
 fn source(address: IpAddr) -> IpAddr {
-    match address {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => IpAddr::V6(std::net::Ipv6Addr::from(
-                u128::from(v6) & !((1u128 << 64) - 1),
-            )),
-        },
+    match crate::http::client_address::canonical(address) {
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from(
+            u128::from(v6) & !((1u128 << 64) - 1),
+        )),
         v4 => v4,
     }
 }

@@ -235,6 +235,17 @@ mod tests {
         );
     }
 
+    /// The census of `texts` as rows of one table.
+    async fn rows(texts: Vec<&'static str>) -> TableCensus {
+        checksum(futures_util::stream::iter(
+            texts
+                .into_iter()
+                .map(|r| Ok::<_, std::io::Error>(Ok(r.to_owned()))),
+        ))
+        .await
+        .unwrap()
+    }
+
     #[test]
     fn the_sum_carries_across_limbs_and_wraps() {
         let mut ones = [0u8; 32];
@@ -256,46 +267,30 @@ mod tests {
 
     #[tokio::test]
     async fn a_checksum_ignores_order_but_not_duplicates_or_changes() {
-        let run = |rows: Vec<&'static str>| async move {
-            checksum(futures_util::stream::iter(
-                rows.into_iter()
-                    .map(|r| Ok::<_, std::io::Error>(Ok(r.to_owned()))),
-            ))
-            .await
-            .unwrap()
-        };
         assert_eq!(
-            run(vec!["a", "b", "c"]).await,
-            run(vec!["c", "a", "b"]).await
+            rows(vec!["a", "b", "c"]).await,
+            rows(vec!["c", "a", "b"]).await
         );
         assert_ne!(
-            run(vec!["a", "b"]).await.sha256,
-            run(vec!["a", "b", "b"]).await.sha256
+            rows(vec!["a", "b"]).await.sha256,
+            rows(vec!["a", "b", "b"]).await.sha256
         );
         assert_ne!(
-            run(vec!["a", "b"]).await.sha256,
-            run(vec!["a", "B"]).await.sha256
+            rows(vec!["a", "b"]).await.sha256,
+            rows(vec!["a", "B"]).await.sha256
         );
         // Two copies of a row do not cancel out, as they would under XOR.
-        assert_ne!(run(vec!["a", "a"]).await.sha256, run(vec![]).await.sha256);
+        assert_ne!(rows(vec!["a", "a"]).await.sha256, rows(vec![]).await.sha256);
     }
 
     #[tokio::test]
     async fn a_checksum_depends_on_where_rows_split() {
-        let run = |rows: Vec<&'static str>| async move {
-            checksum(futures_util::stream::iter(
-                rows.into_iter()
-                    .map(|r| Ok::<_, std::io::Error>(Ok(r.to_owned()))),
-            ))
-            .await
-            .unwrap()
-        };
-        let one = run(vec!["ab", "c"]).await;
-        let two = run(vec!["a", "bc"]).await;
+        let one = rows(vec!["ab", "c"]).await;
+        let two = rows(vec!["a", "bc"]).await;
         assert_eq!(one.rows, 2);
         assert_ne!(one.sha256, two.sha256);
-        assert_eq!(one, run(vec!["ab", "c"]).await);
-        assert_eq!(run(vec![]).await.rows, 0);
+        assert_eq!(one, rows(vec!["ab", "c"]).await);
+        assert_eq!(rows(vec![]).await.rows, 0);
     }
 
     #[test]

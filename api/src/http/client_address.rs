@@ -65,7 +65,7 @@ impl TrustedProxies {
 
 /// An IPv4 address mapped into IPv6 (`::ffff:a.b.c.d`, as a dual-stack listener reports it)
 /// is the IPv4 address, so one list of proxies and one throttle key serve both.
-fn canonical(address: IpAddr) -> IpAddr {
+pub(crate) fn canonical(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 => v4,
